@@ -1,0 +1,413 @@
+"""The database layer: one proxy, opened from one function for SQLite and PostgreSQL.
+
+`open_database(url)` connects and reports the schema state; `prepare_schema` creates, upgrades
+(after a backup) or refuses; services write through `write_transaction()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import peewee
+from playhouse.migrations import Runner
+from playhouse.shortcuts import ReconnectMixin
+
+from app.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+database = peewee.DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+HISTORY_TABLE = "schema_migration"
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Serialises schema upgrades from several desks on one PostgreSQL database.
+_PG_UPGRADE_LOCK = 0x4B57_0001
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """A parsed database URL."""
+
+    backend: str  # "sqlite" or "postgresql"
+    path: Path | None = None
+    host: str = ""
+    port: int | None = None
+    dbname: str = ""
+    user: str = ""
+    password: str | None = field(default=None, repr=False)
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    @property
+    def display(self) -> str:
+        """What the status bar shows: the file path, or host/database. Never a password."""
+        if self.is_sqlite:
+            return str(self.path)
+        port = f":{self.port}" if self.port else ""
+        user = f"{self.user}@" if self.user else ""
+        return f"{user}{self.host or 'localhost'}{port}/{self.dbname}"
+
+
+def parse_url(url: str) -> DatabaseTarget:
+    """Parse `sqlite:///path/to/file.db` or `postgresql://user@host:port/db?sslmode=...`."""
+    bad = DatabaseUnavailable.BAD_URL
+    text = (url or "").strip()
+    scheme, sep, _rest = text.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        raise DatabaseUnavailable(
+            bad,
+            f"{text!r} is not a database URL.",
+            "Use sqlite:///path/to/keepwell.db or postgresql://user@host:5432/database.",
+        )
+    if scheme == "sqlite":
+        raw = unquote(text[len("sqlite://") :])
+        if re.match(r"^/[A-Za-z]:[/\\]", raw):  # sqlite:///C:/Users/... on Windows
+            raw = raw[1:]
+        if not raw or raw == "/":
+            raise DatabaseUnavailable(
+                bad, "The SQLite URL names no file.", "Use sqlite:///path/to/keepwell.db."
+            )
+        if raw == ":memory:" or raw == "/:memory:":
+            raise DatabaseUnavailable(
+                bad, "An in-memory database would lose all work on exit.", "Name a file."
+            )
+        return DatabaseTarget(backend="sqlite", path=Path(raw).expanduser())
+    if scheme in ("postgresql", "postgres"):
+        parts = urlsplit(text)
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise DatabaseUnavailable(
+                bad,
+                "The PostgreSQL URL names no database.",
+                "Use postgresql://user@host:5432/database.",
+            )
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise DatabaseUnavailable(bad, f"Bad port in database URL: {exc}.") from exc
+        return DatabaseTarget(
+            backend="postgresql",
+            host=parts.hostname or "",
+            port=port,
+            dbname=dbname,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password) if parts.password else None,
+            params=tuple(parse_qsl(parts.query)),
+        )
+    raise DatabaseUnavailable(
+        bad,
+        f"Unknown database type {scheme!r}.",
+        "Keepwell works with sqlite:///path/to/file.db or postgresql://user@host/database.",
+    )
+
+
+class KeepwellSqliteDatabase(peewee.SqliteDatabase):
+    pass
+
+
+class KeepwellPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """Reconnects after a dropped connection, but only outside a transaction (the mixin's rule):
+    a connection lost inside a transaction is an error the user sees, never a silent retry."""
+
+    reconnect_errors = (
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.OperationalError, "the connection is closed"),
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "consuming input failed"),
+        (peewee.InterfaceError, "connection already closed"),
+        (peewee.InterfaceError, "the connection is closed"),
+    )
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    applied: tuple[str, ...]
+    pending: tuple[str, ...]
+    unknown: tuple[str, ...]  # applied by a newer Keepwell: this program does not know them
+    foreign_tables: tuple[str, ...]  # tables present in a database Keepwell never initialised
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.applied and not self.unknown and not self.foreign_tables
+
+    @property
+    def is_current(self) -> bool:
+        return bool(self.applied) and not self.pending and not self.unknown
+
+    @property
+    def version(self) -> str:
+        return self.applied[-1] if self.applied else "(none)"
+
+
+def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqliteDatabase:
+    assert target.path is not None
+    path = target.path
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseUnavailable(
+                DatabaseUnavailable.NOT_A_DATABASE,
+                f"{path} is a folder, not a database file.",
+                "Choose the keepwell.db file inside it.",
+            )
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise DatabaseUnavailable(
+                DatabaseUnavailable.NOT_A_DATABASE,
+                f"{path} is not a Keepwell database (the file is damaged or of another kind).",
+                "Keepwell has left it untouched. Restore it from a backup, or choose "
+                "another database.",
+            )
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable(
+                DatabaseUnavailable.UNREACHABLE,
+                f"Cannot create the folder for {path}: {exc.strerror}.",
+                "Choose a database in a folder you can write to.",
+            ) from exc
+    pragmas = {
+        "foreign_keys": 1,
+        "journal_mode": journal_mode,
+        "synchronous": "normal" if journal_mode == "wal" else "full",
+    }
+    return KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
+
+
+def _postgres_database(target: DatabaseTarget, password: str | None) -> KeepwellPostgresDatabase:
+    kwargs: dict[str, object] = dict(target.params)
+    if target.host:
+        kwargs["host"] = target.host
+    if target.port:
+        kwargs["port"] = target.port
+    if target.user:
+        kwargs["user"] = target.user
+    if password or target.password:
+        kwargs["password"] = password or target.password
+    kwargs.setdefault("connect_timeout", 5)
+    kwargs.setdefault("application_name", "keepwell")
+    return KeepwellPostgresDatabase(target.dbname, **kwargs)
+
+
+def _explain_connect_failure(target: DatabaseTarget, exc: Exception) -> DatabaseUnavailable:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = str(exc).lower()
+    if target.is_sqlite:
+        if "not a database" in low or "malformed" in low or "encrypted" in low:
+            return DatabaseUnavailable(
+                DatabaseUnavailable.NOT_A_DATABASE,
+                f"{target.path} is damaged or is not a Keepwell database ({text}).",
+                "Keepwell has left it untouched. Restore it from a backup, or choose "
+                "another database.",
+            )
+        return DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            f"Cannot open {target.path}: {text}.",
+            "Check that the file and its folder can be written, then retry.",
+        )
+    if "password authentication failed" in low or "no password supplied" in low:
+        return DatabaseUnavailable(
+            DatabaseUnavailable.AUTH_FAILED,
+            f"The PostgreSQL server refused the credentials for user "
+            f"{target.user or '(default)'} on {target.display}.",
+            "Enter the password, or ask IT to check your ~/.pgpass or PGPASSWORD.",
+        )
+    if "does not exist" in low:
+        return DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            f"The PostgreSQL server has no such database or role: {text}.",
+            "Check the database URL, or ask IT to create the database.",
+        )
+    return DatabaseUnavailable(
+        DatabaseUnavailable.UNREACHABLE,
+        f"Cannot reach the PostgreSQL server for {target.display}: {text}.",
+        "Check the network and that the server is running, then retry; or ask IT.",
+    )
+
+
+def connect(
+    url: str, *, journal_mode: str = "wal", password: str | None = None
+) -> tuple[peewee.Database, DatabaseTarget]:
+    """Connect to the database at `url` (no schema work) and bind the proxy to it."""
+    target = parse_url(url)
+    db: peewee.Database
+    if target.is_sqlite:
+        db = _sqlite_database(target, journal_mode)
+    else:
+        db = _postgres_database(target, password)
+    try:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT 1").fetchone()
+        if target.is_sqlite:
+            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (peewee.DatabaseError, sqlite3.DatabaseError, OSError) as exc:
+        if not db.is_closed():
+            db.close()
+        raise _explain_connect_failure(target, exc) from exc
+    database.initialize(db)
+    return db, target
+
+
+def _runner(db: peewee.Database, migrations_dir: Path) -> Runner:
+    return Runner(db, str(migrations_dir), table_name=HISTORY_TABLE)
+
+
+def schema_state(db: peewee.Database, migrations_dir: Path = MIGRATIONS_DIR) -> SchemaState:
+    runner = _runner(db, migrations_dir)
+    status = runner.status()
+    applied = tuple(m.name for m in status if m.applied and m.path)
+    pending = tuple(m.name for m in status if not m.applied)
+    unknown = tuple(m.name for m in status if m.applied and not m.path)
+    foreign: tuple[str, ...] = ()
+    if not applied and not unknown:
+        foreign = tuple(t for t in db.get_tables() if t != HISTORY_TABLE)
+    return SchemaState(applied, pending, unknown, foreign)
+
+
+def refuse_unusable(state: SchemaState, target: DatabaseTarget) -> None:
+    """Raise for a schema this program must not touch (newer, or not a Keepwell database)."""
+    if state.unknown:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.NEWER_SCHEMA,
+            f"The database {target.display} was upgraded by a newer Keepwell "
+            f"(schema step {state.unknown[-1]}).",
+            "Please update Keepwell on this desk; ask IT. The database was not changed.",
+        )
+    if state.foreign_tables:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.NOT_A_DATABASE,
+            f"The database {target.display} holds tables that are not Keepwell's "
+            f"({', '.join(state.foreign_tables[:3])}...).",
+            "Keepwell has left it untouched. Choose an empty database or a Keepwell one.",
+        )
+
+
+def backup(db: peewee.Database, target: DatabaseTarget, dest: Path) -> Path:
+    """Write a consistent copy of the database to `dest` (SQLite backup API, or pg_dump)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_sqlite:
+        conn = db.connection()
+        with sqlite3.connect(str(dest)) as copy:
+            conn.backup(copy)
+        copy.close()
+        return dest
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            "pg_dump is not installed on this machine, so no backup can be taken.",
+            "Install the PostgreSQL client tools, or back up on the server.",
+        )
+    args = [pg_dump, "--format=custom", f"--file={dest}", "--dbname", target.dbname]
+    if target.host:
+        args += ["--host", target.host]
+    if target.port:
+        args += ["--port", str(target.port)]
+    if target.user:
+        args += ["--username", target.user]
+    env = None
+    if target.password:
+        import os
+
+        env = dict(os.environ, PGPASSWORD=target.password)
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
+    if result.returncode != 0:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            f"pg_dump failed: {result.stderr.strip() or result.returncode}",
+            "Check the server and your access to it.",
+        )
+    return dest
+
+
+def default_backup_path(target: DatabaseTarget, backup_dir: Path, state: SchemaState) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = target.path.stem if target.is_sqlite and target.path else target.dbname
+    suffix = ".db" if target.is_sqlite else ".dump"
+    return backup_dir / f"{name}-before-upgrade-from-{state.version}-{stamp}{suffix}"
+
+
+@contextmanager
+def _upgrade_lock(db: peewee.Database, target: DatabaseTarget) -> Iterator[None]:
+    if target.is_sqlite:
+        yield
+        return
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (_PG_UPGRADE_LOCK,))
+    try:
+        yield
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_UPGRADE_LOCK,))
+
+
+def initialise_schema(
+    db: peewee.Database, target: DatabaseTarget, migrations_dir: Path = MIGRATIONS_DIR
+) -> list[str]:
+    """Create the schema in an empty database by running the whole ladder."""
+    with _upgrade_lock(db, target):
+        state = schema_state(db, migrations_dir)
+        refuse_unusable(state, target)
+        if not state.is_empty:
+            raise DatabaseUnavailable(
+                DatabaseUnavailable.NOT_A_DATABASE,
+                f"The database {target.display} is already initialised ({state.version}).",
+                "Use `keepwell db upgrade` to bring it up to date.",
+            )
+        applied = _runner(db, migrations_dir).up()
+    log.info("initialised %s: %s", target.display, ", ".join(applied))
+    return applied
+
+
+def upgrade_schema(
+    db: peewee.Database,
+    target: DatabaseTarget,
+    backup_dir: Path,
+    migrations_dir: Path = MIGRATIONS_DIR,
+) -> tuple[list[str], Path | None]:
+    """Back the database up, then apply the pending migrations. Returns (applied, backup)."""
+    with _upgrade_lock(db, target):
+        state = schema_state(db, migrations_dir)
+        refuse_unusable(state, target)
+        if not state.pending:
+            return [], None
+        copy = None
+        if not state.is_empty:
+            copy = backup(db, target, default_backup_path(target, backup_dir, state))
+            log.info("backed up %s to %s before upgrading", target.display, copy)
+        applied = _runner(db, migrations_dir).up()
+    log.info("upgraded %s: %s", target.display, ", ".join(applied))
+    return applied, copy
+
+
+def write_transaction():
+    """A write transaction: BEGIN IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain BEGIN on
+    PostgreSQL. Nested use becomes a savepoint."""
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def close() -> None:
+    db = database.obj
+    if db is not None and not db.is_closed():
+        db.close()

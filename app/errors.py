@@ -1,0 +1,82 @@
+"""Errors a user can act on. The GUI shows them in words; the CLI prints them and exits 1."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+
+class KeepwellError(Exception):
+    """Base of every error that carries a message meant for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(KeepwellError):
+    """Input was refused; `fields` maps each bad field to what is wrong with it."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{name}: {msg}" for name, msg in self.fields.items()))
+
+
+class PermissionDenied(KeepwellError):
+    pass
+
+
+class NotFound(KeepwellError):
+    pass
+
+
+class ConflictError(KeepwellError):
+    """Someone else changed the record since it was read; carries both versions."""
+
+    def __init__(self, message: str, mine: Any = None, theirs: Any = None) -> None:
+        super().__init__(message)
+        self.mine = mine
+        self.theirs = theirs
+
+
+class InvalidTransition(KeepwellError):
+    pass
+
+
+class AuthenticationFailed(KeepwellError):
+    """Unknown user or wrong password: one message for both, so usernames cannot be probed."""
+
+    def __init__(self) -> None:
+        super().__init__("Unknown user or wrong password.")
+
+
+class AccountLocked(KeepwellError):
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(
+            f"This account is locked after too many failed sign-ins until {until:%H:%M} "
+            f"({until:%Y-%m-%d}). Try again then, or ask an administrator to unlock it."
+        )
+        self.until = until
+
+
+class AccountInactive(KeepwellError):
+    def __init__(self) -> None:
+        super().__init__("This account is deactivated. Ask an administrator.")
+
+
+class DatabaseUnavailable(KeepwellError):
+    """The database cannot be opened. `kind` says why, `hint` what to do about it."""
+
+    BAD_URL = "bad_url"
+    UNREACHABLE = "unreachable"
+    AUTH_FAILED = "auth_failed"
+    NOT_A_DATABASE = "not_a_database"
+    NEWER_SCHEMA = "newer_schema"
+    NEEDS_UPGRADE = "needs_upgrade"
+    NOT_INITIALISED = "not_initialised"
+
+    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.hint = hint

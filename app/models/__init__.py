@@ -1,0 +1,28 @@
+"""Peewee models. `ALL_MODELS` is in dependency order; the migration ladder must produce them."""
+
+from app.models.assets import Asset, Location, Site
+from app.models.base import BaseModel, VersionedModel, utcnow
+from app.models.system import AuditEvent, NumberSequence, Setting
+from app.models.users import User
+from app.models.work import TASK_KINDS, WO_STATUSES, WO_TYPES, Task, WorkOrder
+
+ALL_MODELS = [User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, WorkOrder, Task]
+
+__all__ = [
+    "ALL_MODELS",
+    "Asset",
+    "AuditEvent",
+    "BaseModel",
+    "Location",
+    "NumberSequence",
+    "Setting",
+    "Site",
+    "TASK_KINDS",
+    "Task",
+    "User",
+    "VersionedModel",
+    "WO_STATUSES",
+    "WO_TYPES",
+    "WorkOrder",
+    "utcnow",
+]

@@ -1,0 +1,84 @@
+"""Helpers shared by services: optimistic-locked updates and input checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from app.errors import ConflictError, NotFound, ValidationError
+from app.models import AuditEvent, VersionedModel, utcnow
+
+
+def get_or_not_found(model: type[peewee.Model], pk: int, what: str) -> Any:
+    obj = model.get_or_none(model._meta.primary_key == pk)
+    if obj is None:
+        raise NotFound(f"{what} {pk} does not exist (it may have been deleted).")
+    return obj
+
+
+def last_change_by(entity: str, entity_id: object) -> str:
+    event = (
+        AuditEvent.select(AuditEvent.actor, AuditEvent.at)
+        .where((AuditEvent.entity == entity) & (AuditEvent.entity_id == str(entity_id)))
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
+    if event is None:
+        return "another desk"
+    return f"{event.actor} at {event.at:%H:%M} UTC"
+
+
+def versioned_update(
+    obj: VersionedModel, expected_version: int | None, entity: str, **fields: Any
+) -> dict[str, list[Any]]:
+    """Write `fields` if the row is still at `expected_version` (None: at the version `obj` was
+    read with). Zero rows updated means someone else saved first: ConflictError, nothing written.
+    Returns the changed fields as {field: [old, new]}."""
+    model = type(obj)
+    version = obj.version if expected_version is None else expected_version
+    changes = {k: [getattr(obj, k), v] for k, v in fields.items() if getattr(obj, k) != v}
+    if not changes:
+        return {}
+    values = {getattr(model, k): v for k, v in fields.items()}
+    values[model.version] = version + 1
+    values[model.updated_at] = utcnow()
+    count = model.update(values).where((model.id == obj.id) & (model.version == version)).execute()
+    if count == 0:
+        theirs = model.get_or_none(model.id == obj.id)
+        if theirs is None:
+            raise NotFound(f"{entity.capitalize()} {obj.id} was deleted by someone else.")
+        raise ConflictError(
+            f"This {entity} was changed by {last_change_by(entity, obj.id)}: "
+            "reload to see their changes, then make yours again.",
+            mine=fields,
+            theirs=theirs,
+        )
+    for k, v in fields.items():
+        setattr(obj, k, v)
+    obj.version = version + 1
+    return changes
+
+
+def clean_text(
+    errors: dict[str, str], name: str, value: Any, *, max_length: int, required: bool = True
+) -> str:
+    """Strip and check one text field; a problem goes into `errors` under the field's name."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[name] = "must be text"
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[name] = "is required"
+    elif len(value) > max_length:
+        errors[name] = f"is {len(value)} characters long; at most {max_length} are allowed"
+    elif any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        errors[name] = "contains control characters"
+    return value
+
+
+def raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)

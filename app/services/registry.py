@@ -1,0 +1,69 @@
+"""Declares services: permission first, one transaction per mutation, and a list of them all
+so the permission test is generated from the role matrix and no service can be forgotten."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+from app.db import write_transaction
+from app.errors import PermissionDenied
+from app.permissions import Actor, Perm, require
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# None as the permission means "any signed-in user" (a person, not SYSTEM or IT).
+SIGNED_IN = None
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name: str
+    perm: Perm | None
+    mutating: bool
+    func: Callable
+
+
+SERVICES: dict[str, ServiceInfo] = {}
+
+
+def check(actor: Actor, perm: Perm | None) -> None:
+    if perm is SIGNED_IN:
+        if actor.user_id is None:
+            raise PermissionDenied("This needs a signed-in Keepwell user.")
+        return
+    require(actor, perm)
+
+
+def _declare(perm: Perm | None, mutating: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            actor = args[0] if args else kwargs.get("actor")
+            if not isinstance(actor, Actor):
+                raise TypeError(f"{name} takes the acting user's session first")
+            check(actor, perm)
+            if not mutating:
+                return func(*args, **kwargs)
+            with write_transaction():
+                return func(*args, **kwargs)
+
+        SERVICES[name] = ServiceInfo(name, perm, mutating, wrapper)
+        return wrapper
+
+    return decorate
+
+
+def mutation(perm: Perm | None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A service that changes data: permission check, then one write transaction."""
+    return _declare(perm, mutating=True)
+
+
+def query(perm: Perm | None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A service that only reads: permission check only."""
+    return _declare(perm, mutating=False)

@@ -1,0 +1,121 @@
+"""Reading work orders for lists: light rows, sorting and text filtering done in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import peewee
+
+from app import db
+from app.errors import ValidationError
+from app.models import Asset, User, WorkOrder
+from app.permissions import Actor, Perm
+from app.services.registry import query
+
+PAGE_SIZE = 200
+
+STATUS_LABELS = {
+    "open": "Open",
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "on_hold": "On hold",
+    "completed": "Completed",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+PRIORITY_LABELS = {1: "1 Urgent", 2: "2 High", 3: "3 Normal", 4: "4 Low"}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderRow:
+    id: int
+    number: str
+    title: str
+    asset_tag: str
+    asset_name: str
+    status: str
+    priority: int
+    due_date: dt.date | None
+    assignee_name: str
+    type: str
+
+
+Assignee = User.alias("assignee")
+
+SORT_COLUMNS: dict[str, peewee.Node] = {
+    "number": WorkOrder.number,
+    "title": WorkOrder.title,
+    "asset": Asset.tag,
+    "status": WorkOrder.status,
+    "priority": WorkOrder.priority,
+    "due_date": WorkOrder.due_date,
+    "assignee": Assignee.full_name,
+}
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(search: str) -> peewee.ModelSelect:
+    q = (
+        WorkOrder.select(
+            WorkOrder.id,
+            WorkOrder.number,
+            WorkOrder.title,
+            peewee.fn.COALESCE(Asset.tag, ""),
+            peewee.fn.COALESCE(Asset.name, ""),
+            WorkOrder.status,
+            WorkOrder.priority,
+            WorkOrder.due_date,
+            peewee.fn.COALESCE(Assignee.full_name, ""),
+            WorkOrder.type,
+        )
+        .join(Asset, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
+        .switch(WorkOrder)
+        .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == Assignee.id))
+    )
+    text = (search or "").strip()
+    if text:
+        pattern = _like_pattern(text)
+        # SQLite's LIKE ignores case for ASCII; PostgreSQL needs ILIKE for the same.
+        op = "LIKE" if db.is_sqlite() else "ILIKE"
+        cond = None
+        for column in (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name,
+                       Assignee.full_name):
+            term = peewee.NodeList(
+                (column, peewee.SQL(op), peewee.Value(pattern), peewee.SQL("ESCAPE '\\'"))
+            )
+            cond = term if cond is None else (cond | term)
+        q = q.where(cond)
+    return q
+
+
+@query(Perm.WO_VIEW)
+def list_work_orders(
+    actor: Actor,
+    search: str = "",
+    sort: str = "due_date",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> list[WorkOrderRow]:
+    """One page of work orders matching `search` (number, title, asset, assignee), sorted in
+    SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap."""
+    if sort not in SORT_COLUMNS:
+        raise ValidationError({"sort": f"unknown column {sort!r}"})
+    if offset < 0 or not 0 < limit <= 1000:
+        raise ValidationError({"limit": "page out of range"})
+    column = SORT_COLUMNS[sort]
+    order = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
+    order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())
+    q = _filtered(search).order_by(*order).offset(offset).limit(limit).tuples()
+    return [WorkOrderRow(*r) for r in q]
+
+
+@query(Perm.WO_VIEW)
+def count_work_orders(actor: Actor, search: str = "") -> int:
+    """How many work orders match `search` (for the status line and the scroll range)."""
+    return _filtered(search).count()

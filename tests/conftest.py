@@ -1,0 +1,110 @@
+"""Shared fixtures: a fresh SQLite database per test, accounts per role, and markers by folder.
+
+PostgreSQL fixtures live in tests/integration/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app import db as dbmod  # noqa: E402
+from app.permissions import USER_ROLES, Actor, Role  # noqa: E402
+from app.services import auth, setup, users  # noqa: E402
+from app.services.auth import actor_for  # noqa: E402
+
+TEST_PASSWORD = "correct-horse-42"
+_MARKERS_BY_FOLDER = {"ui": "gui", "integration": "postgres"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        try:
+            folder = Path(str(item.path)).relative_to(root).parts[0]
+        except ValueError:
+            continue
+        marker = _MARKERS_BY_FOLDER.get(folder)
+        if marker:
+            item.add_marker(marker)
+
+
+@pytest.fixture(autouse=True)
+def _fast_bcrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bcrypt cost 12 takes ~250 ms a hash; tests use cost 4 except where the cost is the point.
+    (Production code has no switch for this: only tests patch the constant.)"""
+    if "real_bcrypt" not in request.keywords:
+        monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep tests away from the real per-user data, config and log folders."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("KEEPWELL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KEEPWELL_PASSWORD", raising=False)
+    return home
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'keepwell.db').as_posix()}"
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """The URL of an empty database; tests/integration overrides it with PostgreSQL."""
+    return sqlite_url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[dbmod.DatabaseTarget]:
+    """An initialised, empty Keepwell database bound to the proxy."""
+    database, target = dbmod.connect(db_url)
+    dbmod.initialise_schema(database, target)
+    yield target
+    dbmod.close()
+
+
+@pytest.fixture
+def admin(db: dbmod.DatabaseTarget) -> Actor:
+    row = setup.set_up_organisation("Test Plant", "admin", "Ada Admin", TEST_PASSWORD)
+    return Actor(row.id, row.username, row.full_name, Role.ADMIN)
+
+
+@pytest.fixture
+def make_user(admin: Actor) -> Callable[..., Actor]:
+    """Create an active account with TEST_PASSWORD (no forced change) and return its actor."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role | str, username: str | None = None, **fields) -> Actor:
+        role = Role(role)
+        name = username or f"{role.value}{next(counter)}"
+        row = users.add_user(admin, name, f"{role.value.title()} Person", role.value,
+                             TEST_PASSWORD, must_change_password=False, **fields)
+        from app.models import User
+
+        return actor_for(User.get_by_id(row.id))
+
+    return make
+
+
+@pytest.fixture
+def actors(admin: Actor, make_user: Callable[..., Actor]) -> dict[Role, Actor]:
+    """One signed-in actor per user role."""
+    result = {Role.ADMIN: admin}
+    for role in USER_ROLES:
+        if role is not Role.ADMIN:
+            result[role] = make_user(role)
+    return result
