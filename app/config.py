@@ -8,7 +8,6 @@ A PostgreSQL password never has to be in a file: libpq's pgpass, PGPASSWORD or a
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,17 +33,32 @@ def default_database_url() -> str:
 
 
 def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    import tomllib  # only when there is a file to read: keeps start-up quick
+
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DatabaseUnavailable(
-            DatabaseUnavailable.BAD_URL,
-            f"The configuration file {path} cannot be read: {exc}",
-            "Fix or remove the file, or start Keepwell with --db URL.",
-        ) from exc
+        raise _unreadable(path, str(exc)) from exc
+    for section in ("database", "session"):
+        if not isinstance(data.get(section, {}), dict):
+            raise _unreadable(path, f"[{section}] must be a section of settings")
+    url = data.get("database", {}).get("url")
+    if url is not None and not isinstance(url, str):
+        raise _unreadable(path, "the database url must be text in quotes")
+    return data
+
+
+def _unreadable(path: Path, why: str) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        DatabaseUnavailable.BAD_URL,
+        f"The configuration file {path} cannot be read: {why}.",
+        "Fix or remove the file, or start Keepwell with --db URL.",
+    )
 
 
 def load_config(
@@ -85,6 +99,12 @@ def load_config(
             "Use 'delete' for a database file on a network share, 'wal' otherwise.",
         )
     idle = setting("session", "idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES)
+    if isinstance(idle, bool) or not isinstance(idle, int) or idle < 0:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.BAD_URL,
+            f"idle_lock_minutes must be a whole number of minutes (0: never lock), not {idle!r}.",
+            "Fix the configuration file.",
+        )
     return Config(
         database_url=url,
         source=source,

@@ -6,25 +6,53 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-import re
-import shutil
-import sqlite3
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+# isort: off
+import sys
 
-import peewee
-from playhouse.migrations import Runner
-from playhouse.shortcuts import ReconnectMixin
 
-from app.errors import DatabaseUnavailable
+def _load_peewee_without_psycopg() -> None:
+    """peewee and its migration runner import psycopg as they load (~120 ms, most of the
+    start-up budget) even on a desk that only ever opens SQLite. Hide psycopg while they load;
+    `_psycopg3_adapter` imports it when a PostgreSQL database is actually opened. This module
+    is the first to import peewee (app.models imports it first; a test checks)."""
+    if "peewee" in sys.modules or "psycopg" in sys.modules:
+        return
+    sys.modules["psycopg"] = None  # type: ignore[assignment]  # `import psycopg` now fails
+    try:
+        import peewee  # noqa: F401
+        import playhouse.migrations  # noqa: F401  (via playhouse.postgres_ext)
+    finally:
+        del sys.modules["psycopg"]
+
+
+_load_peewee_without_psycopg()
+# isort: on
+
+import datetime as dt  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import peewee  # noqa: E402
+from playhouse.migrations import Runner  # noqa: E402
+from playhouse.shortcuts import ReconnectMixin  # noqa: E402
+
+from app.dburl import DatabaseTarget, parse_url  # noqa: E402
+from app.errors import DatabaseUnavailable  # noqa: E402
+
+__all__ = ["DatabaseTarget", "parse_url", "database", "connect"]
 
 log = logging.getLogger(__name__)
+# peewee logs every query with its parameters at DEBUG, password hashes included: never let it.
+logging.getLogger("peewee").setLevel(logging.INFO)
 
 database = peewee.DatabaseProxy()
 
@@ -35,94 +63,52 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 _PG_UPGRADE_LOCK = 0x4B57_0001
 
 
-@dataclass(frozen=True)
-class DatabaseTarget:
-    """A parsed database URL."""
-
-    backend: str  # "sqlite" or "postgresql"
-    path: Path | None = None
-    host: str = ""
-    port: int | None = None
-    dbname: str = ""
-    user: str = ""
-    password: str | None = field(default=None, repr=False)
-    params: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.backend == "sqlite"
-
-    @property
-    def display(self) -> str:
-        """What the status bar shows: the file path, or host/database. Never a password."""
-        if self.is_sqlite:
-            return str(self.path)
-        port = f":{self.port}" if self.port else ""
-        user = f"{self.user}@" if self.user else ""
-        return f"{user}{self.host or 'localhost'}{port}/{self.dbname}"
-
-
-def parse_url(url: str) -> DatabaseTarget:
-    """Parse `sqlite:///path/to/file.db` or `postgresql://user@host:port/db?sslmode=...`."""
-    bad = DatabaseUnavailable.BAD_URL
-    text = (url or "").strip()
-    scheme, sep, _rest = text.partition("://")
-    scheme = scheme.lower()
-    if not sep:
-        raise DatabaseUnavailable(
-            bad,
-            f"{text!r} is not a database URL.",
-            "Use sqlite:///path/to/keepwell.db or postgresql://user@host:5432/database.",
-        )
-    if scheme == "sqlite":
-        raw = unquote(text[len("sqlite://") :])
-        if re.match(r"^/[A-Za-z]:[/\\]", raw):  # sqlite:///C:/Users/... on Windows
-            raw = raw[1:]
-        if not raw or raw == "/":
-            raise DatabaseUnavailable(
-                bad, "The SQLite URL names no file.", "Use sqlite:///path/to/keepwell.db."
-            )
-        if raw == ":memory:" or raw == "/:memory:":
-            raise DatabaseUnavailable(
-                bad, "An in-memory database would lose all work on exit.", "Name a file."
-            )
-        return DatabaseTarget(backend="sqlite", path=Path(raw).expanduser())
-    if scheme in ("postgresql", "postgres"):
-        parts = urlsplit(text)
-        dbname = unquote(parts.path.lstrip("/"))
-        if not dbname:
-            raise DatabaseUnavailable(
-                bad,
-                "The PostgreSQL URL names no database.",
-                "Use postgresql://user@host:5432/database.",
-            )
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise DatabaseUnavailable(bad, f"Bad port in database URL: {exc}.") from exc
-        return DatabaseTarget(
-            backend="postgresql",
-            host=parts.hostname or "",
-            port=port,
-            dbname=dbname,
-            user=unquote(parts.username or ""),
-            password=unquote(parts.password) if parts.password else None,
-            params=tuple(parse_qsl(parts.query)),
-        )
-    raise DatabaseUnavailable(
-        bad,
-        f"Unknown database type {scheme!r}.",
-        "Keepwell works with sqlite:///path/to/file.db or postgresql://user@host/database.",
-    )
-
-
 class KeepwellSqliteDatabase(peewee.SqliteDatabase):
-    pass
+    journal_mode = "wal"  # "delete" for a file on a network share, where WAL does not work
+
+
+def _psycopg3_adapter() -> Any:
+    """peewee's psycopg 3 adapter, bound to psycopg imported now rather than at start-up
+    (see app/__init__.py)."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    class Psycopg3Adapter(peewee.Psycopg3Adapter):
+        txn_idle = TransactionStatus.IDLE
+        txn_inerror = TransactionStatus.INERROR
+        txn_unknown = TransactionStatus.UNKNOWN
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.json_type = Json
+            self.jsonb_type = Jsonb
+
+        def check_driver(self) -> None:
+            pass
+
+        def get_binary_type(self) -> Any:
+            return psycopg.Binary
+
+        def connect(self, db: Any, **params: Any) -> Any:
+            params.setdefault("dbname", db.database)
+            return psycopg.connect(**params)
+
+        def server_side_cursor(self, conn: Any) -> Any:
+            in_txn = self.txn_status(conn) == TransactionStatus.INTRANS
+            return conn.cursor(name=uuid.uuid4().hex, withhold=not in_txn)
+
+    return Psycopg3Adapter()
 
 
 class KeepwellPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
     """Reconnects after a dropped connection, but only outside a transaction (the mixin's rule):
     a connection lost inside a transaction is an error the user sees, never a silent retry."""
+
+    def init(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().init(database, *args, **kwargs)
+        if not isinstance(getattr(self, "_adapter", None), peewee.Psycopg3Adapter):
+            self._adapter = _psycopg3_adapter()
 
     reconnect_errors = (
         (peewee.OperationalError, "terminating connection"),
@@ -182,16 +168,25 @@ def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqlit
                 f"Cannot create the folder for {path}: {exc.strerror}.",
                 "Choose a database in a folder you can write to.",
             ) from exc
+    # journal_mode is not among the per-connection pragmas: it is written into the file, and a
+    # file that turns out not to be Keepwell's must be left byte-for-byte alone (see connect).
     pragmas = {
         "foreign_keys": 1,
-        "journal_mode": journal_mode,
         "synchronous": "normal" if journal_mode == "wal" else "full",
     }
-    return KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
+    database = KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
+    database.journal_mode = journal_mode
+    database.register_function(_casefold, "kw_casefold", 1, deterministic=True)
+    return database
+
+
+def _casefold(value: object) -> object:
+    """SQLite's lower() and LIKE fold ASCII only; searches fold every letter (Ölpumpe)."""
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _postgres_database(target: DatabaseTarget, password: str | None) -> KeepwellPostgresDatabase:
-    kwargs: dict[str, object] = dict(target.params)
+    kwargs: dict[str, Any] = dict(target.params)
     if target.host:
         kwargs["host"] = target.host
     if target.port:
@@ -254,8 +249,10 @@ def connect(
     try:
         db.connect(reuse_if_open=True)
         db.execute_sql("SELECT 1").fetchone()
-        if target.is_sqlite:
-            db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+        if isinstance(db, KeepwellSqliteDatabase):
+            tables = db.get_tables()
+            if not tables or HISTORY_TABLE in tables:  # new, or Keepwell's: set the journal
+                db.execute_sql(f"PRAGMA journal_mode = {db.journal_mode}").fetchone()
     except (peewee.DatabaseError, sqlite3.DatabaseError, OSError) as exc:
         if not db.is_closed():
             db.close()
@@ -314,18 +311,19 @@ def backup(db: peewee.Database, target: DatabaseTarget, dest: Path) -> Path:
             "pg_dump is not installed on this machine, so no backup can be taken.",
             "Install the PostgreSQL client tools, or back up on the server.",
         )
-    args = [pg_dump, "--format=custom", f"--file={dest}", "--dbname", target.dbname]
-    if target.host:
-        args += ["--host", target.host]
-    if target.port:
-        args += ["--port", str(target.port)]
-    if target.user:
-        args += ["--username", target.user]
-    env = None
-    if target.password:
-        import os
+    from psycopg.conninfo import make_conninfo  # only here: start-up must not load psycopg
 
-        env = dict(os.environ, PGPASSWORD=target.password)
+    conninfo = make_conninfo(
+        dbname=target.dbname,
+        host=target.host or None,
+        port=target.port,
+        user=target.user or None,
+        **{key: value for key, value in target.params if key != "password"},
+    )
+    # --no-password: never wait for a terminal prompt; use the password this desk signed in with.
+    args = [pg_dump, "--no-password", "--format=custom", f"--file={dest}", f"--dbname={conninfo}"]
+    password = db.connect_params.get("password") or target.password
+    env = dict(os.environ, PGPASSWORD=password) if password else None
     result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
     if result.returncode != 0:
         raise DatabaseUnavailable(
@@ -411,3 +409,17 @@ def close() -> None:
     db = database.obj
     if db is not None and not db.is_closed():
         db.close()
+
+
+def ping() -> bool:
+    """True if the database answers (for the status bar's connection state)."""
+    db = database.obj
+    if db is None:
+        return False
+    try:
+        db.execute_sql("SELECT 1").fetchone()
+        return True
+    except (peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error):
+        if not db.in_transaction() and not db.is_closed():
+            db.close()
+        return False

@@ -1,5 +1,6 @@
 """Peewee models. `ALL_MODELS` is in dependency order; the migration ladder must produce them."""
 
+import app.db  # noqa: F401  (first: it loads peewee without psycopg, see app.db)
 from app.models.assets import Asset, Location, Site
 from app.models.base import BaseModel, VersionedModel, utcnow
 from app.models.system import AuditEvent, NumberSequence, Setting

@@ -23,6 +23,7 @@ class BaseModel(peewee.Model):
 class VersionedModel(BaseModel):
     """A mutable aggregate: `version` is the optimistic lock of DESIGN.md section 9."""
 
+    id = peewee.AutoField()
     version = peewee.IntegerField(default=1)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)

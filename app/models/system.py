@@ -16,6 +16,7 @@ class Setting(BaseModel):
 class AuditEvent(BaseModel):
     """Append-only. `hash` chains each event to the one before it (see services.audit)."""
 
+    id = peewee.AutoField()
     at = peewee.DateTimeField(default=utcnow)
     actor = peewee.CharField(max_length=80)
     actor_id = peewee.IntegerField(null=True)

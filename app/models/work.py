@@ -55,6 +55,7 @@ class WorkOrder(VersionedModel):
 
 
 class Task(BaseModel):
+    id = peewee.AutoField()
     work_order = peewee.ForeignKeyField(WorkOrder, backref="tasks", on_delete="CASCADE")
     position = peewee.IntegerField()
     text = peewee.CharField(max_length=500)

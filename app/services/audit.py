@@ -33,7 +33,8 @@ def _digest(
     action: str,
     changes: str,
 ) -> str:
-    payload = _json([prev_hash, at.isoformat(), actor, actor_id, entity, entity_id, action, changes])
+    fields = [prev_hash, at.isoformat(), actor, actor_id, entity, entity_id, action, changes]
+    payload = _json(fields)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -133,7 +134,7 @@ class AuditRow:
 
 @query(Perm.AUDIT_VERIFY)
 def recent_events(actor: Actor, limit: int = 100) -> list[AuditRow]:
-    rows = (
+    rows: Any = (
         AuditEvent.select(
             AuditEvent.id,
             AuditEvent.at,

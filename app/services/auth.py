@@ -32,8 +32,16 @@ MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything longer; refuse rather than tr
 LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15
 
-# Checked for unknown users so that timing does not reveal which usernames exist.
-_DUMMY_HASH = bcrypt.hashpw(b"keepwell-timing-equaliser", bcrypt.gensalt(4))
+# Checked for unknown users so that timing does not reveal which usernames exist; made on first
+# use (at the production cost, so the check takes as long as a real one).
+_dummy_hash: bytes | None = None
+
+
+def _equalise_timing() -> None:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = bcrypt.hashpw(b"keepwell-timing", bcrypt.gensalt(BCRYPT_ROUNDS))
+    bcrypt.checkpw(b"keepwell", _dummy_hash)
 
 
 def hash_password(password: str) -> str:
@@ -89,7 +97,7 @@ def sign_in(username: str, password: str, now: dt.datetime | None = None) -> Sig
     now = now or utcnow()
     user = _fetch_user(username)
     if user is None:
-        bcrypt.checkpw(b"keepwell", _DUMMY_HASH)
+        _equalise_timing()
         raise AuthenticationFailed()
     if user.locked_until and user.locked_until > now:
         raise AccountLocked(_local(user.locked_until))

@@ -6,8 +6,15 @@ from typing import Any
 
 import peewee
 
+from app import db
 from app.errors import ConflictError, NotFound, ValidationError
 from app.models import AuditEvent, VersionedModel, utcnow
+
+
+def lock_rows(query: Any) -> Any:
+    """`query` as SELECT ... FOR UPDATE on PostgreSQL, so a check-then-write cannot race another
+    desk; on SQLite the write transaction (BEGIN IMMEDIATE) already keeps writers apart."""
+    return query if db.is_sqlite() else query.for_update()
 
 
 def get_or_not_found(model: type[peewee.Model], pk: int, what: str) -> Any:

@@ -6,13 +6,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from app.errors import NotFound, ValidationError
 from app.models import User, utcnow
 from app.permissions import USER_ROLES, Actor, Perm, Role
 from app.services import audit
 from app.services.auth import check_new_password, hash_password, password_problem
-from app.services.common import clean_text, get_or_not_found, raise_if, versioned_update
+from app.services.common import (
+    clean_text,
+    get_or_not_found,
+    lock_rows,
+    raise_if,
+    versioned_update,
+)
 from app.services.registry import mutation, query
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -61,7 +68,7 @@ def _row(values: tuple) -> UserRow:
 @query(Perm.USER_MANAGE)
 def list_users(actor: Actor, include_inactive: bool = True) -> list[UserRow]:
     """All accounts, active first, by username."""
-    q = User.select(*_ROW_FIELDS)
+    q: Any = User.select(*_ROW_FIELDS)
     if not include_inactive:
         q = q.where(User.active == True)  # noqa: E712 (peewee expression)
     return [_row(r) for r in q.order_by(User.active.desc(), User.username).tuples()]
@@ -110,7 +117,12 @@ def _clean_rate(errors: dict[str, str], rate: object) -> Decimal:
 
 
 def _active_admins() -> int:
-    return User.select().where((User.role == Role.ADMIN.value) & (User.active == True)).count()  # noqa: E712
+    """Active admins, with their rows locked: two admins removing each other at once cannot
+    both pass the last-admin check."""
+    admins = User.select(User.id).where(
+        (User.role == Role.ADMIN.value) & (User.active == True)  # noqa: E712
+    )
+    return len(list(lock_rows(admins)))
 
 
 def create_user_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import peewee
 
@@ -43,7 +44,7 @@ class WorkOrderRow:
 
 Assignee = User.alias("assignee")
 
-SORT_COLUMNS: dict[str, peewee.Node] = {
+SORT_COLUMNS: dict[str, Any] = {
     "number": WorkOrder.number,
     "title": WorkOrder.title,
     "asset": Asset.tag,
@@ -59,8 +60,8 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(search: str) -> peewee.ModelSelect:
-    q = (
+def _filtered(search: str) -> Any:
+    q: Any = (
         WorkOrder.select(
             WorkOrder.id,
             WorkOrder.number,
@@ -80,13 +81,17 @@ def _filtered(search: str) -> peewee.ModelSelect:
     text = (search or "").strip()
     if text:
         pattern = _like_pattern(text)
-        # SQLite's LIKE ignores case for ASCII; PostgreSQL needs ILIKE for the same.
-        op = "LIKE" if db.is_sqlite() else "ILIKE"
-        cond = None
+        sqlite = db.is_sqlite()
+        cond: Any = None
         for column in (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name,
                        Assignee.full_name):
+            lhs: Any
+            if sqlite:  # LIKE folds ASCII only: fold both sides in Python (Ölpumpe = ölpumpe)
+                lhs, op, rhs = peewee.fn.kw_casefold(column), "LIKE", pattern.casefold()
+            else:
+                lhs, op, rhs = column, "ILIKE", pattern
             term = peewee.NodeList(
-                (column, peewee.SQL(op), peewee.Value(pattern), peewee.SQL("ESCAPE '\\'"))
+                (lhs, peewee.SQL(op), peewee.Value(rhs), peewee.SQL("ESCAPE '\\'"))
             )
             cond = term if cond is None else (cond | term)
         q = q.where(cond)
@@ -109,7 +114,7 @@ def list_work_orders(
     if offset < 0 or not 0 < limit <= 1000:
         raise ValidationError({"limit": "page out of range"})
     column = SORT_COLUMNS[sort]
-    order = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
+    order: list[Any] = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
     order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())
     q = _filtered(search).order_by(*order).offset(offset).limit(limit).tuples()
     return [WorkOrderRow(*r) for r in q]

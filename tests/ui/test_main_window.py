@@ -1,0 +1,125 @@
+"""The main window: screens per role, status bar, idle lock, remembered state."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.permissions import ROLE_PERMISSIONS, USER_ROLES, Perm, Role
+from tests.conftest import TEST_PASSWORD
+from ui.main_window import MainWindow
+
+# Written out by hand from DESIGN.md section 6 and the screens that exist so far.
+EXPECTED_SCREENS = {
+    Role.ADMIN: ["work_orders", "users", "account"],
+    Role.PLANNER: ["work_orders", "account"],
+    Role.SUPERVISOR: ["work_orders", "account"],
+    Role.TECHNICIAN: ["work_orders", "account"],
+    Role.REQUESTER: ["account"],
+}
+
+
+def _window(qtbot, actor, db, idle_minutes: float = 15) -> MainWindow:
+    window = MainWindow(actor, db, idle_minutes=idle_minutes)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.mark.parametrize("role", USER_ROLES, ids=lambda r: r.value)
+def test_each_role_sees_exactly_its_screens(qtbot, db, actors, role):
+    window = _window(qtbot, actors[role], db)
+    assert window.screen_keys == EXPECTED_SCREENS[role]
+    titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert ("Users" in titles) == (Perm.USER_MANAGE in ROLE_PERMISSIONS[role])
+    assert ("Work Orders" in titles) == (Perm.WO_VIEW in ROLE_PERMISSIONS[role])
+    for key in window.screen_keys:  # every shown screen opens without error
+        window.show_screen(key)
+        assert window.stack.currentWidget() is window.screen(key)
+
+
+def test_status_bar_shows_user_role_database_and_connection(qtbot, db, admin):
+    window = _window(qtbot, admin, db)
+    assert window.user_label.text() == "Ada Admin · Admin"
+    assert str(db.path) in window.db_label.text()
+    assert "SQLite" in window.db_label.text()
+    assert "connected" in window.connection_label.text()
+
+
+def test_connection_check_notices_a_lost_and_a_restored_database(qtbot, db, admin):
+    window = _window(qtbot, admin, db)
+    window.set_connection_state(False)
+    window.check_connection()  # runs in the background; the database answers
+    qtbot.waitUntil(lambda: window.connection_state is True, timeout=5000)
+    assert "disconnected" not in window.connection_label.text()
+
+
+def test_idle_lock_hides_the_screens_until_the_password(qtbot, db, admin):
+    window = _window(qtbot, admin, db, idle_minutes=15)
+    now = [1000.0]
+    window.idle.clock = lambda: now[0]
+    window.idle.touch()
+    now[0] += 14 * 60
+    window.idle.check()
+    assert not window.is_locked
+    now[0] += 61
+    window.idle.check()
+    assert window.is_locked
+    assert not window.menuBar().isEnabled()
+    window.lock_panel.password.setText("wrong-password")
+    window.lock_panel.try_unlock()
+    assert window.is_locked
+    assert "not your password" in window.lock_panel.message.text()
+    window.lock_panel.password.setText(TEST_PASSWORD)
+    window.lock_panel.try_unlock()
+    assert not window.is_locked
+    assert window.menuBar().isEnabled()
+
+
+def test_five_wrong_unlock_passwords_sign_out(qtbot, db, admin):
+    window = _window(qtbot, admin, db)
+    window.lock()
+    with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
+        for _ in range(5):
+            window.lock_panel.password.setText("wrong-password")
+            window.lock_panel.try_unlock()
+
+
+def test_activity_postpones_the_idle_lock(qtbot, db, admin):
+    window = _window(qtbot, admin, db, idle_minutes=10)
+    now = [0.0]
+    window.idle.clock = lambda: now[0]
+    window.idle.touch()
+    now[0] += 9 * 60
+    qtbot.keyClick(window.navigation, "a")  # any key or click counts as activity
+    now[0] += 9 * 60
+    window.idle.check()
+    assert not window.is_locked
+    now[0] += 2 * 60
+    window.idle.check()
+    assert window.is_locked
+
+
+def test_lock_shortcut_and_sign_out_action(qtbot, db, admin):
+    window = _window(qtbot, admin, db)
+    window.lock_action.trigger()
+    assert window.is_locked
+    with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
+        window.sign_out_action.trigger()
+
+
+def test_geometry_and_last_screen_persist(qtbot, db, admin):
+    window = _window(qtbot, admin, db)
+    window.resize(700, 500)
+    window.show_screen("users")
+    window.close()
+    again = _window(qtbot, admin, db)
+    assert again.current_screen_key() == "users"
+    assert (again.size().width(), again.size().height()) == (700, 500)
+
+
+def test_last_screen_the_new_role_may_not_see_falls_back(qtbot, db, admin, actors):
+    window = _window(qtbot, admin, db)
+    window.show_screen("users")
+    window.close()
+    planner_window = _window(qtbot, actors[Role.PLANNER], db)
+    assert planner_window.current_screen_key() == "work_orders"

@@ -1,0 +1,115 @@
+"""The Work Orders screen: lazy pages, SQL sort, text filter; the model passes qtmodeltester."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+
+from app.models import Asset, WorkOrder
+from app.permissions import Role
+from ui.models.work_orders import COL_DUE, COL_NUMBER, COL_PRIORITY, WorkOrderTableModel
+from ui.screens.work_orders import WorkOrdersScreen
+
+TODAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture
+def orders(db, admin, make_user):
+    tech = make_user("technician", "tina", craft="Electrician")
+    pump = Asset.create(tag="PMP-0001", name="Feed pump")
+    fan = Asset.create(tag="FAN-0002", name="Roof fan")
+    rows = []
+    for i in range(1, 451):
+        rows.append(dict(
+            number=f"WO-2026-{i:06d}",
+            title=f"{'Leaking seal' if i % 3 == 0 else 'Noisy bearing'} #{i}",
+            status=("open", "assigned", "closed")[i % 3],
+            priority=1 + i % 4,
+            asset=pump.id if i % 2 else fan.id,
+            assignee=tech.user_id if i % 5 == 0 else None,
+            due_date=TODAY + dt.timedelta(days=(i * 7) % 90 - 30),
+        ))
+    WorkOrder.insert_many(rows).execute()
+    return rows
+
+
+def _screen(qtbot, actor) -> WorkOrdersScreen:
+    screen = WorkOrdersScreen(actor)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 700)
+    screen.show()
+    return screen
+
+
+def test_first_page_sorted_by_due_date_and_more_fetched_on_scroll(qtbot, orders, admin):
+    screen = _screen(qtbot, admin)
+    model = screen.model
+    assert model.rowCount() == 200  # one page, not all 450
+    dues = [model.row_at(r).due_date for r in range(model.rowCount())]
+    assert dues == sorted(dues)
+    assert screen.count_label.text() == "450 work orders"
+    screen.table.scrollToBottom()
+    qtbot.waitUntil(lambda: model.rowCount() > 200, timeout=3000)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 450
+    assert len({model.row_at(r).id for r in range(450)}) == 450  # no overlaps between pages
+
+
+def test_clicking_a_header_sorts_in_sql(qtbot, orders, admin):
+    screen = _screen(qtbot, admin)
+    screen.table.sortByColumn(COL_NUMBER, Qt.SortOrder.DescendingOrder)
+    assert screen.model.row_at(0).number == "WO-2026-000450"
+    screen.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
+    assert screen.model.row_at(0).priority == 1
+    assert screen.model.rowCount() == 200
+
+
+def test_text_filter_matches_title_asset_and_assignee(qtbot, orders, admin):
+    screen = _screen(qtbot, admin)
+    qtbot.keyClicks(screen.search, "leaking")
+    qtbot.waitUntil(lambda: screen.model.search == "leaking", timeout=3000)
+    assert screen.count_label.text() == "150 work orders match"
+    assert all("Leaking" in screen.model.row_at(r).title for r in range(screen.model.rowCount()))
+    screen.search.setText("FAN-0002")
+    screen.apply_search()
+    assert screen.model.rowCount() == 200 and screen.count_label.text() == "225 work orders match"
+    screen.search.setText("tina")  # the assignee is "Technician Person"; the username is no match
+    screen.apply_search()
+    assert screen.model.rowCount() == 0
+    screen.search.setText("technician person")
+    screen.apply_search()
+    assert screen.count_label.text() == "90 work orders match"
+    screen.search.setText("100%")
+    screen.apply_search()
+    assert screen.model.rowCount() == 0  # % is a literal, not a wildcard
+
+
+def test_overdue_open_orders_are_marked(orders, admin):
+    from app.services import work_orders
+
+    model = WorkOrderTableModel(
+        lambda *a: work_orders.list_work_orders(admin, *a), today=lambda: TODAY)
+    model.reload()
+    first = model.index(0, COL_DUE)
+    row = model.row_at(0)
+    assert row.due_date < TODAY
+    expected = row.status in ("open", "assigned")
+    assert (model.data(first, Qt.ItemDataRole.ForegroundRole) is not None) == expected
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, orders, admin):
+    from app.services import work_orders
+
+    model = WorkOrderTableModel(
+        lambda *a: work_orders.list_work_orders(admin, *a), page_size=50)
+    model.reload()
+    qtmodeltester.check(model)
+
+
+def test_technician_sees_the_orders_read_only(qtbot, orders, actors):
+    screen = _screen(qtbot, actors[Role.TECHNICIAN])
+    assert screen.model.rowCount() == 200
+    assert screen.table.editTriggers() == screen.table.EditTrigger.NoEditTriggers

@@ -1,0 +1,230 @@
+"""Start-up: the sign-in dialog first (the database opens while the user types), then the
+main window; a database problem or a new database gets its dialog first.
+
+Heavy modules (peewee, services, the main window) are imported only when needed so that the
+sign-in dialog appears quickly (see tests/benchmarks/test_startup.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from app import config as configmod
+from app import paths
+from app.dburl import DatabaseTarget, parse_url
+from app.errors import DatabaseUnavailable
+from ui.login import LoginDialog
+from ui.settings import gui_settings
+from ui.style import apply_style
+
+if TYPE_CHECKING:
+    from app.permissions import Actor
+    from ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    """Walks the user from a database URL to a signed-in main window, and back on sign-out."""
+
+    def __init__(self, cli_url: str | None = None) -> None:
+        super().__init__()
+        self.cli_url = cli_url
+        self.config: configmod.Config | None = None
+        self.target: DatabaseTarget | None = None
+        self.window: MainWindow | None = None
+        self.ready = False  # the database is open, current and has accounts
+        self._password: str | None = None
+        self._problem: DatabaseUnavailable | None = None
+
+    # -- database -------------------------------------------------------------------------
+    def _connect_and_prepare(self, interactive: bool) -> None:
+        """Connect, and create or upgrade the schema where this desk may; raise otherwise."""
+        from app import db
+
+        self.config = configmod.load_config(cli_url=self.cli_url)
+        self.target = parse_url(self.config.database_url)
+        database, self.target = db.connect(
+            self.config.database_url,
+            journal_mode=self.config.sqlite_journal_mode,
+            password=self._password,
+        )
+        state = db.schema_state(database)
+        db.refuse_unusable(state, self.target)
+        if state.is_empty:
+            db.initialise_schema(database, self.target)
+        elif state.pending:
+            if self.target.is_sqlite:
+                # The embedded single-user database upgrades itself, after its backup.
+                db.upgrade_schema(database, self.target, paths.backup_dir())
+                return
+            needs_upgrade = DatabaseUnavailable(
+                DatabaseUnavailable.NEEDS_UPGRADE,
+                f"The shared database {self.target.display} needs an upgrade "
+                f"({', '.join(state.pending)}).",
+                "Ask IT to run `keepwell db upgrade`, or sign in as an admin to upgrade it.",
+            )
+            if not interactive:
+                raise needs_upgrade
+            from ui.dialogs.upgrade import UpgradeDialog
+
+            if UpgradeDialog(self.target, state).exec() != QDialog.DialogCode.Accepted:
+                raise needs_upgrade
+
+    def open_quietly(self) -> str | None:
+        """Open the database without dialogs (called by the sign-in dialog once it shows).
+        Returns the organisation name when sign-in can go ahead, None when the user must be
+        asked something first (an error, a new database)."""
+        from app.logs import setup_logging
+        from app.services import settings, setup
+
+        setup_logging()  # here, after the dialog is painted: logging.handlers is slow to import
+        try:
+            self._connect_and_prepare(interactive=False)
+        except DatabaseUnavailable as exc:
+            log.warning("database unavailable (%s): %s", exc.kind, exc.message)
+            self._problem = exc
+            self._close()
+            return None
+        if setup.needs_setup():
+            return None
+        self.ready = True
+        organisation = settings.get_setting("organisation_name") or ""
+        gui_settings().setValue(self._organisation_key(), organisation)
+        return organisation
+
+    def open_database(self) -> bool:
+        """Open the database, asking the user what to do about each problem.
+        Returns False if the user chose to quit."""
+        from ui.dialogs.database_error import DatabaseErrorDialog
+
+        while True:
+            problem, self._problem = self._problem, None
+            if problem is None:
+                try:
+                    self._connect_and_prepare(interactive=True)
+                    return True
+                except DatabaseUnavailable as exc:
+                    log.warning("database unavailable (%s): %s", exc.kind, exc.message)
+                    self._close()
+                    problem = exc
+            url = self.config.database_url if self.config else (self.cli_url or "")
+            dialog = DatabaseErrorDialog(problem, url)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            if dialog.chosen_url:
+                self.cli_url = dialog.chosen_url
+            if dialog.password is not None:
+                self._password = dialog.password
+
+    def first_run_if_needed(self) -> bool:
+        from app.services import setup
+
+        if not setup.needs_setup():
+            return True
+        from ui.dialogs.first_run import FirstRunDialog  # only on a new database
+
+        dialog = FirstRunDialog(self.target)
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def _close(self) -> None:
+        from app import db
+
+        db.close()
+
+    # -- people ---------------------------------------------------------------------------
+    def _organisation_key(self) -> str:
+        url = self.config.database_url if self.config else (self.cli_url or "")
+        return f"organisation/{url}"
+
+    def _display(self) -> str:
+        try:
+            config = self.config or configmod.load_config(cli_url=self.cli_url)
+            return parse_url(config.database_url).display
+        except DatabaseUnavailable:
+            return self.cli_url or ""
+
+    def sign_in(self, username: str = "") -> Actor | None:
+        """Show the sign-in dialog until someone signs in (None: the user gave up)."""
+        while True:
+            organisation = str(gui_settings().value(self._organisation_key(), "") or "")
+            prepare = None if self.ready else self.open_quietly
+            dialog = LoginDialog(self._display(), organisation, username, prepare)
+            code = dialog.exec()
+            if code == LoginDialog.NEEDS_ATTENTION:
+                if not self.open_database() or not self.first_run_if_needed():
+                    return None
+                continue  # the next dialog opens the (now ready) database quietly
+            if code != QDialog.DialogCode.Accepted or dialog.actor is None:
+                return None
+            return dialog.actor
+
+    def show_main(self, actor: Actor) -> None:
+        assert self.target is not None and self.config is not None
+        from ui.main_window import MainWindow  # after sign-in: keeps the sign-in dialog quick
+
+        self.window = MainWindow(actor, self.target, idle_minutes=self.config.idle_lock_minutes)
+        self.window.sign_out_requested.connect(self._on_sign_out)
+        self.window.show()
+
+    def _on_sign_out(self) -> None:
+        window = self.window
+        self.window = None
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        actor = self.sign_in()
+        if actor is None:
+            QApplication.quit()
+            return
+        self.show_main(actor)
+
+    def start(self) -> bool:
+        actor = self.sign_in()
+        if actor is None:
+            return False
+        self.show_main(actor)
+        return True
+
+
+def _set_window_icon() -> None:
+    from PySide6.QtGui import QIcon
+
+    icon = paths.resource_file("icons", "keepwell.svg")
+    if icon.exists():
+        QApplication.setWindowIcon(QIcon(str(icon)))
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("Keepwell")
+    qt_app.setOrganizationName("Keepwell")
+    qt_app.setApplicationDisplayName("Keepwell")
+    apply_style(qt_app)
+    QTimer.singleShot(0, _set_window_icon)  # the SVG engine loads after the first paint
+    controller = AppController(cli_url=getattr(args, "db", None))
+    try:
+        if not controller.start():
+            return 0
+        return qt_app.exec()
+    except Exception:  # the last line of defence: log it and say so, in words
+        from app.logs import setup_logging
+
+        setup_logging()
+        log.exception("unexpected error")
+        QMessageBox.critical(
+            None,
+            "Keepwell stopped",
+            "Keepwell met an unexpected problem and has to stop. Nothing was written "
+            f"half-way. Details are in the log in {paths.user_log_dir()}.",
+        )
+        return 1
+    finally:
+        if "app.db" in sys.modules:
+            controller._close()

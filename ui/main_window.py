@@ -1,0 +1,251 @@
+"""The main window: navigation on the left, one screen per area, status bar, idle lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+import app
+from app import db
+from app.permissions import Actor
+from app.services import settings
+from ui.dialogs.change_password import ChangePasswordDialog
+from ui.screens import ScreenSpec, screens_for
+from ui.settings import gui_settings
+from ui.widgets.idle import IdleWatcher
+from ui.widgets.lock_panel import LockPanel
+from ui.workers import BackgroundTask
+
+CONNECTION_CHECK_MS = 15_000
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(self, actor: Actor, target: db.DatabaseTarget, idle_minutes: float = 15,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.target = target
+        self.organisation = settings.get_setting("organisation_name") or "Keepwell"
+        self.specs: list[ScreenSpec] = screens_for(actor)
+        self.screens: dict[str, QWidget] = {}
+        self._ping: BackgroundTask | None = None
+        self._signing_out = False
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(190)
+        for spec in self.specs:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.navigation.addItem(item)
+        self.stack = QStackedWidget()
+        for _spec in self.specs:
+            self.stack.addWidget(QWidget())  # replaced by the real screen when first shown
+        self.navigation.currentRowChanged.connect(self.show_screen_at)
+
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.navigation)
+        row.addWidget(self.stack, 1)
+        self.lock_panel = LockPanel(actor)
+        self.lock_panel.unlocked.connect(self.unlock)
+        self.lock_panel.sign_out.connect(self.sign_out)
+        self.root = QStackedWidget()
+        self.root.addWidget(body)
+        self.root.addWidget(self.lock_panel)
+        self.setCentralWidget(self.root)
+
+        self._build_menus()
+        self._build_status_bar()
+
+        self.idle = IdleWatcher(idle_minutes * 60, parent=self)
+        self.idle.idle.connect(self.lock)
+        app_instance = QApplication.instance()
+        if app_instance is not None:
+            app_instance.installEventFilter(self.idle)
+        self._ping_timer = QTimer(self)
+        self._ping_timer.setInterval(CONNECTION_CHECK_MS)
+        self._ping_timer.timeout.connect(self.check_connection)
+        self._ping_timer.start()
+
+        self._restore_state()
+
+    # -- screens --------------------------------------------------------------------------
+    @property
+    def screen_keys(self) -> list[str]:
+        return [s.key for s in self.specs]
+
+    def show_screen(self, key: str) -> QWidget:
+        index = self.screen_keys.index(key)
+        self.navigation.setCurrentRow(index)
+        return self.screen(key)
+
+    def show_screen_at(self, index: int) -> None:
+        if not 0 <= index < len(self.specs):
+            return
+        screen = self.screen(self.specs[index].key)
+        self.stack.setCurrentWidget(screen)
+        self.setWindowTitle(f"{self.specs[index].title} – {self.organisation} – Keepwell")
+
+    def screen(self, key: str) -> QWidget:
+        """The screen widget for `key`, created the first time it is needed."""
+        if key not in self.screens:
+            index = self.screen_keys.index(key)
+            widget = self.specs[index].factory(self.actor)
+            old = self.stack.widget(index)
+            self.stack.insertWidget(index, widget)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.screens[key] = widget
+        return self.screens[key]
+
+    def current_screen_key(self) -> str | None:
+        row = self.navigation.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
+
+    def refresh_current(self) -> None:
+        key = self.current_screen_key()
+        refresh = getattr(self.screens.get(key or ""), "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    # -- chrome ---------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.lock_action = QAction("&Lock", self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.sign_out_action = QAction("Sign &out / switch user…", self,
+                                       shortcut=QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.password_action = QAction("Change my &password…", self)
+        self.password_action.triggered.connect(self.change_password)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (self.lock_action, self.sign_out_action, self.password_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        refresh = QAction("&Refresh", self, shortcut=QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh_current)
+        view_menu.addAction(refresh)
+        view_menu.addSeparator()
+        for number, spec in enumerate(self.specs, start=1):
+            action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _=False, k=spec.key: self.show_screen(k))
+            view_menu.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Keepwell", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        self.user_label = QLabel(f"{self.actor.full_name} · {self.actor.role.label}")
+        self.user_label.setObjectName("statusUser")
+        kind = "SQLite" if self.target.is_sqlite else "PostgreSQL"
+        self.db_label = QLabel(f"{kind}: {self.target.display}")
+        self.db_label.setObjectName("statusDatabase")
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("statusConnection")
+        self.set_connection_state(True)
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.db_label)
+        bar.addPermanentWidget(self.connection_label)
+
+    def set_connection_state(self, ok: bool) -> None:
+        self.connection_state = ok
+        color = "#1a7f37" if ok else "#b42318"
+        text = "connected" if ok else "disconnected: retrying"
+        self.connection_label.setText(f"<span style='color:{color}'>●</span> {text}")
+        self.connection_label.setToolTip(
+            "The database answers." if ok else
+            "The database does not answer. Keepwell keeps trying; unsaved edits stay open."
+        )
+
+    def check_connection(self) -> None:
+        """Ask the database in the background (a dead server must not freeze the window)."""
+        if self._ping is not None and self._ping.running:
+            return
+        self._ping = BackgroundTask(lambda _progress: db.ping(), self)
+        self._ping.succeeded.connect(lambda ok: self.set_connection_state(bool(ok)))
+        self._ping.failed.connect(lambda _exc: self.set_connection_state(False))
+        self._ping.start()
+
+    # -- session --------------------------------------------------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self.root.currentWidget() is self.lock_panel
+
+    def lock(self) -> None:
+        if self.is_locked:
+            return
+        self.root.setCurrentWidget(self.lock_panel)
+        self.menuBar().setEnabled(False)
+        self.lock_panel.reset()
+
+    def unlock(self) -> None:
+        self.root.setCurrentIndex(0)
+        self.menuBar().setEnabled(True)
+        self.idle.touch()
+
+    def sign_out(self) -> None:
+        self._signing_out = True
+        self.sign_out_requested.emit()
+
+    def change_password(self) -> None:
+        ChangePasswordDialog(self.actor, parent=self).exec()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About Keepwell",
+            f"<b>Keepwell {app.__version__}</b><br>Maintenance management for "
+            f"{self.organisation}.<br><br>Database: {self.target.display}",
+        )
+
+    # -- persistence ----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        store = gui_settings()
+        geometry = store.value("main_window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        last = store.value("main_window/last_screen")
+        keys = self.screen_keys
+        self.navigation.setCurrentRow(keys.index(last) if last in keys else 0)
+
+    def save_state(self) -> None:
+        store = gui_settings()
+        store.setValue("main_window/geometry", self.saveGeometry())
+        if (key := self.current_screen_key()) is not None:
+            store.setValue("main_window/last_screen", key)
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.idle.stop()
+        self._ping_timer.stop()
+        app_instance = QApplication.instance()
+        if app_instance is not None:
+            app_instance.removeEventFilter(self.idle)
+        if self._ping is not None and self._ping.running:
+            self._ping.wait()
+        super().closeEvent(event)

@@ -1,0 +1,145 @@
+"""The work-order table model: rows fetched in pages as the view scrolls, sorted in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from app.services.work_orders import PAGE_SIZE, PRIORITY_LABELS, STATUS_LABELS, WorkOrderRow
+
+# (sort key understood by the service, header)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("number", "Number"),
+    ("title", "Title"),
+    ("asset", "Asset"),
+    ("status", "Status"),
+    ("priority", "Priority"),
+    ("due_date", "Due"),
+    ("assignee", "Assignee"),
+)
+COL_NUMBER, COL_TITLE, COL_ASSET, COL_STATUS, COL_PRIORITY, COL_DUE, COL_ASSIGNEE = range(7)
+OPEN_STATUSES = frozenset({"open", "assigned", "in_progress", "on_hold"})
+OVERDUE = QColor("#b42318")
+
+FetchPage = Callable[[str, str, bool, int, int], list[WorkOrderRow]]
+Index = QModelIndex | QPersistentModelIndex
+
+
+class WorkOrderTableModel(QAbstractTableModel):
+    """Holds the rows fetched so far; `data()` never queries. `fetch_page(search, sort,
+    descending, offset, limit)` is a service call bound to the signed-in user."""
+
+    def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        super().__init__()
+        self._fetch_page = fetch_page
+        self._page_size = page_size
+        self._today = today
+        self._rows: list[WorkOrderRow] = []
+        self._exhausted = False
+        self.search = ""
+        self.sort_key = "due_date"
+        self.descending = False
+
+    # -- Qt model API ---------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(COLUMNS)):
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_ASSET and row.asset_tag:
+                return f"{row.asset_tag}: {row.asset_name}"
+            if col == COL_TITLE:
+                return row.title
+            if col == COL_DUE and self._is_overdue(row):
+                return "Overdue"
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_DUE and self._is_overdue(row):
+            return QBrush(OVERDUE)
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() or self._exhausted:
+            return
+        page = self._fetch_page(self.search, self.sort_key, self.descending,
+                                len(self._rows), self._page_size)
+        if len(page) < self._page_size:
+            self._exhausted = True
+        if page:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.sort_key = COLUMNS[column][0]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    # -- ours -----------------------------------------------------------------------------
+    def set_search(self, text: str) -> None:
+        if text.strip() != self.search:
+            self.search = text.strip()
+            self.reload()
+
+    def reload(self) -> None:
+        """Drop the fetched rows and fetch the first page again."""
+        self.beginResetModel()
+        self._rows = []
+        self._exhausted = False
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def row_at(self, row: int) -> WorkOrderRow:
+        return self._rows[row]
+
+    @property
+    def all_fetched(self) -> bool:
+        return self._exhausted
+
+    def _is_overdue(self, row: WorkOrderRow) -> bool:
+        return (row.status in OPEN_STATUSES and row.due_date is not None
+                and row.due_date < self._today())
+
+    @staticmethod
+    def _display(row: WorkOrderRow, col: int) -> str:
+        if col == COL_NUMBER:
+            return row.number
+        if col == COL_TITLE:
+            return row.title
+        if col == COL_ASSET:
+            return row.asset_tag
+        if col == COL_STATUS:
+            return STATUS_LABELS.get(row.status, row.status)
+        if col == COL_PRIORITY:
+            return PRIORITY_LABELS.get(row.priority, str(row.priority))
+        if col == COL_DUE:
+            return row.due_date.isoformat() if row.due_date else ""
+        if col == COL_ASSIGNEE:
+            return row.assignee_name
+        return ""

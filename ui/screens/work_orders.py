@@ -1,0 +1,95 @@
+"""Work Orders: a read-only lazy table with SQL-side sort and a text filter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.permissions import Actor
+from app.services import work_orders
+from ui.models.work_orders import COL_DUE, COL_TITLE, COLUMNS, WorkOrderTableModel
+
+SEARCH_DELAY_MS = 250
+
+
+class WorkOrdersScreen(QWidget):
+    title = "Work Orders"
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.model = WorkOrderTableModel(self._fetch_page)
+
+        heading = QLabel(self.title)
+        heading.setObjectName("screenTitle")
+        self.search = QLineEdit()
+        self.search.setObjectName("workOrderSearch")
+        self.search.setPlaceholderText("Search number, title, asset or assignee  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("hintText")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.apply_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+
+        self.table = QTableView()
+        self.table.setObjectName("workOrderTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((130, 0, 90, 100, 90, 95, 150)):
+            if width:
+                self.table.setColumnWidth(col, width)
+        header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)  # loads the first page
+        self.model.modelReset.connect(self._update_count)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self._update_count()
+
+    def _fetch_page(self, search: str, sort: str, descending: bool, offset: int,
+                    limit: int) -> list[work_orders.WorkOrderRow]:
+        return work_orders.list_work_orders(self.actor, search, sort, descending, offset, limit)
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_search(self.search.text())
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def _update_count(self) -> None:
+        total = work_orders.count_work_orders(self.actor, self.model.search)
+        noun = "work order" if total == 1 else "work orders"
+        suffix = " match" if self.model.search else ""
+        self.count_label.setText(f"{total:,} {noun}{suffix}")
+
+    @staticmethod
+    def column_titles() -> list[str]:
+        return [title for _key, title in COLUMNS]
