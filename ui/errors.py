@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "new_password": "New password",
     "current_password": "Current password",
     "organisation_name": "Organisation name",
+    "temporary_password": "Temporary password",
 }
 
 

@@ -142,7 +142,7 @@ def _local(utc: dt.datetime) -> dt.datetime:
     return utc.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
 
 
-@mutation(SIGNED_IN)
+@mutation(SIGNED_IN, transaction=False)
 def change_own_password(actor: Actor, current_password: str, new_password: str) -> None:
     """Change the signed-in user's password. Raises ValidationError when the current password is
     wrong or the new one breaks the rules; clears the forced-change flag."""
@@ -152,20 +152,28 @@ def change_own_password(actor: Actor, current_password: str, new_password: str) 
     check_new_password(new_password, user.username, "new_password")
     if password_matches(new_password, user.password_hash):
         raise ValidationError({"new_password": "must differ from the current password"})
-    User.update(
-        password_hash=hash_password(new_password),
-        must_change_password=False,
-        version=User.version + 1,
-        updated_at=utcnow(),
-    ).where(User.id == user.id).execute()
-    audit.record(actor, "user", user.id, "password_changed")
+    hashed = hash_password(new_password)  # bcrypt before the transaction, not inside it
+    with db.write_transaction():
+        User.update(
+            password_hash=hashed,
+            must_change_password=False,
+            version=User.version + 1,
+            updated_at=utcnow(),
+        ).where(User.id == user.id).execute()
+        audit.record(actor, "user", user.id, "password_changed")
 
 
-def verify_password(actor: Actor, password: str) -> bool:
-    """Re-check the signed-in user's password (idle unlock, electronic signature)."""
+def verify_password(actor: Actor, password: str, now: dt.datetime | None = None) -> bool:
+    """Re-check the signed-in user's password (idle unlock, electronic signature). A wrong one
+    counts towards the lockout like a failed sign-in, and is audited; a locked account fails."""
     if actor.user_id is None:
         return False
+    now = now or utcnow()
     user = User.get_or_none(User.id == actor.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or (user.locked_until and user.locked_until > now):
         return False
-    return password_matches(password or "", user.password_hash)
+    if password_matches(password or "", user.password_hash):
+        return True
+    with db.write_transaction():
+        _count_failure(actor, user.id, now)
+    return False

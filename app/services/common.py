@@ -55,11 +55,12 @@ def versioned_update(
         theirs = model.get_or_none(model.id == obj.id)
         if theirs is None:
             raise NotFound(f"{entity.capitalize()} {obj.id} was deleted by someone else.")
+        secret = {"password_hash"}
         raise ConflictError(
             f"This {entity} was changed by {last_change_by(entity, obj.id)}: "
             "reload to see their changes, then make yours again.",
-            mine=fields,
-            theirs=theirs,
+            mine={k: v for k, v in fields.items() if k not in secret},
+            theirs={k: v for k, v in theirs.__data__.items() if k not in secret},
         )
     for k, v in fields.items():
         setattr(obj, k, v)

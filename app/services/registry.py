@@ -38,7 +38,9 @@ def check(actor: Actor, perm: Perm | None) -> None:
     require(actor, perm)
 
 
-def _declare(perm: Perm | None, mutating: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def _declare(
+    perm: Perm | None, mutating: bool, transaction: bool = True
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
 
@@ -48,7 +50,7 @@ def _declare(perm: Perm | None, mutating: bool) -> Callable[[Callable[P, R]], Ca
             if not isinstance(actor, Actor):
                 raise TypeError(f"{name} takes the acting user's session first")
             check(actor, perm)
-            if not mutating:
+            if not (mutating and transaction):
                 return func(*args, **kwargs)
             with write_transaction():
                 return func(*args, **kwargs)
@@ -59,9 +61,15 @@ def _declare(perm: Perm | None, mutating: bool) -> Callable[[Callable[P, R]], Ca
     return decorate
 
 
-def mutation(perm: Perm | None) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """A service that changes data: permission check, then one write transaction."""
-    return _declare(perm, mutating=True)
+def mutation(
+    perm: Perm | None, *, transaction: bool = True
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A service that changes data: permission check, then one write transaction.
+
+    `transaction=False` is for a service with slow work to do before it writes (a bcrypt hash
+    takes ~250 ms; other desks should not wait on the write lock meanwhile): it opens its own
+    single `write_transaction()` for all its writes and their audit events."""
+    return _declare(perm, mutating=True, transaction=transaction)
 
 
 def query(perm: Perm | None) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.db import write_transaction
 from app.errors import NotFound, ValidationError
 from app.models import User, utcnow
 from app.permissions import USER_ROLES, Actor, Perm, Role
@@ -135,8 +136,10 @@ def create_user_record(
     craft: str = "",
     hourly_rate: object = 0,
     must_change_password: bool = False,
+    password_hash: str | None = None,
 ) -> User:
-    """Validate and insert an account with its audit event. Call inside a transaction."""
+    """Validate and insert an account with its audit event. Call inside a transaction; pass
+    `password_hash` (of `password`) made beforehand to keep bcrypt out of the transaction."""
     errors: dict[str, str] = {}
     username = clean_text(errors, "username", username, max_length=64).lower()
     if "username" not in errors and not USERNAME_RE.match(username):
@@ -165,7 +168,7 @@ def create_user_record(
         role=role_value.value,
         craft=craft,
         hourly_rate=rate,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         must_change_password=must_change_password,
     )
     audit.record(
@@ -178,7 +181,7 @@ def create_user_record(
     return user
 
 
-@mutation(Perm.USER_MANAGE)
+@mutation(Perm.USER_MANAGE, transaction=False)
 def add_user(
     actor: Actor,
     username: str,
@@ -192,11 +195,15 @@ def add_user(
 ) -> UserRow:
     """Create an account. By default the person must choose their own password at first
     sign-in. Raises ValidationError per field (taken username, weak password, unknown role)."""
-    user = create_user_record(
-        actor, username, full_name, role, password, email, craft, hourly_rate,
-        must_change_password,
-    )
-    return _load(user.id)
+    hashed = None
+    if isinstance(username, str) and password_problem(password, username) is None:
+        hashed = hash_password(password)  # before the transaction: it takes ~250 ms
+    with write_transaction():
+        user = create_user_record(
+            actor, username, full_name, role, password, email, craft, hourly_rate,
+            must_change_password, password_hash=hashed,
+        )
+        return _load(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -270,22 +277,26 @@ def reactivate_user(actor: Actor, user_id: int, expected_version: int | None = N
     return _load(user.id)
 
 
-@mutation(Perm.USER_MANAGE)
+@mutation(Perm.USER_MANAGE, transaction=False)
 def reset_password(
     actor: Actor, user_id: int, temporary_password: str, expected_version: int | None = None
 ) -> UserRow:
     """Set a temporary password that must be changed at next sign-in; also unlocks."""
-    user = get_or_not_found(User, user_id, "User")
-    check_new_password(temporary_password, user.username)
-    versioned_update(
-        user, expected_version, "user",
-        password_hash=hash_password(temporary_password),
-        must_change_password=True,
-        failed_attempts=0,
-        locked_until=None,
-    )
-    audit.record(actor, "user", user.id, "password_reset", {"must_change_password": [None, True]})
-    return _load(user.id)
+    username = get_or_not_found(User, user_id, "User").username
+    check_new_password(temporary_password, username, "temporary_password")
+    hashed = hash_password(temporary_password)  # before the transaction: it takes ~250 ms
+    with write_transaction():
+        user = get_or_not_found(User, user_id, "User")
+        versioned_update(
+            user, expected_version, "user",
+            password_hash=hashed,
+            must_change_password=True,
+            failed_attempts=0,
+            locked_until=None,
+        )
+        audit.record(actor, "user", user.id, "password_reset",
+                     {"must_change_password": [None, True]})
+        return _load(user.id)
 
 
 @mutation(Perm.USER_MANAGE)

@@ -277,7 +277,7 @@ def test_reset_password_refuses_a_weak_temporary_password(admin, make_user):
     before = user_record(tech.user_id)
     with pytest.raises(ValidationError) as caught:
         users.reset_password(admin, tech.user_id, "short")
-    assert set(caught.value.fields) == {"password"}
+    assert set(caught.value.fields) == {"temporary_password"}
     after = user_record(tech.user_id)
     assert (after.password_hash, after.must_change_password, after.version) == (
         before.password_hash, before.must_change_password, before.version)
@@ -424,3 +424,20 @@ def test_no_password_or_hash_in_the_audit_trail_or_any_log_record(admin, caplog)
     for event in AuditEvent.select():
         text = " ".join(str(v) for v in event.__data__.values())
         assert secrets_in(text, secrets) == [], event.action
+
+
+def test_wrong_passwords_at_the_idle_lock_count_towards_the_lockout(make_user):
+    """The lock screen (and later the sign-off signature) cannot be used to guess freely."""
+    tech = make_user(Role.TECHNICIAN, "lena")
+    now = dt.datetime(2026, 3, 2, 10, 0)
+    for _ in range(auth.LOCKOUT_FAILURES - 1):
+        assert not auth.verify_password(tech, "guess-guess-1", now=now)
+    assert auth.verify_password(tech, TEST_PASSWORD, now=now)  # still open after 4
+    assert not auth.verify_password(tech, "guess-guess-1", now=now)  # the 5th locks
+    record = User.get_by_id(tech.user_id)
+    assert record.locked_until == now + dt.timedelta(minutes=auth.LOCKOUT_MINUTES)
+    assert not auth.verify_password(tech, TEST_PASSWORD, now=now)  # locked: refused
+    assert actions_for(tech.user_id).count("sign_in_failed") == auth.LOCKOUT_FAILURES
+    assert "locked" in actions_for(tech.user_id)
+    later = now + dt.timedelta(minutes=auth.LOCKOUT_MINUTES, seconds=1)
+    assert auth.verify_password(tech, TEST_PASSWORD, now=later)
