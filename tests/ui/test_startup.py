@@ -10,6 +10,7 @@ import pytest
 from app import db as dbmod
 from app.models import User, WorkOrder
 from app.services import demo, settings
+from tests.conftest import TEST_PASSWORD
 from ui.app import AppController
 from ui.dialogs.database_error import DatabaseErrorDialog
 from ui.dialogs.first_run import FirstRunDialog
@@ -162,3 +163,25 @@ def test_a_newer_schema_is_refused_with_advice(qtbot, sqlite_url, controller, an
     assert "update Keepwell" in shown["hint"]
     assert shown["retry_visible"] is False
     assert target.path.read_bytes() == before
+
+
+def test_upgrade_dialog_needs_an_admin(qtbot, db, admin, make_user):
+    from app import db as dbmod2
+    from ui.dialogs.upgrade import UpgradeDialog
+
+    make_user("planner", "pat")
+    state = dbmod2.SchemaState(("0001_initial",), ("0002_next",), (), ())
+    dialog = UpgradeDialog(db, state)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.username.setText("pat")
+    dialog.password.setText(TEST_PASSWORD)
+    dialog.accept_button.click()
+    assert "may not" in dialog.message.text() and dialog.result() == 0
+    dialog.username.setText("admin")
+    dialog.password.setText("wrong-password")
+    dialog.accept_button.click()
+    assert dialog.message.text() == "Unknown user or wrong password."
+    dialog.password.setText(TEST_PASSWORD)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.accept_button.click()

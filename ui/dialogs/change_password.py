@@ -2,69 +2,44 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services import auth
-from ui.errors import describe
+from ui.widgets.form_dialog import FormDialog, hint_label, password_edit
 
 
-class ChangePasswordDialog(QDialog):
+class ChangePasswordDialog(FormDialog):
     def __init__(self, actor: Actor, forced: bool = False, parent: QWidget | None = None,
                  current_password: str = "") -> None:
-        super().__init__(parent)
+        super().__init__("Change your password", parent)
         self.actor = actor
-        self.setWindowTitle("Change your password")
-        self.setMinimumWidth(420)
         intro = QLabel(
             "An administrator reset your password. Choose your own password to continue."
             if forced else f"Change the password of {actor.full_name} ({actor.username})."
         )
         intro.setWordWrap(True)
-        rules = QLabel(f"At least {auth.MIN_PASSWORD_LENGTH} characters, not your username.")
-        rules.setObjectName("hintText")
-        self.current = QLineEdit(current_password)
-        self.new = QLineEdit()
-        self.confirm = QLineEdit()
-        for edit in (self.current, self.new, self.confirm):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.message = QLabel()
-        self.message.setObjectName("errorText")
-        self.message.setWordWrap(True)
+        self.current = password_edit(current_password)
+        self.new = password_edit()
+        self.confirm = password_edit()
         form = QFormLayout()
         if not (forced and current_password):
             form.addRow("Current password", self.current)
         form.addRow("New password", self.new)
         form.addRow("Confirm new password", self.confirm)
-        buttons = QDialogButtonBox()
-        buttons.addButton("Change password", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.change)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(rules)
+        layout.addWidget(hint_label(
+            f"At least {auth.MIN_PASSWORD_LENGTH} characters, not your username."))
         layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons("Change password", self.change))
         self.new.setFocus()
 
     def change(self) -> None:
-        if self.new.text() != self.confirm.text():
-            self.message.setText("The two new passwords differ.")
+        if not self.passwords_match(self.new, self.confirm):
             return
-        try:
-            auth.change_own_password(self.actor, self.current.text(), self.new.text())
-        except KeepwellError as exc:
-            self.message.setText(describe(exc))
-            return
-        self.accept()
+        done = self.attempt(lambda: auth.change_own_password(
+            self.actor, self.current.text(), self.new.text()) or True)
+        if done:
+            self.accept()

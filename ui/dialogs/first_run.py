@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import db
-from app.errors import KeepwellError, ValidationError
+from app.errors import KeepwellError
 from app.services import auth, demo, setup
-from ui.errors import FIELD_LABELS, describe
+from ui.errors import describe
 from ui.workers import BackgroundTask
 
 
@@ -221,10 +221,6 @@ class FirstRunDialog(QDialog):
                 self.admin_full_name.text(),
                 self.admin_password.text(),
             )
-        except ValidationError as exc:
-            self.setup_error.setText("\n".join(
-                f"{FIELD_LABELS.get(k, k)}: {v}." for k, v in exc.fields.items()))
-            return
         except KeepwellError as exc:
             self.setup_error.setText(describe(exc))
             return

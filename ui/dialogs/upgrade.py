@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app import db, paths
-from app.errors import KeepwellError
 from app.permissions import Perm, require
 from app.services import auth
-from ui.errors import describe
+from ui.widgets.form_dialog import FormDialog, password_edit
 
 
-class UpgradeDialog(QDialog):
+class UpgradeDialog(FormDialog):
     def __init__(self, target: db.DatabaseTarget, state: db.SchemaState,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Keepwell: database upgrade", parent, width=520)
         self.target = target
-        self.setWindowTitle("Keepwell: database upgrade")
-        self.setMinimumWidth(520)
         text = QLabel(
             f"The shared database <b>{target.display}</b> is at schema {state.version}; this "
             f"Keepwell needs {', '.join(state.pending)}.<br><br>A backup is taken first. "
@@ -34,31 +23,22 @@ class UpgradeDialog(QDialog):
         )
         text.setWordWrap(True)
         self.username = QLineEdit()
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel()
-        self.error.setObjectName("errorText")
-        self.error.setWordWrap(True)
+        self.password = password_edit()
         form = QFormLayout()
         form.addRow("Admin username", self.username)
         form.addRow("Password", self.password)
-        buttons = QDialogButtonBox()
-        buttons.addButton("Back up and upgrade", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._upgrade)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons("Back up and upgrade", self._upgrade))
 
     def _upgrade(self) -> None:
-        try:
+        def upgrade() -> bool:
             signed = auth.sign_in(self.username.text(), self.password.text())
             require(signed.actor, Perm.DB_UPGRADE)
             db.upgrade_schema(db.database.obj, self.target, paths.backup_dir())
-        except KeepwellError as exc:
-            self.error.setText(describe(exc))
-            return
-        self.accept()
+            return True
+
+        if self.attempt(upgrade):
+            self.accept()

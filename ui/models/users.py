@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.permissions import Role
 from app.services.users import UserRow
+from ui.models.base import Index, RowTableModel
 
 COLUMNS = ("Username", "Full name", "Role", "Status", "Last sign-in", "E-mail", "Craft")
 COL_USERNAME, COL_FULL_NAME, COL_ROLE, COL_STATUS, COL_LAST, COL_EMAIL, COL_CRAFT = range(7)
-Index = QModelIndex | QPersistentModelIndex
 
 
 def local_time(utc: dt.datetime | None) -> str:
@@ -31,10 +31,11 @@ def status_text(row: UserRow, now: dt.datetime) -> str:
     return "Active"
 
 
-class UserTableModel(QAbstractTableModel):
+class UserTableModel(RowTableModel[UserRow]):
+    headers = COLUMNS
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[UserRow] = []
         self._now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def set_rows(self, rows: list[UserRow], now: dt.datetime) -> None:
@@ -43,23 +44,10 @@ class UserTableModel(QAbstractTableModel):
         self._now = now
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self._row_for(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (
@@ -79,9 +67,6 @@ class UserTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row.id
         return None
-
-    def row_at(self, row: int) -> UserRow:
-        return self._rows[row]
 
     def row_of(self, user_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == user_id), -1)

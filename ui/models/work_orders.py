@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.services.work_orders import PAGE_SIZE, PRIORITY_LABELS, STATUS_LABELS, WorkOrderRow
+from ui.models.base import Index, RowTableModel
 
 # (sort key understood by the service, header)
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -25,10 +26,9 @@ OPEN_STATUSES = frozenset({"open", "assigned", "in_progress", "on_hold"})
 OVERDUE = QColor("#b42318")
 
 FetchPage = Callable[[str, str, bool, int, int], list[WorkOrderRow]]
-Index = QModelIndex | QPersistentModelIndex
 
 
-class WorkOrderTableModel(QAbstractTableModel):
+class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
     """Holds the rows fetched so far; `data()` never queries. `fetch_page(search, sort,
     descending, offset, limit)` is a service call bound to the signed-in user."""
 
@@ -38,30 +38,18 @@ class WorkOrderTableModel(QAbstractTableModel):
         self._fetch_page = fetch_page
         self._page_size = page_size
         self._today = today
-        self._rows: list[WorkOrderRow] = []
         self._exhausted = False
         self.search = ""
         self.sort_key = "due_date"
         self.descending = False
 
+    headers = tuple(title for _key, title in COLUMNS)
+
     # -- Qt model API ---------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section][1]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self._row_for(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
@@ -114,9 +102,6 @@ class WorkOrderTableModel(QAbstractTableModel):
         self._exhausted = False
         self.endResetModel()
         self.fetchMore(QModelIndex())
-
-    def row_at(self, row: int) -> WorkOrderRow:
-        return self._rows[row]
 
     @property
     def all_fetched(self) -> bool:
