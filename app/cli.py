@@ -238,13 +238,19 @@ def _is_embedded_default(config: Config) -> bool:
 
 
 def open_current_database(
-    args: argparse.Namespace, *, may_initialise_embedded: bool = False
+    args: argparse.Namespace,
+    *,
+    may_initialise_embedded: bool = False,
+    may_initialise_sqlite: bool = False,
 ) -> OpenDatabase:
     """Open a database whose schema is exactly this program's, or refuse with the reason.
     With `may_initialise_embedded`, the embedded default database is created when it does not
-    exist or is empty (it initialises itself); any other database needs `keepwell db init`."""
+    exist or is empty (it initialises itself); with `may_initialise_sqlite` (`demo`), any SQLite
+    file does. A shared PostgreSQL database needs `keepwell db init`."""
     config = load_config(cli_url=args.db)
-    embedded = may_initialise_embedded and _is_embedded_default(config)
+    embedded = (may_initialise_embedded and _is_embedded_default(config)) or (
+        may_initialise_sqlite and dbmod.parse_url(config.database_url).is_sqlite
+    )
     opened = _connect(config, create=embedded)
     state, target = opened.state, opened.target
     dbmod.refuse_unusable(state, target)
@@ -640,7 +646,7 @@ def _register_user(commands: Subcommands, common: argparse.ArgumentParser) -> No
 def _demo(args: argparse.Namespace) -> int:
     from app.services import demo
 
-    opened = open_current_database(args, may_initialise_embedded=True)
+    opened = open_current_database(args, may_initialise_sqlite=True)
     interactive = sys.stderr.isatty()
 
     def progress(done: int, total: int, what: str) -> bool:

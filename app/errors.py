@@ -15,12 +15,36 @@ class KeepwellError(Exception):
         self.message = message
 
 
+# How a field is named to the user. A field message is the rest of a sentence after the name:
+# "is required", "must be at least 10 characters long", "cannot be changed: ...".
+FIELD_LABELS = {
+    "username": "Username",
+    "full_name": "Full name",
+    "email": "E-mail",
+    "role": "Role",
+    "craft": "Craft",
+    "hourly_rate": "Hourly rate",
+    "password": "Password",
+    "new_password": "New password",
+    "current_password": "Current password",
+    "temporary_password": "Temporary password",
+    "organisation_name": "Organisation name",
+    "user": "This account",
+    "database": "This database",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 class ValidationError(KeepwellError):
     """Input was refused; `fields` maps each bad field to what is wrong with it."""
 
     def __init__(self, fields: Mapping[str, str]) -> None:
         self.fields = dict(fields)
-        super().__init__("; ".join(f"{name}: {msg}" for name, msg in self.fields.items()))
+        self.lines = [f"{field_label(name)} {msg}." for name, msg in self.fields.items()]
+        super().__init__(" ".join(self.lines))
 
 
 class PermissionDenied(KeepwellError):

@@ -13,27 +13,11 @@ from app.errors import (
     ValidationError,
 )
 
-FIELD_LABELS = {
-    "username": "Username",
-    "full_name": "Full name",
-    "email": "E-mail",
-    "role": "Role",
-    "craft": "Craft",
-    "hourly_rate": "Hourly rate",
-    "password": "Password",
-    "new_password": "New password",
-    "current_password": "Current password",
-    "organisation_name": "Organisation name",
-    "temporary_password": "Temporary password",
-}
-
 
 def describe(exc: KeepwellError) -> str:
     """The words a user sees for an error."""
     if isinstance(exc, ValidationError):
-        lines = [f"{FIELD_LABELS.get(k, k.replace('_', ' ').capitalize())} {v}."
-                 for k, v in exc.fields.items()]
-        return "\n".join(lines)
+        return "\n".join(exc.lines)
     if isinstance(exc, DatabaseUnavailable) and exc.hint:
         return f"{exc.message}\n\n{exc.hint}"
     return exc.message

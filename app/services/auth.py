@@ -148,7 +148,7 @@ def change_own_password(actor: Actor, current_password: str, new_password: str) 
     wrong or the new one breaks the rules; clears the forced-change flag."""
     user = User.get_by_id(actor.user_id)
     if not password_matches(current_password or "", user.password_hash):
-        raise ValidationError({"current_password": "is not your current password"})
+        raise ValidationError({"current_password": "is wrong"})
     check_new_password(new_password, user.username, "new_password")
     if password_matches(new_password, user.password_hash):
         raise ValidationError({"new_password": "must differ from the current password"})

@@ -172,8 +172,8 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
 
 
 def _not_empty() -> ValidationError:
-    return ValidationError({"database": "the demo plant can only be created in an empty "
-                                        "database; this one already has accounts or data"})
+    return ValidationError({"database": "already has accounts or data: the demo plant can "
+                                        "only be created in an empty database"})
 
 
 class _Steps:

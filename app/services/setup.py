@@ -26,7 +26,7 @@ def set_up_organisation(
     account exists (then an admin manages users instead)."""
     with db.write_transaction():
         if not needs_setup():
-            raise ValidationError({"database": "this database is already set up; sign in"})
+            raise ValidationError({"database": "is already set up: sign in instead"})
         errors: dict[str, str] = {}
         name = clean_text(errors, "organisation_name", organisation_name, max_length=120)
         raise_if(errors)

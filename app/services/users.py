@@ -144,7 +144,7 @@ def create_user_record(
     username = clean_text(errors, "username", username, max_length=64).lower()
     if "username" not in errors and not USERNAME_RE.match(username):
         errors["username"] = (
-            "use 2-64 lower-case letters, digits, dots, dashes or underscores, "
+            "must be 2-64 lower-case letters, digits, dots, dashes or underscores, "
             "starting with a letter or digit"
         )
     full_name = clean_text(errors, "full_name", full_name, max_length=120)
@@ -247,7 +247,9 @@ def change_role(
     assert new_role is not None
     if user.role == Role.ADMIN.value and new_role != Role.ADMIN and user.active:
         if _active_admins() <= 1:
-            raise ValidationError({"role": "this is the last active admin; make another first"})
+            raise ValidationError({
+                "role": "cannot be changed: this is the last active admin; make another "
+                        "account an admin first"})
     changes = versioned_update(user, expected_version, "user", role=new_role.value)
     if changes:
         audit.record(actor, "user", user.id, "role_changed", changes)
@@ -259,9 +261,9 @@ def deactivate_user(actor: Actor, user_id: int, expected_version: int | None = N
     """Stop an account from signing in; its history stays. Not yourself, not the last admin."""
     user = get_or_not_found(User, user_id, "User")
     if actor.user_id == user.id:
-        raise ValidationError({"user": "you cannot deactivate your own account"})
+        raise ValidationError({"user": "cannot be deactivated: it is your own"})
     if user.role == Role.ADMIN.value and user.active and _active_admins() <= 1:
-        raise ValidationError({"user": "this is the last active admin"})
+        raise ValidationError({"user": "cannot be deactivated: it is the last active admin"})
     changes = versioned_update(user, expected_version, "user", active=False)
     if changes:
         audit.record(actor, "user", user.id, "deactivated", changes)

@@ -110,9 +110,9 @@ def list_work_orders(
     """One page of work orders matching `search` (number, title, asset, assignee), sorted in
     SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap."""
     if sort not in SORT_COLUMNS:
-        raise ValidationError({"sort": f"unknown column {sort!r}"})
+        raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
     if offset < 0 or not 0 < limit <= 1000:
-        raise ValidationError({"limit": "page out of range"})
+        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
     column = SORT_COLUMNS[sort]
     order: list[Any] = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
     order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import logging
@@ -23,7 +22,6 @@ from app.services import auth
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
-HAS_DEMO = importlib.util.find_spec("app.services.demo") is not None
 
 
 @dataclass
@@ -113,9 +111,8 @@ def test_only_db_init_initialises_postgresql(kw: Run, db_url: str) -> None:
     result = kw("--db", db_url, "user", "add", "ada", "--full-name", "Ada", "--role", "admin",
                 "--password-stdin", stdin=PASSWORD)
     assert result.code == 1 and "keepwell db init" in result.err
-    if HAS_DEMO:
-        demo = kw("--db", db_url, "demo")
-        assert demo.code == 1 and "keepwell db init" in demo.err
+    demo = kw("--db", db_url, "demo")
+    assert demo.code == 1 and "keepwell db init" in demo.err
 
 
 def test_users_and_audit(kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,7 +208,6 @@ def test_a_password_is_asked_for_once_on_a_terminal(
     assert (tmp_path / "prompted.dump").read_bytes()[:5] == b"PGDMP"
 
 
-@pytest.mark.skipif(not HAS_DEMO, reason="app/services/demo.py is not written yet")
 def test_demo(kw: Run, initialised: str) -> None:
     from app.services import demo
 

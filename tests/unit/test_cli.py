@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
-import importlib.util
 import io
 import json
 import logging
@@ -31,7 +30,6 @@ from app.services import auth, users
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
 OTHER_PASSWORD = "battery-staple-77"
-HAS_DEMO = importlib.util.find_spec("app.services.demo") is not None
 
 
 @dataclass
@@ -394,7 +392,7 @@ def test_a_weak_password_is_refused_and_nothing_is_written(kw: Run, initialised:
                 "--role", "admin", "--password-stdin", stdin="short\n")
     assert result.code == 1
     assert _error_lines(result.err) == [
-        "keepwell: error: password: must be at least 10 characters long"
+        "keepwell: error: Password must be at least 10 characters long."
     ]
     assert "short" not in result.out
     assert _count(initialised, User) == 0
@@ -406,7 +404,7 @@ def test_every_bad_field_is_named(kw: Run, initialised: str) -> None:
                 "--role", "admin", "--email", "nope", "--password-stdin", stdin=PASSWORD)
     assert result.code == 1
     (line,) = _error_lines(result.err)
-    for field in ("username:", "full_name:", "email:"):
+    for field in ("Username must be", "Full name is required", "E-mail is not"):
         assert field in line
 
 
@@ -414,7 +412,7 @@ def test_a_duplicate_username_is_refused(kw: Run, with_admin: str) -> None:
     result = kw("--db", with_admin, "user", "add", "ADA", "--full-name", "Another Ada",
                 "--role", "planner", "--password-stdin", stdin=OTHER_PASSWORD + "\n")
     assert result.code == 1
-    assert "username: 'ada' is already taken" in result.err
+    assert "Username 'ada' is already taken." in result.err
     assert _count(with_admin, User) == 1
 
 
@@ -503,7 +501,7 @@ def test_reset_password_forces_a_change(kw: Run, with_admin: str) -> None:
 def test_reset_password_refuses_a_weak_one(kw: Run, with_admin: str) -> None:
     result = kw("--db", with_admin, "user", "reset-password", "ada", "--password-stdin",
                 stdin="ada\n")
-    assert result.code == 1 and "password:" in result.err
+    assert result.code == 1 and "Temporary password must be" in result.err
     assert _sign_in(with_admin, "ada", PASSWORD).must_change_password is False
 
 
@@ -556,10 +554,19 @@ def test_user_commands_refuse_a_database_that_is_not_initialised(
     commands = [["user", "list"], ["audit", "verify"],
                 ["user", "add", "ada", "--full-name", "Ada", "--role", "admin",
                  "--password-stdin"]]
-    for argv in commands + ([["demo"]] if HAS_DEMO else []):
+    for argv in commands:
         result = kw("--db", url, *argv, stdin=PASSWORD)
         assert result.code == 1, argv
         assert "keepwell db init" in result.err
+
+
+def test_demo_fills_a_new_sqlite_file(kw: Run, url: str) -> None:
+    """`demo` is how a newcomer tries Keepwell: it needs no `db init` on a SQLite file."""
+    assert not _path(url).exists()
+    result = kw("--db", url, "demo")
+    assert result.code == 0, result.err
+    assert "Demo plant created" in result.out
+    assert kw("--db", url, "db", "check").code == 0
 
 
 def test_the_embedded_database_initialises_itself_for_user_add(kw: Run) -> None:
@@ -599,7 +606,6 @@ def test_audit_verify_ok_then_detects_tampering(kw: Run, with_admin: str) -> Non
 # --- demo ------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_DEMO, reason="app/services/demo.py is not written yet")
 def test_demo_fills_the_embedded_database_and_prints_the_sign_ins(kw: Run) -> None:
     from app.services import demo
 
@@ -617,7 +623,6 @@ def test_demo_fills_the_embedded_database_and_prints_the_sign_ins(kw: Run) -> No
     assert kw("audit", "verify").code == 0
 
 
-@pytest.mark.skipif(not HAS_DEMO, reason="app/services/demo.py is not written yet")
 def test_demo_on_an_initialised_database(kw: Run, initialised: str) -> None:
     result = kw("--db", initialised, "demo")
     assert result.code == 0, result.err
@@ -625,8 +630,8 @@ def test_demo_on_an_initialised_database(kw: Run, initialised: str) -> None:
     again = kw("--db", initialised, "demo")
     assert again.code == 1
     assert _error_lines(again.err) == [
-        "keepwell: error: database: the demo plant can only be created in an empty database; "
-        "this one already has accounts or data"
+        "keepwell: error: This database already has accounts or data: the demo plant can only "
+        "be created in an empty database."
     ]
 
 
