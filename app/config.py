@@ -103,7 +103,7 @@ def load_config(
         raise DatabaseUnavailable(
             DatabaseUnavailable.BAD_URL,
             f"idle_lock_minutes must be a whole number of minutes (0: never lock), not {idle!r}.",
-            "Fix the configuration file.",
+            "Fix it in " + " or ".join(str(p) for p in files_read) + ".",
         )
     return Config(
         database_url=url,

@@ -25,6 +25,13 @@ NEEDED_X11 = {
 def main() -> int:
     if not sys.platform.startswith("linux"):
         return 0
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not (platform or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("Keepwell is a desktop program, and this session has no display (neither DISPLAY "
+              "nor WAYLAND_DISPLAY is set).")
+        print("Run it from a desktop session, or over SSH with X forwarding (ssh -X). The "
+              "command line works anywhere: .venv/bin/keepwell --help")
+        return 1
     wanted = dict(NEEDED)
     if os.environ.get("QT_QPA_PLATFORM", "xcb").startswith("xcb") and os.environ.get("DISPLAY"):
         wanted.update(NEEDED_X11)

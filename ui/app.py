@@ -42,6 +42,7 @@ class AppController(QObject):
         self.ready = False  # the database is open, current and has accounts
         self._password: str | None = None
         self._problem: DatabaseUnavailable | None = None
+        self._suggested_username = ""
 
     # -- database -------------------------------------------------------------------------
     def _connect_and_prepare(self, interactive: bool) -> None:
@@ -131,7 +132,9 @@ class AppController(QObject):
         from ui.dialogs.first_run import FirstRunDialog  # only on a new database
 
         dialog = FirstRunDialog(self.target)
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self._suggested_username = dialog.admin_created
+        return accepted
 
     def _close(self) -> None:
         from app import db
@@ -150,16 +153,18 @@ class AppController(QObject):
         except DatabaseUnavailable:
             return self.cli_url or ""
 
-    def sign_in(self, username: str = "") -> Actor | None:
+    def sign_in(self, username: str = "", message: str = "") -> Actor | None:
         """Show the sign-in dialog until someone signs in (None: the user gave up)."""
         while True:
             organisation = str(gui_settings().value(self._organisation_key(), "") or "")
             prepare = None if self.ready else self.open_quietly
             dialog = LoginDialog(self._display(), organisation, username, prepare)
+            dialog.message.setText(message)
             code = dialog.exec()
             if code == LoginDialog.NEEDS_ATTENTION:
                 if not self.open_database() or not self.first_run_if_needed():
                     return None
+                username = username or self._suggested_username
                 continue  # the next dialog opens the (now ready) database quietly
             if code != QDialog.DialogCode.Accepted or dialog.actor is None:
                 return None
@@ -173,13 +178,14 @@ class AppController(QObject):
         self.window.sign_out_requested.connect(self._on_sign_out)
         self.window.show()
 
-    def _on_sign_out(self) -> None:
+    def _on_sign_out(self, reason: str = "") -> None:
         window = self.window
         self.window = None
+        username = window.actor.username if window is not None and reason else ""
         if window is not None:
             window.close()
             window.deleteLater()
-        actor = self.sign_in()
+        actor = self.sign_in(username, message=reason)
         if actor is None:
             QApplication.quit()
             return
@@ -205,7 +211,6 @@ def run_gui(args: argparse.Namespace) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName("Keepwell")
     qt_app.setOrganizationName("Keepwell")
-    qt_app.setApplicationDisplayName("Keepwell")
     apply_style(qt_app)
     QTimer.singleShot(0, _set_window_icon)  # the SVG engine loads after the first paint
     controller = AppController(cli_url=getattr(args, "db", None))

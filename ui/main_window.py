@@ -6,6 +6,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,13 +26,14 @@ from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
 from ui.widgets.idle import IdleWatcher
 from ui.widgets.lock_panel import LockPanel
+from ui.widgets.notify import notify
 from ui.workers import BackgroundTask
 
 CONNECTION_CHECK_MS = 15_000
 
 
 class MainWindow(QMainWindow):
-    sign_out_requested = Signal()
+    sign_out_requested = Signal(str)  # why ("" when the user chose to), for the sign-in dialog
 
     def __init__(self, actor: Actor, target: db.DatabaseTarget, idle_minutes: float = 15,
                  parent: QWidget | None = None) -> None:
@@ -42,7 +44,6 @@ class MainWindow(QMainWindow):
         self.specs: list[ScreenSpec] = screens_for(actor)
         self.screens: dict[str, QWidget] = {}
         self._ping: BackgroundTask | None = None
-        self._signing_out = False
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         self.sign_out_action = QAction("Sign &out / switch user…", self,
                                        shortcut=QKeySequence("Ctrl+Shift+L"))
-        self.sign_out_action.triggered.connect(self.sign_out)
+        self.sign_out_action.triggered.connect(self._sign_out_chosen)
         self.password_action = QAction("Change my &password…", self)
         self.password_action.triggered.connect(self.change_password)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
@@ -148,7 +149,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for number, spec in enumerate(self.specs, start=1):
             action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{number}"))
-            action.triggered.connect(lambda _=False, k=spec.key: self.show_screen(k))
+            action.setData(spec.key)
+            action.triggered.connect(self._screen_action)
             view_menu.addAction(action)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -185,9 +187,20 @@ class MainWindow(QMainWindow):
         if self._ping is not None and self._ping.running:
             return
         self._ping = BackgroundTask(lambda _progress: db.ping(), self)
-        self._ping.succeeded.connect(lambda ok: self.set_connection_state(bool(ok)))
-        self._ping.failed.connect(lambda _exc: self.set_connection_state(False))
+        self._ping.succeeded.connect(self._ping_answered)
+        self._ping.failed.connect(self._ping_failed)
         self._ping.start()
+
+    def _ping_answered(self, ok: object) -> None:
+        self.set_connection_state(bool(ok))
+
+    def _ping_failed(self, _error: object) -> None:
+        self.set_connection_state(False)
+
+    def _screen_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.show_screen(str(action.data()))
 
     # -- session --------------------------------------------------------------------------
     @property
@@ -206,12 +219,15 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(True)
         self.idle.touch()
 
-    def sign_out(self) -> None:
-        self._signing_out = True
-        self.sign_out_requested.emit()
+    def _sign_out_chosen(self) -> None:
+        self.sign_out("")
+
+    def sign_out(self, reason: str = "") -> None:
+        self.sign_out_requested.emit(reason)
 
     def change_password(self) -> None:
-        ChangePasswordDialog(self.actor, parent=self).exec()
+        if ChangePasswordDialog(self.actor, parent=self).exec() == QDialog.DialogCode.Accepted:
+            notify(self, "Your password was changed.")
 
     def about(self) -> None:
         QMessageBox.about(
@@ -228,15 +244,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        last = store.value("main_window/last_screen")
+        last = store.value(self._last_screen_key())
         keys = self.screen_keys
         self.navigation.setCurrentRow(keys.index(last) if last in keys else 0)
+
+    def _last_screen_key(self) -> str:
+        """Per user: people sharing a desk each come back to their own screen."""
+        return f"main_window/last_screen/{self.actor.username}"
 
     def save_state(self) -> None:
         store = gui_settings()
         store.setValue("main_window/geometry", self.saveGeometry())
         if (key := self.current_screen_key()) is not None:
-            store.setValue("main_window/last_screen", key)
+            store.setValue(self._last_screen_key(), key)
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

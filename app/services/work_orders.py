@@ -10,7 +10,7 @@ import peewee
 
 from app import db
 from app.errors import ValidationError
-from app.models import Asset, User, WorkOrder
+from app.models import WO_STATUSES, Asset, User, WorkOrder
 from app.permissions import Actor, Perm
 from app.services.registry import query
 
@@ -48,7 +48,8 @@ SORT_COLUMNS: dict[str, Any] = {
     "number": WorkOrder.number,
     "title": WorkOrder.title,
     "asset": Asset.tag,
-    "status": WorkOrder.status,
+    # Statuses sort in lifecycle order (open ... closed, cancelled), not alphabetically.
+    "status": peewee.Case(WorkOrder.status, [(s, i) for i, s in enumerate(WO_STATUSES)], 99),
     "priority": WorkOrder.priority,
     "due_date": WorkOrder.due_date,
     "assignee": Assignee.full_name,
@@ -60,7 +61,10 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(search: str) -> Any:
+FINISHED_STATUSES = ("closed", "cancelled")
+
+
+def _filtered(search: str, include_finished: bool = True) -> Any:
     q: Any = (
         WorkOrder.select(
             WorkOrder.id,
@@ -78,6 +82,8 @@ def _filtered(search: str) -> Any:
         .switch(WorkOrder)
         .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == Assignee.id))
     )
+    if not include_finished:
+        q = q.where(WorkOrder.status.not_in(FINISHED_STATUSES))
     text = (search or "").strip()
     if text:
         pattern = _like_pattern(text)
@@ -106,9 +112,11 @@ def list_work_orders(
     descending: bool = False,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    include_finished: bool = True,
 ) -> list[WorkOrderRow]:
     """One page of work orders matching `search` (number, title, asset, assignee), sorted in
-    SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap."""
+    SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap. Without
+    `include_finished`, closed and cancelled orders are left out."""
     if sort not in SORT_COLUMNS:
         raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
     if offset < 0 or not 0 < limit <= 1000:
@@ -116,11 +124,12 @@ def list_work_orders(
     column = SORT_COLUMNS[sort]
     order: list[Any] = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
     order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())
-    q = _filtered(search).order_by(*order).offset(offset).limit(limit).tuples()
+    q = _filtered(search, include_finished).order_by(*order).offset(offset).limit(limit)
+    q = q.tuples()
     return [WorkOrderRow(*r) for r in q]
 
 
 @query(Perm.WO_VIEW)
-def count_work_orders(actor: Actor, search: str = "") -> int:
+def count_work_orders(actor: Actor, search: str = "", include_finished: bool = True) -> int:
     """How many work orders match `search` (for the status line and the scroll range)."""
-    return _filtered(search).count()
+    return _filtered(search, include_finished).count()

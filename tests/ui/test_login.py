@@ -87,3 +87,11 @@ def test_refusing_the_forced_change_does_not_sign_in(qtbot, db, admin, make_user
     dialog.sign_in_button.click()
     assert dialog.actor is None
     assert "new password" in dialog.message.text()
+
+
+def test_enter_signs_in(qtbot, db, admin):
+    dialog = _dialog(qtbot, db, username="admin")
+    qtbot.keyClicks(dialog.password, TEST_PASSWORD)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        qtbot.keyClick(dialog.password, "\r")
+    assert dialog.actor is not None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.errors import KeepwellError
+from app.models import User
 from app.permissions import ROLE_PERMISSIONS, USER_ROLES, Perm, Role
+from app.services import auth
 from tests.conftest import TEST_PASSWORD
 from ui.main_window import MainWindow
 
@@ -75,13 +78,20 @@ def test_idle_lock_hides_the_screens_until_the_password(qtbot, db, admin):
     assert window.menuBar().isEnabled()
 
 
-def test_five_wrong_unlock_passwords_sign_out(qtbot, db, admin):
+def test_five_wrong_unlock_passwords_warn_then_sign_out_saying_why(qtbot, db, admin):
     window = _window(qtbot, admin, db)
     window.lock()
-    with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
-        for _ in range(5):
-            window.lock_panel.password.setText("wrong-password")
-            window.lock_panel.try_unlock()
+    for left in (4, 3, 2):
+        window.lock_panel.password.setText("wrong-password")
+        window.lock_panel.try_unlock()
+        assert f"{left} more tries" in window.lock_panel.message.text()
+    window.lock_panel.password.setText("wrong-password")
+    window.lock_panel.try_unlock()
+    assert "One more wrong password signs you out" in window.lock_panel.message.text()
+    with qtbot.waitSignal(window.sign_out_requested, timeout=1000) as signal:
+        window.lock_panel.password.setText("wrong-password")
+        window.lock_panel.try_unlock()
+    assert "signed out after 5 wrong passwords" in signal.args[0]
 
 
 def test_activity_postpones_the_idle_lock(qtbot, db, admin):
@@ -123,3 +133,42 @@ def test_last_screen_the_new_role_may_not_see_falls_back(qtbot, db, admin, actor
     window.close()
     planner_window = _window(qtbot, actors[Role.PLANNER], db)
     assert planner_window.current_screen_key() == "work_orders"
+
+
+def test_view_menu_shortcuts_switch_screens(qtbot, db, admin):
+    from PySide6.QtGui import QAction
+
+    window = _window(qtbot, admin, db)
+    actions = {a.data(): a for a in window.findChildren(QAction) if a.data()}
+    assert actions["users"].shortcut().toString() == "Ctrl+2"
+    actions["users"].trigger()
+    assert window.current_screen_key() == "users"
+    actions["work_orders"].trigger()
+    assert window.current_screen_key() == "work_orders"
+
+
+def test_each_person_at_a_shared_desk_comes_back_to_their_own_screen(qtbot, db, actors):
+    admin, tech = actors[Role.ADMIN], actors[Role.TECHNICIAN]
+    first = _window(qtbot, admin, db)
+    first.show_screen("users")
+    first.close()
+    second = _window(qtbot, tech, db)
+    second.show_screen("account")
+    second.close()
+    assert _window(qtbot, admin, db).current_screen_key() == "users"
+    assert _window(qtbot, tech, db).current_screen_key() == "account"
+
+
+def test_user_actions_say_that_they_worked(qtbot, db, admin, make_user):
+    make_user(Role.TECHNICIAN, "tom")
+    for _ in range(5):
+        try:
+            auth.sign_in("tom", "wrong-password")
+        except KeepwellError:
+            pass
+    window = _window(qtbot, admin, db)
+    screen = window.show_screen("users")
+    row = screen.model.row_of(User.get(User.username == "tom").id)
+    screen.table.selectRow(row)
+    screen.unlock_action.trigger()
+    assert window.statusBar().currentMessage() == "Unlocked tom."

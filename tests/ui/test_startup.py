@@ -185,3 +185,42 @@ def test_upgrade_dialog_needs_an_admin(qtbot, db, admin, make_user):
     dialog.password.setText(TEST_PASSWORD)
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.accept_button.click()
+
+
+def test_the_database_dialog_opens_what_the_user_typed_on_enter(qtbot, tmp_path):
+    from app.errors import DatabaseUnavailable
+
+    error = DatabaseUnavailable(DatabaseUnavailable.UNREACHABLE, "Cannot reach it.", "Retry.")
+    dialog = DatabaseErrorDialog(error, "postgresql://nobody@127.0.0.1:1/x")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.retry_button.isDefault()  # unchanged address: Enter retries
+    dialog.url_edit.clear()
+    qtbot.keyClicks(dialog.url_edit, str(tmp_path / "plant.db"))  # a plain path will do
+    assert dialog.open_button.isDefault()
+    with qtbot.waitSignal(dialog.accepted, timeout=1000):
+        qtbot.keyClick(dialog.url_edit, "\r")
+    assert dialog.chosen_url == f"sqlite:///{(tmp_path / 'plant.db').as_posix()}"
+
+
+def test_after_setting_up_the_sign_in_dialog_offers_the_new_admin(
+        qtbot, sqlite_url, controller, answer_modal):
+    def set_up(dialog: FirstRunDialog) -> None:
+        dialog.setup_button.click()
+        dialog.org_name.setText("Lakeside Mill")
+        dialog.admin_username.setText("grace")
+        dialog.admin_full_name.setText("Grace Hopper")
+        dialog.admin_password.setText("a-good-long-password")
+        dialog.admin_confirm.setText("a-good-long-password")
+        qtbot.keyClick(dialog.admin_confirm, "\r")  # Enter creates
+
+    seen = {}
+
+    def look(dialog: LoginDialog) -> None:
+        seen["username"] = dialog.username.text()
+        dialog.reject()
+
+    answer_modal(FirstRunDialog, set_up)
+    answer_modal(LoginDialog, look, when=lambda dialog: dialog.ready)
+    assert controller(sqlite_url).start() is False  # the test closed the sign-in dialog
+    assert seen["username"] == "grace"

@@ -35,12 +35,43 @@ def orders(db, admin, make_user):
     return rows
 
 
-def _screen(qtbot, actor) -> WorkOrdersScreen:
+def _screen(qtbot, actor, everything: bool = True) -> WorkOrdersScreen:
     screen = WorkOrdersScreen(actor)
     qtbot.addWidget(screen)
     screen.resize(1100, 700)
     screen.show()
+    screen.finished_box.setChecked(everything)
     return screen
+
+
+def test_current_work_first_and_the_history_one_click_away(qtbot, orders, admin):
+    screen = _screen(qtbot, admin, everything=False)
+    model = screen.model
+    assert screen.count_label.text() == "300 current work orders"
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 300
+    assert not any(model.row_at(r).status in ("closed", "cancelled") for r in range(300))
+    screen.finished_box.setChecked(True)
+    assert screen.count_label.text() == "450 work orders"
+
+
+def test_statuses_sort_in_lifecycle_order(qtbot, orders, admin):
+    screen = _screen(qtbot, admin)
+    screen.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    model = screen.model
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    seen = [model.row_at(r).status for r in range(model.rowCount())]
+    assert list(dict.fromkeys(seen)) == ["open", "assigned", "closed"]
+
+
+def test_a_new_sort_starts_at_the_top(qtbot, orders, admin):
+    screen = _screen(qtbot, admin)
+    screen.table.scrollToBottom()
+    qtbot.waitUntil(lambda: screen.table.verticalScrollBar().value() > 0, timeout=3000)
+    screen.table.sortByColumn(COL_NUMBER, Qt.SortOrder.AscendingOrder)
+    assert screen.table.verticalScrollBar().value() == 0
 
 
 def test_first_page_sorted_by_due_date_and_more_fetched_on_scroll(qtbot, orders, admin):
@@ -92,6 +123,7 @@ def test_overdue_open_orders_are_marked(orders, admin):
 
     model = WorkOrderTableModel(
         lambda *a: work_orders.list_work_orders(admin, *a), today=lambda: TODAY)
+    model.include_finished = True
     model.reload()
     first = model.index(0, COL_DUE)
     row = model.row_at(0)

@@ -14,7 +14,7 @@ import pytest
 
 from app import db
 from app.errors import PermissionDenied, ValidationError
-from app.models import Asset, User, WorkOrder
+from app.models import WO_STATUSES, Asset, User, WorkOrder
 from app.permissions import SYSTEM, Role, it_actor
 from app.services import work_orders
 from app.services.work_orders import SORT_COLUMNS, WorkOrderRow
@@ -44,7 +44,7 @@ SORT_KEYS = {
     "number": lambda o: f"WO-2026-{o[0]:06d}",
     "title": lambda o: o[1],
     "asset": lambda o: o[2],
-    "status": lambda o: o[3],
+    "status": lambda o: WO_STATUSES.index(o[3]),  # lifecycle order, not alphabetical
     "priority": lambda o: o[4],
     "due_date": lambda o: o[5],
     "assignee": lambda o: o[6],
@@ -209,3 +209,10 @@ def test_bad_paging_or_sort_is_refused(orders, viewer, subtests):
     for kwargs in bad:
         with subtests.test(**kwargs), pytest.raises(ValidationError):
             work_orders.list_work_orders(viewer, **kwargs)
+
+
+def test_finished_orders_can_be_left_out(orders, viewer):
+    rows = work_orders.list_work_orders(viewer, sort="number", include_finished=False)
+    assert set(ids_of(rows)) == {orders[n] for n in (1, 2, 3, 4, 5, 6, 8)}
+    assert work_orders.count_work_orders(viewer, include_finished=False) == 7
+    assert work_orders.count_work_orders(viewer, search="belt", include_finished=False) == 1

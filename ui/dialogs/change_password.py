@@ -34,7 +34,7 @@ class ChangePasswordDialog(FormDialog):
             f"At least {auth.MIN_PASSWORD_LENGTH} characters, not your username."))
         layout.addWidget(self.message)
         layout.addWidget(self.buttons("Change password", self.change))
-        self.new.setFocus()
+        (self.new if forced and current_password else self.current).setFocus()
 
     def change(self) -> None:
         if not self.passwords_match(self.new, self.confirm):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -15,7 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import paths
+from app.dburl import parse_url
 from app.errors import DatabaseUnavailable
+
+
+def as_database_url(text: str) -> str:
+    """What the user typed, as a URL: a plain file path means a SQLite file."""
+    text = text.strip()
+    if "://" in text or not text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve().as_posix()}"
 
 TITLES = {
     DatabaseUnavailable.BAD_URL: "The database address is not valid",
@@ -39,7 +52,7 @@ class DatabaseErrorDialog(QDialog):
         self.url = url
         self.chosen_url: str | None = None
         self.password: str | None = None
-        self.setWindowTitle("Keepwell: database problem")
+        self.setWindowTitle("Database problem")
         self.setMinimumWidth(560)
 
         title = QLabel(TITLES.get(error.kind, "The database cannot be opened"))
@@ -77,6 +90,9 @@ class DatabaseErrorDialog(QDialog):
         if error.kind in (DatabaseUnavailable.NEWER_SCHEMA, DatabaseUnavailable.NOT_A_DATABASE,
                           DatabaseUnavailable.BAD_URL):
             self.retry_button.hide()  # retrying cannot help; another database or IT can
+        # Enter means "the database in the field": Retry once it has been edited.
+        self.url_edit.textEdited.connect(self._address_edited)
+        self.url_edit.returnPressed.connect(self._open_other)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -86,21 +102,43 @@ class DatabaseErrorDialog(QDialog):
         layout.addLayout(url_row)
         layout.addWidget(buttons)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        edited = self.url_edit.text().strip() != self.url
+        retry = self.retry_button.isVisible() and not edited
+        (self.retry_button if retry else self.open_button).setDefault(True)
+
+    def _address_edited(self, _text: str) -> None:
+        self.open_button.setDefault(True)
+
     def _retry(self) -> None:
         self.chosen_url = None
         self.accept()
 
     def _open_other(self) -> None:
-        self.chosen_url = self.url_edit.text().strip()
+        self.chosen_url = as_database_url(self.url_edit.text())
         self.accept()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Choose or create a Keepwell database", "", "Keepwell database (*.db)",
-            options=QFileDialog.Option.DontConfirmOverwrite,
-        )
+        start = paths.user_data_dir()
+        current = self.url_edit.text().strip()
+        if current.startswith("sqlite:"):
+            try:
+                folder = parse_url(current).path
+                start = folder.parent if folder and folder.parent.is_dir() else start
+            except DatabaseUnavailable:
+                pass
+        dialog = QFileDialog(self, "Choose or create a Keepwell database", str(start),
+                             "Keepwell database (*.db);;All files (*)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Choose")
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return
+        path = dialog.selectedFiles()[0]
         if path:
-            self.url_edit.setText(f"sqlite:///{path}")
+            self.url_edit.setText(as_database_url(path))
+            self.open_button.setDefault(True)
 
     def _ask_password(self) -> None:
         password, ok = QInputDialog.getText(

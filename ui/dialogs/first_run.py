@@ -36,6 +36,7 @@ class FirstRunDialog(QDialog):
         self.setMinimumSize(620, 440)
         self.task: BackgroundTask | None = None
         self.summary: demo.DemoSummary | None = None
+        self.admin_created = ""  # the username to sign in with next
         self.pages = QStackedWidget()
         self.pages.addWidget(self._choice_page(target))
         self.pages.addWidget(self._demo_page())
@@ -67,7 +68,7 @@ class FirstRunDialog(QDialog):
             "database starts empty.",
         )
         self.demo_button.clicked.connect(self._start_demo)
-        self.setup_button.clicked.connect(lambda: self.pages.setCurrentIndex(3))
+        self.setup_button.clicked.connect(self._show_setup)
         quit_button = QPushButton("Quit")
         quit_button.clicked.connect(self.reject)
         layout = QVBoxLayout(page)
@@ -156,7 +157,7 @@ class FirstRunDialog(QDialog):
                                                QDialogButtonBox.ButtonRole.AcceptRole)
         back = buttons.addButton("Back", QDialogButtonBox.ButtonRole.RejectRole)
         self.create_button.clicked.connect(self._set_up)
-        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        back.clicked.connect(self._show_choice)
         layout = QVBoxLayout(page)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -167,6 +168,14 @@ class FirstRunDialog(QDialog):
         return page
 
     # -- actions --------------------------------------------------------------------------
+    def _show_choice(self) -> None:
+        self.pages.setCurrentIndex(0)
+
+    def _show_setup(self) -> None:
+        self.pages.setCurrentIndex(3)
+        self.create_button.setDefault(True)  # Enter in any field creates (set once in the dialog)
+        self.org_name.setFocus()
+
     def _start_demo(self) -> None:
         self.pages.setCurrentIndex(1)
         self.demo_error.clear()
@@ -215,7 +224,7 @@ class FirstRunDialog(QDialog):
             self.setup_error.setText("The two passwords differ.")
             return
         try:
-            setup.set_up_organisation(
+            admin = setup.set_up_organisation(
                 self.org_name.text(),
                 self.admin_username.text(),
                 self.admin_full_name.text(),
@@ -224,6 +233,7 @@ class FirstRunDialog(QDialog):
         except KeepwellError as exc:
             self.setup_error.setText(describe(exc))
             return
+        self.admin_created = admin.username
         self.accept()
 
     def reject(self) -> None:

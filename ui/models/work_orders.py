@@ -25,12 +25,14 @@ COL_NUMBER, COL_TITLE, COL_ASSET, COL_STATUS, COL_PRIORITY, COL_DUE, COL_ASSIGNE
 OPEN_STATUSES = frozenset({"open", "assigned", "in_progress", "on_hold"})
 OVERDUE = QColor("#b42318")
 
-FetchPage = Callable[[str, str, bool, int, int], list[WorkOrderRow]]
+# (search, sort key, descending, offset, limit, include finished) -> one page
+FetchPage = Callable[[str, str, bool, int, int, bool], list[WorkOrderRow]]
 
 
 class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
     """Holds the rows fetched so far; `data()` never queries. `fetch_page(search, sort,
-    descending, offset, limit)` is a service call bound to the signed-in user."""
+    descending, offset, limit, include_finished)` is a service call bound to the signed-in
+    user."""
 
     def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
@@ -40,6 +42,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self._today = today
         self._exhausted = False
         self.search = ""
+        self.include_finished = True
         self.sort_key = "due_date"
         self.descending = False
 
@@ -73,7 +76,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         if parent.isValid() or self._exhausted:
             return
         page = self._fetch_page(self.search, self.sort_key, self.descending,
-                                len(self._rows), self._page_size)
+                                len(self._rows), self._page_size, self.include_finished)
         if len(page) < self._page_size:
             self._exhausted = True
         if page:
@@ -93,6 +96,11 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
     def set_search(self, text: str) -> None:
         if text.strip() != self.search:
             self.search = text.strip()
+            self.reload()
+
+    def set_include_finished(self, include: bool) -> None:
+        if include != self.include_finished:
+            self.include_finished = include
             self.reload()
 
     def reload(self) -> None:

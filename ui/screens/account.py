@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.permissions import Actor, Perm
 from ui.dialogs.change_password import ChangePasswordDialog
+from ui.widgets.notify import notify
 
 PERMISSION_WORDS: dict[Perm, str] = {
     Perm.REQUEST_FILE: "File work requests",
@@ -53,4 +54,5 @@ class AccountScreen(QWidget):
         layout.addStretch(1)
 
     def change_password(self) -> None:
-        ChangePasswordDialog(self.actor, parent=self).exec()
+        if ChangePasswordDialog(self.actor, parent=self).exec() == QDialog.DialogCode.Accepted:
+            notify(self, "Your password was changed.")

@@ -24,7 +24,15 @@ from app.permissions import USER_ROLES, Actor, Role
 from app.services import users
 from ui.dialogs.user_dialogs import AddUserDialog, ResetPasswordDialog
 from ui.errors import show_error
-from ui.models.users import COL_FULL_NAME, COL_LAST, COL_STATUS, UserTableModel
+from ui.models.users import (
+    COL_CRAFT,
+    COL_EMAIL,
+    COL_FULL_NAME,
+    COL_LAST,
+    COL_STATUS,
+    UserTableModel,
+)
+from ui.widgets.notify import notify
 
 
 class UsersScreen(QWidget):
@@ -74,8 +82,9 @@ class UsersScreen(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             COL_FULL_NAME, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 130)
-        self.table.setColumnWidth(COL_STATUS, 220)
-        self.table.setColumnWidth(COL_LAST, 130)
+        for col, width in ((COL_STATUS, 200), (COL_LAST, 130), (COL_EMAIL, 220),
+                           (COL_CRAFT, 150)):
+            self.table.setColumnWidth(col, width)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
@@ -108,6 +117,13 @@ class UsersScreen(QWidget):
             user is not None and user.active and user.id != self.actor.user_id)
         self.reactivate_action.setEnabled(user is not None and not user.active)
         self.unlock_action.setEnabled(user is not None and user.is_locked(now))
+        own = user is not None and user.id == self.actor.user_id
+        self.deactivate_action.setToolTip(
+            "You cannot deactivate your own account" if own else
+            "Stop this account from signing in; its history stays")
+        self.unlock_action.setToolTip(
+            "Lift the lockout after failed sign-ins" if self.unlock_action.isEnabled() else
+            "This account is not locked")
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -119,7 +135,8 @@ class UsersScreen(QWidget):
 
     # -- questions (separate so tests can answer them) -------------------------------------
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        answer = QMessageBox.question(self, title, text, buttons, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def choose_role(self, user: users.UserRow) -> str | None:
@@ -131,7 +148,9 @@ class UsersScreen(QWidget):
         return USER_ROLES[labels.index(label)].value if ok else None
 
     # -- actions --------------------------------------------------------------------------
-    def _run(self, change, user_id: int | None) -> None:
+    def _run(self, change, user_id: int | None, done: str) -> None:
+        """Run one service call; say `done` when it worked, show why when it did not. A
+        conflict reloads the list, so the user sees what is true now."""
         try:
             change()
         except ConflictError as exc:
@@ -139,11 +158,15 @@ class UsersScreen(QWidget):
         except KeepwellError as exc:
             show_error(self, exc)
             return
+        else:
+            notify(self, done)
         self.refresh(select_id=user_id)
 
     def add_user(self) -> None:
         dialog = AddUserDialog(self.actor, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created:
+            notify(self, f"Added {dialog.created.username}: they choose their own password "
+                         "at first sign-in.")
             self.refresh(select_id=dialog.created.id)
 
     def change_role(self) -> None:
@@ -153,7 +176,8 @@ class UsersScreen(QWidget):
         role = self.choose_role(user)
         if role is None or role == user.role:
             return
-        self._run(lambda: users.change_role(self.actor, user.id, role, user.version), user.id)
+        self._run(lambda: users.change_role(self.actor, user.id, role, user.version), user.id,
+                  f"{user.username} is now {Role(role).label}.")
 
     def deactivate(self) -> None:
         user = self.selected()
@@ -163,13 +187,15 @@ class UsersScreen(QWidget):
             "their history stays.",
         ):
             return
-        self._run(lambda: users.deactivate_user(self.actor, user.id, user.version), user.id)
+        self._run(lambda: users.deactivate_user(self.actor, user.id, user.version), user.id,
+                  f"Deactivated {user.username}; their history stays.")
 
     def reactivate(self) -> None:
         user = self.selected()
         if user is None:
             return
-        self._run(lambda: users.reactivate_user(self.actor, user.id, user.version), user.id)
+        self._run(lambda: users.reactivate_user(self.actor, user.id, user.version), user.id,
+                  f"{user.username} can sign in again.")
 
     def reset_password(self) -> None:
         user = self.selected()
@@ -177,10 +203,13 @@ class UsersScreen(QWidget):
             return
         dialog = ResetPasswordDialog(self.actor, user, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            notify(self, f"Reset the password of {user.username}: they choose a new one at "
+                         "next sign-in.")
             self.refresh(select_id=user.id)
 
     def unlock(self) -> None:
         user = self.selected()
         if user is None:
             return
-        self._run(lambda: users.unlock_user(self.actor, user.id, user.version), user.id)
+        self._run(lambda: users.unlock_user(self.actor, user.id, user.version), user.id,
+                  f"Unlocked {user.username}.")

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +30,7 @@ class WorkOrdersScreen(QWidget):
         super().__init__(parent)
         self.actor = actor
         self.model = WorkOrderTableModel(self._fetch_page)
+        self.model.include_finished = False  # open work first; one click shows the history
 
         heading = QLabel(self.title)
         heading.setObjectName("screenTitle")
@@ -63,9 +65,14 @@ class WorkOrdersScreen(QWidget):
                 self.table.setColumnWidth(col, width)
         header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)  # loads the first page
         self.model.modelReset.connect(self._update_count)
+        self.model.modelReset.connect(self.table.scrollToTop)  # a new sort starts at its top
 
+        self.finished_box = QCheckBox("Show closed and cancelled")
+        self.finished_box.setObjectName("showFinished")
+        self.finished_box.toggled.connect(self.model.set_include_finished)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.finished_box)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -74,8 +81,9 @@ class WorkOrdersScreen(QWidget):
         self._update_count()
 
     def _fetch_page(self, search: str, sort: str, descending: bool, offset: int,
-                    limit: int) -> list[work_orders.WorkOrderRow]:
-        return work_orders.list_work_orders(self.actor, search, sort, descending, offset, limit)
+                    limit: int, include_finished: bool) -> list[work_orders.WorkOrderRow]:
+        return work_orders.list_work_orders(self.actor, search, sort, descending, offset, limit,
+                                            include_finished)
 
     def apply_search(self) -> None:
         self._search_timer.stop()
@@ -85,10 +93,16 @@ class WorkOrdersScreen(QWidget):
         self.model.reload()
 
     def _update_count(self) -> None:
-        total = work_orders.count_work_orders(self.actor, self.model.search)
+        total = work_orders.count_work_orders(self.actor, self.model.search,
+                                              self.model.include_finished)
         noun = "work order" if total == 1 else "work orders"
-        suffix = " match" if self.model.search else ""
-        self.count_label.setText(f"{total:,} {noun}{suffix}")
+        if self.model.search:
+            text = f"{total:,} {noun} match" if total else "No work orders match"
+        elif not self.model.include_finished:
+            text = f"{total:,} current {noun}" if total else "No current work orders"
+        else:
+            text = f"{total:,} {noun}" if total else "No work orders yet"
+        self.count_label.setText(text)
 
     @staticmethod
     def column_titles() -> list[str]:

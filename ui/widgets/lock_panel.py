@@ -20,7 +20,7 @@ MAX_UNLOCK_TRIES = 5
 
 class LockPanel(QWidget):
     unlocked = Signal()
-    sign_out = Signal()
+    sign_out = Signal(str)  # why, for the sign-in dialog ("" when the user chose to)
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +41,7 @@ class LockPanel(QWidget):
         unlock.setDefault(True)
         unlock.clicked.connect(self.try_unlock)
         switch = QPushButton("Sign out / switch user")
-        switch.clicked.connect(self.sign_out)
+        switch.clicked.connect(self._switch_user)
         buttons = QHBoxLayout()
         buttons.addWidget(switch)
         buttons.addStretch(1)
@@ -59,6 +59,9 @@ class LockPanel(QWidget):
         layout.addWidget(box, alignment=Qt.AlignmentFlag.AlignCenter)
         layout.addStretch(2)
 
+    def _switch_user(self) -> None:
+        self.sign_out.emit("")
+
     def reset(self) -> None:
         self._tries = 0
         self.password.clear()
@@ -73,6 +76,12 @@ class LockPanel(QWidget):
         self._tries += 1
         self.password.clear()
         if self._tries >= MAX_UNLOCK_TRIES:
-            self.sign_out.emit()
+            self.sign_out.emit(
+                f"{self.actor.full_name} was signed out after {MAX_UNLOCK_TRIES} wrong passwords "
+                "at the lock screen.")
             return
-        self.message.setText("That is not your password.")
+        left = MAX_UNLOCK_TRIES - self._tries
+        self.message.setText(
+            "That is not your password. "
+            + (f"{left} more tries before you are signed out." if left > 1 else
+               "One more wrong password signs you out."))
