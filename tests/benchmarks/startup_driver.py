@@ -47,11 +47,20 @@ def bare() -> int:
 
 
 def keepwell(url: str, credentials: tuple[str, str] | None = None) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QTableView
 
     from ui import login
 
     def after_login_shown(dialog) -> None:
+        # The dialog paints before the database is open; sign-in waits until it is ready.
+        QTimer.singleShot(0, lambda: when_ready(dialog))
+
+    def when_ready(dialog) -> None:
+        if not dialog.ready:
+            QTimer.singleShot(1, lambda: when_ready(dialog))
+            return
+        stamp("ready")
         if credentials is None:
             QApplication.instance().exit(0)
             return

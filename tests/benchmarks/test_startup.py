@@ -60,15 +60,18 @@ def demo_url(tmp_path_factory) -> str:
 def test_startup_to_login_against_bare_window(demo_url):
     _run("bare")  # warm the file cache for both
     _run("keepwell", demo_url)
-    bare, keepwell = [], []
+    bare, keepwell, ready = [], [], []
     for _ in range(RUNS):
         bare.append(_run("bare")[0])
-        keepwell.append(_run("keepwell", demo_url)[0])
-    b, k = statistics.median(bare), statistics.median(keepwell)
+        shown, events = _run("keepwell", demo_url)
+        keepwell.append(shown)
+        ready.append(shown + events["ready"] - events["shown"])
+    b, k, r = (statistics.median(x) for x in (bare, keepwell, ready))
     print(f"\n| measure | median of {RUNS} | ratio |")
     print("|---|---|---|")
     print(f"| bare QMainWindow painted | {b * 1000:.0f} ms | 1.00x |")
     print(f"| Keepwell login dialog painted | {k * 1000:.0f} ms | {k / b:.2f}x (target <= 1.5x) |")
+    print(f"| ... database open, Sign in enabled | {r * 1000:.0f} ms | {r / b:.2f}x |")
 
 
 def test_sign_in_to_work_orders_painted(demo_url):
