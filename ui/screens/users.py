@@ -82,9 +82,11 @@ class UsersScreen(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             COL_FULL_NAME, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(0, 130)
-        for col, width in ((COL_STATUS, 200), (COL_LAST, 130), (COL_EMAIL, 220),
-                           (COL_CRAFT, 150)):
+        for col, width in ((COL_STATUS, 190), (COL_LAST, 130)):
             self.table.setColumnWidth(col, width)
+        for col in (COL_EMAIL, COL_CRAFT):  # as wide as their longest entry
+            self.table.horizontalHeader().setSectionResizeMode(
+                col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
