@@ -6,23 +6,29 @@ MUTATION_CALLS or QUERY_CALLS below that builds valid arguments for it. Both are
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import inspect
 import itertools
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import app.services
 from app.errors import PermissionDenied
-from app.models import ALL_MODELS, AuditEvent, User
+from app.models import ALL_MODELS, AuditEvent
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, USER_ROLES, Actor, Perm, Role, it_actor
-from app.services import registry, users
+from app.services import registry
 from tests.conftest import TEST_PASSWORD
+from tests.unit.permission_context import (
+    Call,
+    Context,
+    deactivated_user,
+    locked_user,
+    rename_user,
+)
 
 
 def import_all_services() -> list[Any]:
@@ -93,40 +99,6 @@ def test_every_service_takes_the_actor_first_and_is_refused_without_one():
 # --- the matrix: every service × every role --------------------------------------------------
 
 
-@dataclass
-class Context:
-    """What an argument builder may use: the admin, and fresh records made for each call."""
-
-    admin: Actor
-    actor: Actor
-    make_user: Callable[..., Actor]
-    serial: itertools.count
-
-    def new_user(self, role: Role = Role.TECHNICIAN) -> users.UserRow:
-        actor = self.make_user(role, f"target{next(self.serial)}")
-        return users.get_user(self.admin, actor.user_id)
-
-
-Call = tuple[tuple, dict]
-
-
-def locked_user(ctx: Context) -> int:
-    row = ctx.new_user()
-    User.update(locked_until=dt.datetime(2100, 1, 1)).where(User.id == row.id).execute()
-    return row.id
-
-
-def rename_user(ctx: Context) -> Call:
-    row = ctx.new_user()
-    return (row.id, row.version, "Renamed Person"), {}
-
-
-def deactivated_user(ctx: Context) -> int:
-    row = ctx.new_user()
-    users.deactivate_user(ctx.admin, row.id)
-    return row.id
-
-
 # service name -> builds (args, kwargs) after the actor: a call that is valid and changes data.
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
     "auth.change_own_password": lambda ctx: ((TEST_PASSWORD, "a-fresh-password-9"), {}),
@@ -149,6 +121,21 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "work_orders.count_work_orders": lambda ctx: (("pump",), {}),
     "work_orders.list_work_orders": lambda ctx: (("pump",), {"sort": "number"}),
 }
+
+def _merge_area_builders() -> None:
+    """Add the builders of every tests/unit/permission_calls_<area>.py."""
+    folder = Path(__file__).parent
+    for info in pkgutil.iter_modules([str(folder)]):
+        if info.name.startswith("permission_calls_"):
+            area = importlib.import_module(f"tests.unit.{info.name}")
+            for target, extra in ((MUTATION_CALLS, area.MUTATION_CALLS),
+                                  (QUERY_CALLS, area.QUERY_CALLS)):
+                clash = set(target) & set(extra)
+                assert not clash, f"{info.name} redefines builders for {sorted(clash)}"
+                target.update(extra)
+
+
+_merge_area_builders()
 
 ALL_ROLES = list(Role)
 
