@@ -19,6 +19,9 @@ from app.services import auth, setup, users  # noqa: E402
 from app.services.auth import actor_for  # noqa: E402
 
 TEST_PASSWORD = "correct-horse-42"
+# The migration ladder as shipped: a new step must not break tests that build a database.
+SHIPPED_MIGRATIONS = tuple(sorted(p.stem for p in dbmod.MIGRATIONS_DIR.glob("[0-9]*.py")))
+LATEST_MIGRATION = SHIPPED_MIGRATIONS[-1]
 _MARKERS_BY_FOLDER = {"ui": "gui", "integration": "postgres"}
 
 

@@ -117,7 +117,8 @@ class AppController(QObject):
                     problem = exc
             url = self.config.database_url if self.config else (self.cli_url or "")
             dialog = DatabaseErrorDialog(problem, url)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
+            code = _exec(dialog)
+            if code != QDialog.DialogCode.Accepted:
                 return False
             if dialog.chosen_url:
                 self.cli_url = dialog.chosen_url
@@ -132,7 +133,7 @@ class AppController(QObject):
         from ui.dialogs.first_run import FirstRunDialog  # only on a new database
 
         dialog = FirstRunDialog(self.target)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        accepted = _exec(dialog) == QDialog.DialogCode.Accepted
         self._suggested_username = dialog.admin_created
         return accepted
 
@@ -160,7 +161,7 @@ class AppController(QObject):
             prepare = None if self.ready else self.open_quietly
             dialog = LoginDialog(self._display(), organisation, username, prepare)
             dialog.message.setText(message)
-            code = dialog.exec()
+            code = _exec(dialog)
             if code == LoginDialog.NEEDS_ATTENTION:
                 if not self.open_database() or not self.first_run_if_needed():
                     return None
@@ -197,6 +198,14 @@ class AppController(QObject):
             return False
         self.show_main(actor)
         return True
+
+
+def _exec(dialog: QDialog) -> int:
+    """Run a modal dialog, then let Qt delete it in its own time: deleting it from Python while
+    Qt may still deliver its events corrupts memory (seen as a crash later on)."""
+    code = dialog.exec()
+    dialog.deleteLater()
+    return code
 
 
 def _set_window_icon() -> None:

@@ -3,14 +3,35 @@
 import app.db  # noqa: F401  (first: it loads peewee without psycopg, see app.db)
 from app.models.assets import Asset, Location, Site
 from app.models.base import BaseModel, VersionedModel, utcnow
+from app.models.meters import Meter, MeterReading
+from app.models.requests import REQUEST_STATUSES, WorkRequest
 from app.models.system import AuditEvent, NumberSequence, Setting
 from app.models.users import User
 from app.models.work import TASK_KINDS, WO_STATUSES, WO_TYPES, Task, WorkOrder
+from app.models.work_log import (
+    ATTACHMENT_MAX_BYTES,
+    LOG_KINDS,
+    Attachment,
+    LaborEntry,
+    WorkOrderLog,
+)
 
-ALL_MODELS = [User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, WorkOrder, Task]
+ALL_MODELS = [
+    User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, WorkOrder, Task,
+    WorkRequest, WorkOrderLog, LaborEntry, Attachment, Meter, MeterReading,
+]
 
 __all__ = [
     "ALL_MODELS",
+    "ATTACHMENT_MAX_BYTES",
+    "Attachment",
+    "LOG_KINDS",
+    "LaborEntry",
+    "Meter",
+    "MeterReading",
+    "REQUEST_STATUSES",
+    "WorkOrderLog",
+    "WorkRequest",
     "Asset",
     "AuditEvent",
     "BaseModel",

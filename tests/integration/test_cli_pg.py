@@ -19,6 +19,7 @@ import pytest
 from app import cli
 from app import db as dbmod
 from app.services import auth
+from tests.conftest import LATEST_MIGRATION
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
@@ -96,15 +97,15 @@ def test_db_init_check_and_init_again(kw: Run, db_url: str) -> None:
     assert check.code == 0
     report = json.loads(check.out)
     assert report["backend"] == "postgresql" and report["ok"] is True
-    assert report["schema_version"] == "0001_initial"
+    assert report["schema_version"] == LATEST_MIGRATION
     assert report["counts"] == {"users": 0, "assets": 0, "work_orders": 0}
     password = _password(db_url)
     assert not password or f":{password}@" not in check.out  # user:password@host
 
     again = kw("--db", db_url, "db", "init")
     assert again.code == 1 and "already initialised" in again.err
-    assert kw("--db", db_url, "db", "upgrade").out.strip().endswith("already up to date "
-                                                                    "(0001_initial).")
+    assert kw("--db", db_url, "db", "upgrade").out.strip().endswith(
+        f"already up to date ({LATEST_MIGRATION}).")
 
 
 def test_only_db_init_initialises_postgresql(kw: Run, db_url: str) -> None:

@@ -33,8 +33,6 @@ class Context:
         return users.get_user(self.admin, actor.user_id)
 
 
-
-
 def locked_user(ctx: Context) -> int:
     row = ctx.new_user()
     User.update(locked_until=dt.datetime(2100, 1, 1)).where(User.id == row.id).execute()

@@ -26,6 +26,7 @@ from app.errors import AccountInactive, AccountLocked, AuthenticationFailed, Per
 from app.models import AuditEvent, User
 from app.permissions import it_actor
 from app.services import auth, users
+from tests.conftest import LATEST_MIGRATION
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
@@ -161,7 +162,7 @@ def test_a_password_is_never_an_argument() -> None:
 def test_db_init_then_check(kw: Run, url: str) -> None:
     init = kw("--db", url, "db", "init")
     assert init.code == 0, init.err
-    assert "0001_initial" in init.out
+    assert LATEST_MIGRATION in init.out
     check = kw("db", "check", "--db", url)
     assert check.code == 0, check.out
     assert "--db option" in check.out
@@ -181,7 +182,7 @@ def test_db_check_json_names_the_source_of_the_url(
     report = json.loads(result.out)
     assert report["ok"] is True
     assert report["url_source"] == "KEEPWELL_DATABASE_URL environment variable"
-    assert report["schema_version"] == "0001_initial"
+    assert report["schema_version"] == LATEST_MIGRATION
     assert report["pending"] == [] and report["newer_unknown"] == []
     assert report["integrity"] == "ok"
     assert report["counts"] == {"users": 0, "assets": 0, "work_orders": 0}
@@ -252,8 +253,9 @@ def test_a_bad_url_in_the_environment_is_reported(
 def _with_second_step(tmp_path: Path) -> Path:
     steps = tmp_path / "migrations"
     steps.mkdir()
-    shutil.copy(dbmod.MIGRATIONS_DIR / "0001_initial.py", steps)
-    (steps / "0002_add_note.py").write_text(
+    for shipped in dbmod.MIGRATIONS_DIR.glob("[0-9]*.py"):
+        shutil.copy(shipped, steps)
+    (steps / "0900_add_note.py").write_text(
         "def up(migrator, db):\n    db.execute_sql('CREATE TABLE cli_test_note (id INTEGER)')\n"
     )
     return steps
@@ -275,7 +277,7 @@ def test_pending_upgrade_is_reported_refused_then_applied(
                         functools.partial(dbmod.upgrade_schema, migrations_dir=steps))
     check = kw("--db", with_admin, "db", "check")
     assert check.code == 1
-    assert "0002_add_note" in check.out and "keepwell db upgrade" in check.out
+    assert "0900_add_note" in check.out and "keepwell db upgrade" in check.out
 
     refused = kw("--db", with_admin, "user", "list")
     assert refused.code == 1
@@ -283,7 +285,7 @@ def test_pending_upgrade_is_reported_refused_then_applied(
 
     upgrade = kw("--db", with_admin, "db", "upgrade")
     assert upgrade.code == 0, upgrade.err
-    assert "Applied 0002_add_note" in upgrade.out
+    assert "Applied 0900_add_note" in upgrade.out
     backup = Path(upgrade.out.split("Backed up to ", 1)[1].splitlines()[0])
     assert backup.parent == paths.backup_dir() and backup.exists()
     with sqlite3.connect(backup) as copy:

@@ -25,6 +25,7 @@ import app.models
 from app import db as dbmod
 from app.errors import DatabaseUnavailable
 from app.models import ALL_MODELS
+from tests.conftest import LATEST_MIGRATION, SHIPPED_MIGRATIONS
 
 INITIAL = dbmod.MIGRATIONS_DIR / "0001_initial.py"
 
@@ -195,13 +196,13 @@ def test_schema_state_of_an_empty_and_an_initialised_database(
     database, target = opened
     state = dbmod.schema_state(database)
     assert state.is_empty and not state.is_current
-    assert state.pending == ("0001_initial",)
+    assert state.pending == SHIPPED_MIGRATIONS
     assert state.version == "(none)"
-    assert dbmod.initialise_schema(database, target) == ["0001_initial"]
+    assert dbmod.initialise_schema(database, target) == list(SHIPPED_MIGRATIONS)
     state = dbmod.schema_state(database)
     assert state.is_current and not state.is_empty
-    assert state.applied == ("0001_initial",)
-    assert state.version == "0001_initial"
+    assert state.applied == SHIPPED_MIGRATIONS
+    assert state.version == LATEST_MIGRATION
 
 
 # --- (b) upgrading ------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ def test_upgrading_an_empty_database_builds_it_without_a_backup(
 ) -> None:
     database, target = opened
     applied, copy = dbmod.upgrade_schema(database, target, tmp_path / "backups")
-    assert applied == ["0001_initial"] and copy is None
+    assert applied == list(SHIPPED_MIGRATIONS) and copy is None
     assert dbmod.schema_state(database).is_current
 
 
@@ -364,7 +365,7 @@ def test_initialising_an_initialised_database_is_refused(
         dbmod.initialise_schema(database, target)
     assert "already initialised" in caught.value.message
     assert "keepwell db upgrade" in caught.value.hint
-    assert _history(database) == ["0001_initial"]
+    assert _history(database) == list(SHIPPED_MIGRATIONS)
     assert database.execute_sql("SELECT key FROM setting").fetchall() == [("k",)]
 
 
