@@ -208,6 +208,12 @@ def _exec(dialog: QDialog) -> int:
     return code
 
 
+def _wait_for_background_work() -> None:
+    workers = sys.modules.get("ui.workers")  # loaded only once there was background work
+    if workers is not None:
+        workers.wait_for_all()
+
+
 def _set_window_icon() -> None:
     from PySide6.QtGui import QIcon
 
@@ -221,6 +227,7 @@ def run_gui(args: argparse.Namespace) -> int:
     qt_app.setApplicationName("Keepwell")
     qt_app.setOrganizationName("Keepwell")
     apply_style(qt_app)
+    qt_app.aboutToQuit.connect(_wait_for_background_work)
     QTimer.singleShot(0, _set_window_icon)  # the SVG engine loads after the first paint
     controller = AppController(cli_url=getattr(args, "db", None))
     try:

@@ -24,6 +24,7 @@ from app.services import settings
 from ui.dialogs.change_password import ChangePasswordDialog
 from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
+from ui.widgets.change_watcher import ChangeWatcher
 from ui.widgets.idle import IdleWatcher
 from ui.widgets.lock_panel import LockPanel
 from ui.widgets.notify import notify
@@ -83,6 +84,8 @@ class MainWindow(QMainWindow):
         self._ping_timer.setInterval(CONNECTION_CHECK_MS)
         self._ping_timer.timeout.connect(self.check_connection)
         self._ping_timer.start()
+        self.watcher = ChangeWatcher(actor, parent=self)
+        self.watcher.changed.connect(self.apply_changes)
 
         self._restore_state()
 
@@ -114,6 +117,13 @@ class MainWindow(QMainWindow):
             old.deleteLater()
             self.screens[key] = widget
         return self.screens[key]
+
+    def apply_changes(self, changed: dict[str, set[str]]) -> None:
+        """Let each open screen refresh what changed (they keep selection and scroll)."""
+        for screen in self.screens.values():
+            refresh_for = getattr(screen, "refresh_for", None)
+            if callable(refresh_for):
+                refresh_for(changed)
 
     def current_screen_key(self) -> str | None:
         row = self.navigation.currentRow()
@@ -186,7 +196,7 @@ class MainWindow(QMainWindow):
         """Ask the database in the background (a dead server must not freeze the window)."""
         if self._ping is not None and self._ping.running:
             return
-        self._ping = BackgroundTask(lambda _progress: db.ping(), self)
+        self._ping = BackgroundTask(lambda _progress: db.ping())
         self._ping.succeeded.connect(self._ping_answered)
         self._ping.failed.connect(self._ping_failed)
         self._ping.start()
@@ -263,6 +273,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.idle.stop()
         self._ping_timer.stop()
+        self.watcher.stop()
         app_instance = QApplication.instance()
         if app_instance is not None:
             app_instance.removeEventFilter(self.idle)

@@ -51,16 +51,31 @@ class _Job(QObject):
             self.done.emit()
 
 
+# Tasks whose thread is running. Holding them here means no owner going away (a closed window,
+# Python's garbage collector) can destroy a QThread that is still running, which aborts.
+_RUNNING: set[BackgroundTask] = set()
+
+
+def wait_for_all(timeout_ms: int = 5000) -> None:
+    """Let running tasks finish (on quit): their threads hold their own database connections."""
+    for task in list(_RUNNING):
+        task._thread.quit()
+        task._thread.wait(timeout_ms)
+
+
 class BackgroundTask(QObject):
-    """Run `work(progress)` in a QThread. Connect to the signals, then call start()."""
+    """Run `work(progress)` in a QThread. Connect to the signals, then call start().
+
+    It has no Qt parent on purpose: Qt would delete it with its parent even while its thread
+    runs. The owner keeps a Python reference; the task keeps itself alive until it finishes."""
 
     progress = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)
     finished = Signal()
 
-    def __init__(self, work: Callable[[ProgressFn], Any], parent: QObject | None = None):
-        super().__init__(parent)
+    def __init__(self, work: Callable[[ProgressFn], Any]):
+        super().__init__()
         self._thread = QThread()
         self._job = _Job(work)
         self._job.moveToThread(self._thread)
@@ -72,7 +87,12 @@ class BackgroundTask(QObject):
         self._thread.finished.connect(self.finished)
 
     def start(self) -> None:
+        _RUNNING.add(self)
+        self._thread.finished.connect(self._forget)
         self._thread.start()
+
+    def _forget(self) -> None:
+        _RUNNING.discard(self)
 
     def cancel(self) -> None:
         self._job.cancelled = True

@@ -11,6 +11,7 @@ from app import db as dbmod
 from app.services import setup
 from tests.conftest import TEST_PASSWORD
 from tests.qt_fixtures import answer_modal, isolated_qsettings  # noqa: F401,F811  (fixtures)
+from tests.ui.test_change_watcher import *  # noqa: F403  (the same desks, on PostgreSQL)
 from ui.app import AppController
 from ui.dialogs.database_error import DatabaseErrorDialog
 from ui.login import LoginDialog

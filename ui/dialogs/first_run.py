@@ -180,7 +180,7 @@ class FirstRunDialog(QDialog):
         self.pages.setCurrentIndex(1)
         self.demo_error.clear()
         self.cancel_demo_button.setText("Cancel")
-        self.task = BackgroundTask(lambda progress: demo.create_demo_plant(progress), self)
+        self.task = BackgroundTask(lambda progress: demo.create_demo_plant(progress))
         self.task.progress.connect(self._on_progress)
         self.task.succeeded.connect(self._on_demo_ready)
         self.task.failed.connect(self._on_demo_failed)

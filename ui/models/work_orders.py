@@ -111,6 +111,16 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self.endResetModel()
         self.fetchMore(QModelIndex())
 
+    def reload_at_least(self, rows: int) -> None:
+        """Reload, fetching pages until `rows` rows are back (or there are no more): a refresh
+        keeps what the user had scrolled to."""
+        self.reload()
+        while len(self._rows) < rows and not self._exhausted:
+            self.fetchMore(QModelIndex())
+
+    def row_of(self, work_order_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == work_order_id), -1)
+
     @property
     def all_fetched(self) -> bool:
         return self._exhausted

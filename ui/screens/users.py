@@ -106,6 +106,10 @@ class UsersScreen(QWidget):
             self.table.selectRow(row)
         self._update_actions()
 
+    def refresh_for(self, changed: dict[str, set[str]]) -> None:
+        if "user" in changed:
+            self.refresh()
+
     def selected(self) -> users.UserRow | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None

@@ -90,7 +90,20 @@ class WorkOrdersScreen(QWidget):
         self.model.set_search(self.search.text())
 
     def refresh(self) -> None:
-        self.model.reload()
+        """Reload what is on screen, keeping the selection and the scroll position."""
+        selected = {self.model.row_at(i.row()).id
+                    for i in self.table.selectionModel().selectedRows()}
+        scroll = self.table.verticalScrollBar().value()
+        self.model.reload_at_least(self.model.rowCount())
+        for work_order_id in selected:
+            if (row := self.model.row_of(work_order_id)) >= 0:
+                self.table.selectRow(row)
+        self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
+
+    def refresh_for(self, changed: dict[str, set[str]]) -> None:
+        """Another desk (or this one) changed something shown here."""
+        if changed.keys() & {"work_order", "asset", "user"}:
+            self.refresh()
 
     def _update_count(self) -> None:
         total = work_orders.count_work_orders(self.actor, self.model.search,

@@ -1,0 +1,74 @@
+"""Other desks' changes appear within seconds, without losing the user's place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+from app import db as dbmod
+from app.models import WorkOrder
+from app.permissions import Role
+from app.services import audit, users
+from ui.main_window import MainWindow
+from ui.widgets.change_watcher import ChangeWatcher
+
+
+def _window(qtbot, actor, db) -> MainWindow:
+    window = MainWindow(actor, db)
+    qtbot.addWidget(window)
+    window.watcher._timer.stop()  # the test polls by hand
+    window.show()
+    return window
+
+
+def test_a_user_added_by_another_process_appears_on_the_users_screen(
+        qtbot, db, db_url, admin, make_user):
+    make_user(Role.TECHNICIAN, "tom")
+    window = _window(qtbot, admin, db)
+    screen = window.show_screen("users")
+    screen.table.selectRow(screen.model.row_of(users.find_user_id("tom")))
+    env = dict(os.environ, KEEPWELL_PASSWORD="another-pass-1")
+    other_desk = subprocess.run(
+        [sys.executable, "-m", "ui.main", "--db", db_url, "user", "add", "zoe",
+         "--full-name", "Zoe Zed", "--role", "planner"],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert other_desk.returncode == 0, other_desk.stderr
+    with qtbot.waitSignal(window.watcher.changed, timeout=5000) as signal:
+        window.watcher.poll()
+    assert "user" in signal.args[0]
+    usernames = [screen.model.row_at(r).username for r in range(screen.model.rowCount())]
+    assert "zoe" in usernames
+    assert screen.selected().username == "tom"  # the selection stayed
+
+
+def test_work_orders_refresh_in_place(qtbot, db, admin):
+    rows = [dict(number=f"WO-2026-{i:06d}", title=f"Order {i}", status="open",
+                 due_date=dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(1, 401)]
+    WorkOrder.insert_many(rows).execute()
+    window = _window(qtbot, admin, db)
+    screen = window.show_screen("work_orders")
+    screen.table.scrollToBottom()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 400, timeout=5000)
+    screen.table.selectRow(300)
+    picked = screen.model.row_at(300).id
+    scroll = screen.table.verticalScrollBar().value()
+    assert scroll > 0
+    with dbmod.write_transaction():  # what a work-order service on another desk does
+        WorkOrder.update(title="Order 301, pump replaced").where(WorkOrder.id == picked).execute()
+        audit.record(admin, "work_order", picked, "updated", {"title": ["Order 301", "..."]})
+    with qtbot.waitSignal(window.watcher.changed, timeout=5000):
+        window.watcher.poll()
+    assert screen.model.rowCount() == 400
+    assert screen.model.row_at(300).title == "Order 301, pump replaced"
+    assert screen.table.verticalScrollBar().value() == scroll
+    assert [i.row() for i in screen.table.selectionModel().selectedRows()] == [300]
+
+
+def test_nothing_new_means_no_signal(qtbot, db, admin):
+    watcher = ChangeWatcher(admin, interval_ms=0)
+    with qtbot.assertNotEmitted(watcher.changed, wait=300):
+        watcher.poll()
+        qtbot.waitUntil(lambda: not watcher._task.running, timeout=5000)
+    watcher.stop()
