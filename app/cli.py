@@ -693,11 +693,25 @@ def _register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> N
                 "prove the hash chain of the audit trail unbroken; exit 1 if not")
 
 
+def _register_work_orders(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    from app.cli_work_orders import register_work_orders  # it uses this module's helpers
+
+    register_work_orders(commands, common)
+
+
+def _register_assets(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    from app.cli_assets import register_asset_commands  # it uses this module's helpers
+
+    register_asset_commands(commands, common)
+
+
 COMMAND_GROUPS: list[Callable[[Subcommands, argparse.ArgumentParser], None]] = [
     _register_db,
     _register_user,
     _register_demo,
     _register_audit,
+    _register_work_orders,
+    _register_assets,
 ]
 
 

@@ -64,7 +64,8 @@ def _like_pattern(text: str) -> str:
 FINISHED_STATUSES = ("closed", "cancelled")
 
 
-def _filtered(search: str, include_finished: bool = True) -> Any:
+def _filtered(search: str, include_finished: bool = True,
+              statuses: tuple[str, ...] = ()) -> Any:
     q: Any = (
         WorkOrder.select(
             WorkOrder.id,
@@ -84,6 +85,11 @@ def _filtered(search: str, include_finished: bool = True) -> Any:
     )
     if not include_finished:
         q = q.where(WorkOrder.status.not_in(FINISHED_STATUSES))
+    if statuses:
+        unknown = sorted(set(statuses) - set(WO_STATUSES))
+        if unknown:
+            raise ValidationError({"status": f"cannot be {', '.join(unknown)}: no such status"})
+        q = q.where(WorkOrder.status.in_(list(statuses)))
     text = (search or "").strip()
     if text:
         pattern = _like_pattern(text)
@@ -113,10 +119,11 @@ def list_work_orders(
     offset: int = 0,
     limit: int = PAGE_SIZE,
     include_finished: bool = True,
+    statuses: tuple[str, ...] = (),
 ) -> list[WorkOrderRow]:
     """One page of work orders matching `search` (number, title, asset, assignee), sorted in
     SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap. Without
-    `include_finished`, closed and cancelled orders are left out."""
+    `include_finished`, closed and cancelled orders are left out; `statuses` keeps only those."""
     if sort not in SORT_COLUMNS:
         raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
     if offset < 0 or not 0 < limit <= 1000:
@@ -124,12 +131,14 @@ def list_work_orders(
     column = SORT_COLUMNS[sort]
     order: list[Any] = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
     order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())
-    q = _filtered(search, include_finished).order_by(*order).offset(offset).limit(limit)
+    q = _filtered(search, include_finished, statuses).order_by(*order).offset(offset)
+    q = q.limit(limit)
     q = q.tuples()
     return [WorkOrderRow(*r) for r in q]
 
 
 @query(Perm.WO_VIEW)
-def count_work_orders(actor: Actor, search: str = "", include_finished: bool = True) -> int:
+def count_work_orders(actor: Actor, search: str = "", include_finished: bool = True,
+                      statuses: tuple[str, ...] = ()) -> int:
     """How many work orders match `search` (for the status line and the scroll range)."""
-    return _filtered(search, include_finished).count()
+    return _filtered(search, include_finished, statuses).count()

@@ -216,3 +216,12 @@ def test_finished_orders_can_be_left_out(orders, viewer):
     assert set(ids_of(rows)) == {orders[n] for n in (1, 2, 3, 4, 5, 6, 8)}
     assert work_orders.count_work_orders(viewer, include_finished=False) == 7
     assert work_orders.count_work_orders(viewer, search="belt", include_finished=False) == 1
+
+
+def test_status_filter_in_sql(orders, viewer):
+    rows = work_orders.list_work_orders(viewer, sort="number", statuses=("open", "closed"))
+    assert set(ids_of(rows)) == {orders[n] for n in (1, 6, 7, 8)}
+    assert work_orders.count_work_orders(viewer, statuses=("on_hold",)) == 1
+    with pytest.raises(ValidationError) as caught:
+        work_orders.list_work_orders(viewer, statuses=("done",))
+    assert set(caught.value.fields) == {"status"}

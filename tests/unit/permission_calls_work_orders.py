@@ -1,0 +1,78 @@
+"""Permission-test builders for the work-order services (see permission_context.py).
+
+WO_WORK services limit technicians to orders assigned to them; so that the role matrix alone
+decides here, each order is assigned to the actor being tried when that actor may work on
+orders. The refusals on other people's orders are tested in test_work_order_edit.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from app.models import Attachment, Task, WorkOrder, WorkRequest
+from app.services.work_order_fields import WORKING_ROLES
+from tests.unit.permission_context import Call, Context
+
+
+def worker_id(ctx: Context) -> int:
+    """The actor when they may work on orders; otherwise the admin."""
+    if ctx.actor.user_id is not None and ctx.actor.role.value in WORKING_ROLES:
+        return ctx.actor.user_id
+    assert ctx.admin.user_id is not None
+    return ctx.admin.user_id
+
+
+def order(ctx: Context, status: str = "assigned", **fields: object) -> WorkOrder:
+    """A work order made directly in the database, assigned to the actor when they may work."""
+    return WorkOrder.create(number=f"WO-PERM-{next(ctx.serial):06d}", title="Pump leaking",
+                            status=status, assignee=worker_id(ctx), **fields)
+
+
+def with_task(ctx: Context) -> Call:
+    wo = order(ctx, "in_progress")
+    task = Task.create(work_order=wo.id, position=1, text="Check the seal", kind="check")
+    return (wo.id, task.id, "done"), {}
+
+
+def new_request(ctx: Context) -> Call:
+    request = WorkRequest.create(number=f"WR-PERM-{next(ctx.serial):06d}",
+                                 title="Noise at the filler", requester=ctx.admin.user_id)
+    return (request.id, request.version), {}
+
+
+def attachment(ctx: Context) -> Call:
+    wo = order(ctx)
+    row = Attachment.create(work_order=wo.id, filename="photo.jpg", media_type="image/jpeg",
+                            size=3, data=b"\xff\xd8\xff")
+    return (row.id,), {}
+
+
+def _existing(status: str = "assigned") -> Callable[[Context], Call]:
+    def build(ctx: Context) -> Call:
+        return (order(ctx, status).id,), {}
+    return build
+
+
+MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
+    "work_order_edit.create_work_order": lambda ctx: (("Pump leaking",), {"priority": 2}),
+    "work_order_edit.update_work_order": lambda ctx: ((order(ctx).id, 1), {"title": "Renamed"}),
+    "work_order_edit.set_failure_codes": lambda ctx: (
+        (order(ctx, "completed").id, 1, "LEAK", "WEAR", "REPLACE"), {}),
+    "work_order_edit.set_downtime": lambda ctx: ((order(ctx, "completed").id, 1, "1.5"), {}),
+    "work_order_edit.approve_request": new_request,
+    "work_order_activity.answer_task": with_task,
+    "work_order_activity.book_labor": lambda ctx: (
+        (order(ctx, "in_progress").id, worker_id(ctx), dt.date.today(), "1.25"), {}),
+    "work_order_activity.add_comment": lambda ctx: ((order(ctx).id, "Parts ordered"), {}),
+    "work_order_activity.add_attachment": lambda ctx: (
+        (order(ctx).id, "seal.jpg", b"\xff\xd8\xff", "image/jpeg"), {}),
+    "lifecycle.transition": lambda ctx: ((order(ctx).id, "in_progress", 1), {}),
+}
+
+QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
+    "work_order_detail.get_work_order": _existing(),
+    "work_order_detail.get_work_order_by_number": lambda ctx: ((order(ctx).number,), {}),
+    "work_order_detail.get_attachment": attachment,
+    "lifecycle.allowed_transitions": _existing(),
+}
