@@ -18,6 +18,8 @@ from app.permissions import USER_ROLES, Actor, Role  # noqa: E402
 from app.services import auth, setup, users  # noqa: E402
 from app.services.auth import actor_for  # noqa: E402
 
+pytest_plugins = ["tests.cli_runner"]
+
 TEST_PASSWORD = "correct-horse-42"
 # The migration ladder as shipped: a new step must not break tests that build a database.
 SHIPPED_MIGRATIONS = tuple(sorted(p.stem for p in dbmod.MIGRATIONS_DIR.glob("[0-9]*.py")))

@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.services.common import clean_text
+from app.services.common import clean_date, clean_text
 
 CRITICALITIES = ("A", "B", "C")
 ASSET_STATUSES = ("in_service", "down", "retired")
 STATUS_LABELS = {"in_service": "In service", "down": "Down", "retired": "Retired"}
 EARLIEST_INSTALL = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
+
 MAX_AMOUNT = Decimal("999999999999.99")  # the column holds 14 digits, 2 after the point
 # Tags and codes go on labels and barcodes: letters, digits and a few separators, no spaces.
 CODE_RE = re.compile(r"^\w[\w./#-]*$")
@@ -32,27 +32,6 @@ def clean_code(errors: dict[str, str], name: str, value: Any, *, max_length: int
         errors[name] = ("may hold only letters, digits and . / # - _ (no spaces), "
                         "starting with a letter or digit")
     return text
-
-
-def clean_date(errors: dict[str, str], name: str, value: Any, earliest: dt.date) -> dt.date | None:
-    """A calendar date (or ISO text YYYY-MM-DD) between `earliest` and 2100-12-31; "" is none."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    elif isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            errors[name] = f"must be a date written YYYY-MM-DD, not {value.strip()[:40]!r}"
-            return None
-    if not isinstance(value, dt.date):
-        errors[name] = "must be a date"
-        return None
-    if not earliest <= value <= LATEST_DATE:
-        errors[name] = f"must be between {earliest:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}"
-        return None
-    return value
 
 
 def clean_money(errors: dict[str, str], name: str, value: Any,

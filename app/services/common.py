@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import peewee
@@ -84,6 +85,35 @@ def clean_text(
         errors[name] = f"is {len(value)} characters long; at most {max_length} are allowed"
     elif any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
         errors[name] = "contains control characters"
+    return value
+
+
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def clean_date(
+    errors: dict[str, str], name: str, value: Any,
+    earliest: dt.date = EARLIEST_DATE, latest: dt.date = LATEST_DATE,
+) -> dt.date | None:
+    """None ("" or None: no date), a date, or text as YYYY-MM-DD, between `earliest` and
+    `latest`; a problem goes into `errors` under the field's name."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            errors[name] = f"must be a date written YYYY-MM-DD, not {value.strip()[:40]!r}"
+            return None
+    if not isinstance(value, dt.date):
+        errors[name] = "must be a date written YYYY-MM-DD"
+        return None
+    if not earliest <= value <= latest:
+        errors[name] = f"must be between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d}"
+        return None
     return value
 
 

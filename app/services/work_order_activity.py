@@ -18,7 +18,7 @@ from app.errors import NotFound, PermissionDenied, ValidationError
 from app.models import ATTACHMENT_MAX_BYTES, Attachment, LaborEntry, Task, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm, Role
 from app.services import audit
-from app.services.common import clean_text, raise_if
+from app.services.common import clean_date, clean_text, raise_if
 from app.services.registry import mutation
 from app.services.work_order_detail import (
     AttachmentRow,
@@ -33,7 +33,6 @@ from app.services.work_order_fields import (
     COMMENT_MAX,
     TEXT_MAX,
     check_worker,
-    clean_date,
     clean_hours,
 )
 

@@ -11,7 +11,7 @@ from app.errors import InvalidTransition, NotFound
 from app.models import Attachment, Task, WorkOrder, WorkRequest, utcnow
 from app.permissions import Actor, Perm
 from app.services import audit
-from app.services.common import clean_text, lock_rows, raise_if, versioned_update
+from app.services.common import clean_date, clean_text, lock_rows, raise_if, versioned_update
 from app.services.numbering import next_work_order_number
 from app.services.registry import mutation
 from app.services.work_order_detail import (
@@ -31,7 +31,6 @@ from app.services.work_order_fields import (
     check_asset,
     check_location,
     check_worker,
-    clean_date,
     clean_failure_code,
     clean_hours,
     clean_priority,

@@ -8,7 +8,6 @@ field of a form is reported at once. They read the database but never write.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -27,8 +26,6 @@ TEXT_MAX = 500  # task text and results, labor notes, reasons
 COMMENT_MAX = 5_000
 UNIT_MAX = 20
 MAX_TASKS = 200
-EARLIEST = dt.date(2000, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 MAX_HOURS = Decimal(10_000)
 PRIORITIES = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
 WORKING_ROLES = tuple(r.value for r in Role if Perm.WO_WORK in ROLE_PERMISSIONS[r])
@@ -63,27 +60,6 @@ def clean_priority(errors: dict[str, str], value: Any) -> int:
         errors["priority"] = "must be a whole number from 1 (urgent) to 4 (low)"
         return 3
     return number
-
-
-def clean_date(errors: dict[str, str], name: str, value: Any) -> dt.date | None:
-    """None (no date), a date, or text as YYYY-MM-DD; between 2000-01-01 and 2100-12-31."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            errors[name] = f"must be a date written YYYY-MM-DD, not {value.strip()[:40]!r}"
-            return None
-    if not isinstance(value, dt.date):
-        errors[name] = "must be a date written YYYY-MM-DD"
-        return None
-    if not EARLIEST <= value <= LATEST:
-        errors[name] = f"must be between {EARLIEST} and {LATEST}"
-        return None
-    return value
 
 
 def clean_hours(

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,45 +15,11 @@ import pytest
 from app import cli
 from app import db as dbmod
 from app.services import auth
+from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _cli_state() -> Iterator[None]:
-    yield
-    dbmod.close()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == "keepwell-file":
-            root.removeHandler(handler)
-            handler.close()
-
-
-@pytest.fixture
-def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    def run(*argv: str, stdin: str | None = None) -> Result:
-        capsys.readouterr()
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = cli.main(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,49 +24,12 @@ from app.errors import AccountInactive, AccountLocked, AuthenticationFailed, Per
 from app.models import AuditEvent, User
 from app.permissions import it_actor
 from app.services import auth, users
+from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
 OTHER_PASSWORD = "battery-staple-77"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _cli_state() -> Iterator[None]:
-    """Each CLI run closes the database; drop the log handler the runs added, too."""
-    yield
-    dbmod.close()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler is not None and handler.get_name() == "keepwell-file":
-            root.removeHandler(handler)
-            handler.close()
-
-
-@pytest.fixture
-def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Run `keepwell ARGS...` in-process; `stdin=` feeds standard input."""
-
-    def run(*argv: str, stdin: str | None = None) -> Result:
-        capsys.readouterr()
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = cli.main(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

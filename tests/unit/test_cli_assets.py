@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,35 +15,15 @@ import pytest
 from app import cli
 from app import db as dbmod
 from app.models import Asset, AuditEvent, MeterReading, WorkRequest
+from tests.cli_runner import Result, Run
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def asset_commands_registered() -> Iterator[None]:
-    """Close the database and the log file each command opened."""
-    yield
-    dbmod.close()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == "keepwell-file":
-            root.removeHandler(handler)
-            handler.close()
-
-
 @pytest.fixture
-def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_url: str) -> Run:
+def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_url: str,
+       cli_state: None) -> Run:
     """Run `keepwell --db URL ARGS...` in-process on a new database (SQLite here, PostgreSQL in
     tests/integration) with users ada (admin), pat (planner), tess (technician) and rita
     (requester), all with PASSWORD."""
