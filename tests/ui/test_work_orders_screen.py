@@ -145,3 +145,28 @@ def test_technician_sees_the_orders_read_only(qtbot, orders, actors):
     screen = _screen(qtbot, actors[Role.TECHNICIAN])
     assert screen.model.rowCount() == 200
     assert screen.table.editTriggers() == screen.table.EditTrigger.NoEditTriggers
+
+
+def test_double_click_opens_the_order_with_its_checklist_and_history(qtbot, db, admin,
+                                                                      make_user):
+    from app.services import lifecycle, work_order_edit
+    from ui.dialogs.work_order_view import WorkOrderView
+
+    tech = make_user("technician", "tina")
+    made = work_order_edit.create_work_order(
+        admin, "Replace \"drive\" belt; O'Neil's line", type="corrective", priority=2,
+        assignee_id=tech.user_id, due_date="2026-06-01",
+        tasks=[{"text": "Lock out the conveyor", "required": True},
+               {"text": "Belt tension", "kind": "reading", "unit": "mm"}])
+    lifecycle.transition(admin, made.id, "assigned", made.version)
+    screen = _screen(qtbot, admin)
+    index = screen.model.index(screen.model.row_of(made.id), 1)
+    screen.table.activated.emit(index)
+    view = screen.view
+    qtbot.addWidget(view)
+    assert isinstance(view, WorkOrderView) and view.isVisible()
+    assert made.number in view.windowTitle()
+    assert view.tasks.rowCount() == 2
+    assert view.tasks.item(0, 1).text() == "Lock out the conveyor"
+    assert view.history.rowCount() >= 1
+    assert "Open → Assigned" in view.history.item(view.history.rowCount() - 1, 2).text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services import work_orders
+from ui.errors import show_error
 from ui.models.work_orders import COL_DUE, COL_TITLE, COLUMNS, WorkOrderTableModel
 
 SEARCH_DELAY_MS = 250
@@ -64,6 +66,7 @@ class WorkOrdersScreen(QWidget):
             if width:
                 self.table.setColumnWidth(col, width)
         header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)  # loads the first page
+        self.table.activated.connect(self.open_order)  # double-click or Enter
         self.model.modelReset.connect(self._update_count)
         self.model.modelReset.connect(self.table.scrollToTop)  # a new sort starts at its top
 
@@ -84,6 +87,21 @@ class WorkOrdersScreen(QWidget):
                     limit: int, include_finished: bool) -> list[work_orders.WorkOrderRow]:
         return work_orders.list_work_orders(self.actor, search, sort, descending, offset, limit,
                                             include_finished)
+
+    def open_order(self, index: QModelIndex) -> None:
+        """Show the order (read-only for now)."""
+        from app.services.work_order_detail import get_work_order
+        from ui.dialogs.work_order_view import WorkOrderView
+
+        if not index.isValid():
+            return
+        try:
+            detail = get_work_order(self.actor, self.model.row_at(index.row()).id)
+        except KeepwellError as exc:
+            show_error(self, exc)
+            return
+        self.view = WorkOrderView(detail, self)
+        self.view.show()
 
     def apply_search(self) -> None:
         self._search_timer.stop()
