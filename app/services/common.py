@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import peewee
 
 from app import db
 from app.errors import ConflictError, NotFound, ValidationError
-from app.models import AuditEvent, VersionedModel, utcnow
+from app.models import ATTACHMENT_MAX_BYTES, AuditEvent, VersionedModel, utcnow
 
 
 def lock_rows(query: Any) -> Any:
@@ -115,6 +116,30 @@ def clean_date(
         errors[name] = f"must be between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d}"
         return None
     return value
+
+
+MEDIA_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
+def clean_file(errors: dict[str, str], data: Any, media_type: Any) -> tuple[bytes, str]:
+    """An attachment's content and media type: not empty, at most ATTACHMENT_MAX_BYTES (every
+    desk downloads it from the shared database), a well-formed type."""
+    content = b""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        errors["file"] = "must be the file's content"
+    else:
+        content = bytes(data)
+        if not content:
+            errors["file"] = "is empty"
+        elif len(content) > ATTACHMENT_MAX_BYTES:
+            errors["file"] = (f"is {len(content) / 2**20:.1f} MB; at most "
+                              f"{ATTACHMENT_MAX_BYTES / 2**20:.0f} MB can be stored")
+    kind = ""
+    if isinstance(media_type, str | type(None)):
+        kind = (media_type or "application/octet-stream").strip().lower()
+    if len(kind) > 100 or not MEDIA_TYPE_RE.match(kind):
+        errors["media_type"] = "must be a media type such as image/jpeg"
+    return content, kind
 
 
 def raise_if(errors: dict[str, str]) -> None:

@@ -16,7 +16,6 @@ import peewee
 
 from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from app.models import (
-    ATTACHMENT_MAX_BYTES,
     REQUEST_STATUSES,
     Asset,
     Attachment,
@@ -28,7 +27,7 @@ from app.models import (
 )
 from app.permissions import Actor, Perm
 from app.services import audit
-from app.services.common import clean_text, lock_rows, raise_if, versioned_update
+from app.services.common import clean_file, clean_text, lock_rows, raise_if, versioned_update
 from app.services.numbering import reserve
 from app.services.registry import mutation, query
 
@@ -37,7 +36,6 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 REASON_MAX = 500
 PRIORITIES = (1, 2, 3, 4)
-MEDIA_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 def format_request_number(year: int, value: int) -> str:
@@ -293,20 +291,7 @@ def add_request_attachment(
                              "(or to its work order)")
     name = clean_text(errors, "filename", re.split(r"[\\/]", filename)[-1]
                       if isinstance(filename, str) else filename, max_length=255)
-    if not isinstance(data, bytes | bytearray | memoryview):
-        errors["file"] = "must be the file's content"
-        content = b""
-    else:
-        content = bytes(data)
-        if not content:
-            errors["file"] = "is empty"
-        elif len(content) > ATTACHMENT_MAX_BYTES:
-            errors["file"] = (f"is {len(content) / 2**20:.1f} MB; at most "
-                              f"{ATTACHMENT_MAX_BYTES / 2**20:.0f} MB can be stored")
-    kind = (media_type or "application/octet-stream").strip().lower() if isinstance(
-        media_type, str | type(None)) else ""
-    if len(kind) > 100 or not MEDIA_TYPE_RE.match(kind):
-        errors["media_type"] = "must be a media type such as image/jpeg"
+    content, kind = clean_file(errors, data, media_type)
     raise_if(errors)
     row = Attachment.create(work_request=request.id, filename=name, media_type=kind,
                             size=len(content), data=content, uploaded_by=actor.user_id)

@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.models import ATTACHMENT_MAX_BYTES, Attachment, LaborEntry, Task, WorkOrderLog, utcnow
+from app.models import Attachment, LaborEntry, Task, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm, Role
 from app.services import audit
-from app.services.common import clean_date, clean_text, raise_if
+from app.services.common import clean_date, clean_file, clean_text, raise_if
 from app.services.registry import mutation
 from app.services.work_order_detail import (
     AttachmentRow,
@@ -39,7 +39,6 @@ from app.services.work_order_fields import (
 ANSWERABLE = ("open", "assigned", "in_progress", "on_hold")  # not once completed
 MAX_READING = Decimal("1e12")
 FILENAME_MAX = 255
-MEDIA_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 def _clean_result(kind: str, result: Any) -> str:
@@ -179,20 +178,7 @@ def add_attachment(
     check_own_order(wo, actor)
     check_not_finished(wo, "its attachments")
     errors: dict[str, str] = {}
-    if not isinstance(data, bytes | bytearray | memoryview):
-        errors["file"] = "must be the file's content"
-        content = b""
-    else:
-        content = bytes(data)
-        if not content:
-            errors["file"] = "is empty"
-        elif len(content) > ATTACHMENT_MAX_BYTES:
-            errors["file"] = (f"is {len(content) / 2**20:.1f} MB; at most "
-                              f"{ATTACHMENT_MAX_BYTES / 2**20:.0f} MB can be stored with an order")
-    kind = (media_type or "application/octet-stream").strip().lower() if isinstance(
-        media_type, str | type(None)) else ""
-    if not MEDIA_TYPE_RE.match(kind) or len(kind) > 100:
-        errors["media_type"] = "must be a media type such as image/jpeg"
+    content, kind = clean_file(errors, data, media_type)
     raise_if(errors)
     row = Attachment.create(work_order=wo.id, filename=clean_filename(filename),
                             media_type=kind, size=len(content), data=content,
