@@ -26,7 +26,7 @@ from app.services.asset_fields import (
     check_asset_dates,
     clean_asset_fields,
 )
-from app.services.common import lock_rows, raise_if, versioned_update
+from app.services.common import lock_rows, page_order, raise_if, text_search, versioned_update
 from app.services.locations import location_path
 from app.services.meters import MeterRow, meter_rows
 from app.services.registry import SIGNED_IN, mutation, query
@@ -242,15 +242,6 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _like(column: Any, text: str) -> Any:
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if db.is_sqlite():  # LIKE folds ASCII only: fold both sides (Ölpumpe = ölpumpe)
-        lhs, op, rhs = peewee.fn.kw_casefold(column), "LIKE", pattern.casefold()
-    else:
-        lhs, op, rhs = column, "ILIKE", pattern
-    return peewee.NodeList((lhs, peewee.SQL(op), peewee.Value(rhs), peewee.SQL("ESCAPE '\\'")))
-
-
 def _subtree(location_id: int) -> Any:
     """SELECT of the ids of a location and every location below it (a recursive CTE)."""
     base = Location.select(Location.id).where(Location.id == location_id).cte(
@@ -280,15 +271,9 @@ def _filtered(search: str, location_id: int | None, include_sublocations: bool,
     if location_id is not None:
         q = q.where(Asset.location.in_(_subtree(location_id)) if include_sublocations
                     else Asset.location == location_id)
-    text = (search or "").strip()
-    if text:
-        cond: Any = None
-        for column in (Asset.tag, Asset.name, Asset.category, Asset.manufacturer, Asset.model,
-                       Asset.serial):
-            term = _like(column, text)
-            cond = term if cond is None else (cond | term)
-        q = q.where(cond)
-    return q
+    matches = text_search((Asset.tag, Asset.name, Asset.category, Asset.manufacturer,
+                           Asset.model, Asset.serial), search)
+    return q if matches is None else q.where(matches)
 
 
 @query(SIGNED_IN)
@@ -307,13 +292,7 @@ def list_assets(
     location (and the locations below it) and of a status; sorted in SQL by `sort` (one of
     SORT_COLUMNS), ties broken by id so pages never overlap. ValidationError for a bad sort,
     status or page."""
-    if sort not in SORT_COLUMNS:
-        raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
-    if offset < 0 or not 0 < limit <= 1000:
-        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
-    column = SORT_COLUMNS[sort]
-    order = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST"),
-             Asset.id.desc() if descending else Asset.id.asc()]
+    order = page_order(SORT_COLUMNS, sort, descending, Asset.id, offset, limit)
     q = _filtered(search, location_id, include_sublocations, status)
     return [AssetRow(*r) for r in q.order_by(*order).offset(offset).limit(limit).tuples()]
 

@@ -142,6 +142,44 @@ def clean_file(errors: dict[str, str], data: Any, media_type: Any) -> tuple[byte
     return content, kind
 
 
+def text_search(columns: tuple[Any, ...], text: str) -> Any:
+    """A WHERE condition: `text` appears in any of `columns`, ignoring case and accents' case
+    (Ölpumpe = ölpumpe); % and _ are plain characters. None for a blank search."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    sqlite = db.is_sqlite()
+    cond: Any = None
+    for column in columns:
+        if sqlite:  # SQLite's LIKE folds ASCII only: fold both sides in Python
+            lhs, op, rhs = peewee.fn.kw_casefold(column), "LIKE", pattern.casefold()
+        else:
+            lhs, op, rhs = column, "ILIKE", pattern
+        term = peewee.NodeList(
+            (lhs, peewee.SQL(op), peewee.Value(rhs), peewee.SQL("ESCAPE '\\'")))
+        cond = term if cond is None else (cond | term)
+    return cond
+
+
+MAX_PAGE = 1000
+
+
+def page_order(sort_columns: dict[str, Any], sort: str, descending: bool, id_column: Any,
+               offset: int, limit: int) -> list[Any]:
+    """The ORDER BY of one page sorted by `sort` (nulls last), ties broken by id so pages never
+    overlap; ValidationError for an unknown column or a page out of range."""
+    if sort not in sort_columns:
+        raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
+    if offset < 0 or not 0 < limit <= MAX_PAGE:
+        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
+    column = sort_columns[sort]
+    if descending:
+        return [column.desc(nulls="LAST"), id_column.desc()]
+    return [column.asc(nulls="LAST"), id_column.asc()]
+
+
 def raise_if(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(errors)

@@ -8,10 +8,10 @@ from typing import Any
 
 import peewee
 
-from app import db
 from app.errors import ValidationError
 from app.models import WO_STATUSES, Asset, User, WorkOrder
 from app.permissions import Actor, Perm
+from app.services.common import page_order, text_search
 from app.services.registry import query
 
 PAGE_SIZE = 200
@@ -56,11 +56,6 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 FINISHED_STATUSES = ("closed", "cancelled")
 
 
@@ -90,24 +85,9 @@ def _filtered(search: str, include_finished: bool = True,
         if unknown:
             raise ValidationError({"status": f"cannot be {', '.join(unknown)}: no such status"})
         q = q.where(WorkOrder.status.in_(list(statuses)))
-    text = (search or "").strip()
-    if text:
-        pattern = _like_pattern(text)
-        sqlite = db.is_sqlite()
-        cond: Any = None
-        for column in (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name,
-                       Assignee.full_name):
-            lhs: Any
-            if sqlite:  # LIKE folds ASCII only: fold both sides in Python (Ölpumpe = ölpumpe)
-                lhs, op, rhs = peewee.fn.kw_casefold(column), "LIKE", pattern.casefold()
-            else:
-                lhs, op, rhs = column, "ILIKE", pattern
-            term = peewee.NodeList(
-                (lhs, peewee.SQL(op), peewee.Value(rhs), peewee.SQL("ESCAPE '\\'"))
-            )
-            cond = term if cond is None else (cond | term)
-        q = q.where(cond)
-    return q
+    matches = text_search(
+        (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name, Assignee.full_name), search)
+    return q if matches is None else q.where(matches)
 
 
 @query(Perm.WO_VIEW)
@@ -124,13 +104,7 @@ def list_work_orders(
     """One page of work orders matching `search` (number, title, asset, assignee), sorted in
     SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap. Without
     `include_finished`, closed and cancelled orders are left out; `statuses` keeps only those."""
-    if sort not in SORT_COLUMNS:
-        raise ValidationError({"sort": f"cannot be by {sort!r}: there is no such column"})
-    if offset < 0 or not 0 < limit <= 1000:
-        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
-    column = SORT_COLUMNS[sort]
-    order: list[Any] = [column.desc(nulls="LAST") if descending else column.asc(nulls="LAST")]
-    order.append(WorkOrder.id.desc() if descending else WorkOrder.id.asc())
+    order = page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)
     q = _filtered(search, include_finished, statuses).order_by(*order).offset(offset)
     q = q.limit(limit)
     q = q.tuples()

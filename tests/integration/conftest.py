@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -18,10 +18,30 @@ import pytest
 ENV_URL = "KEEPWELL_TEST_DATABASE_URL"
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where every PostgreSQL test must run."""
     if os.environ.get("KEEPWELL_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"PostgreSQL tests are required but cannot run: {reason}", pytrace=False)
     pytest.skip(f"PostgreSQL not configured: {reason}")
+
+
+def without_password(url: str) -> str:
+    """The URL with its password taken out (a desk that must ask for it)."""
+    parts = urlsplit(url)
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{hostport}" if user else hostport))
+
+
+def needs_password_auth(url: str) -> str:
+    """The password in the test server's URL, for tests of how Keepwell asks for one. A local
+    server set up with trust authentication (no password) cannot run them: skipped on a
+    developer's machine, a failure in CI (.ci/run sets up password authentication)."""
+    password = urlsplit(url).password
+    if not password:
+        unavailable("these tests need a server that asks for a password, and "
+                     "KEEPWELL_TEST_DATABASE_URL carries none")
+    return unquote(password or "")
 
 
 def _with_dbname(url: str, dbname: str) -> str:
@@ -53,12 +73,12 @@ class PgServer:
 def pg_server() -> Iterator[PgServer]:
     url = os.environ.get(ENV_URL)
     if not url:
-        _unavailable(f"{ENV_URL} is not set")
+        unavailable(f"{ENV_URL} is not set")
     try:
         with psycopg.connect(url, connect_timeout=5, autocommit=True):
             pass
     except psycopg.Error as exc:
-        _unavailable(f"cannot connect to {ENV_URL}: {exc}")
+        unavailable(f"cannot connect to {ENV_URL}: {exc}")
     server = PgServer(url)
     yield server
     server.drop_all()

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -17,6 +17,7 @@ from app import db as dbmod
 from app.services import auth
 from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
+from tests.integration.conftest import needs_password_auth, without_password
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-42"
@@ -33,14 +34,6 @@ def _add_admin(kw: Run, url: str) -> None:
     result = kw("--db", url, "user", "add", "ada", "--full-name", "Ada Admin", "--role", "admin",
                 "--no-force-change", "--password-stdin", stdin=PASSWORD + "\n")
     assert result.code == 0, result.err
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0] if len(netloc) == 2 else ""
-    host = netloc[-1]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
 
 
 def _password(url: str) -> str | None:
@@ -139,12 +132,10 @@ def test_backup_with_pg_dump_restores_the_same_users(
 def test_a_password_is_asked_for_once_on_a_terminal(
     kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    password = _password(initialised)
-    if not password:
-        pytest.skip("the test server URL carries no password")
+    password = needs_password_auth(initialised)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", os.devnull)
-    bare = _without_password(initialised)
+    bare = without_password(initialised)
 
     monkeypatch.setattr(cli, "_stdin_is_tty", lambda: False)
     refused = kw("--db", bare, "db", "check")

@@ -22,7 +22,12 @@ from app import db as dbmod
 from app.errors import DatabaseUnavailable
 from app.models import ALL_MODELS, Site
 from tests.conftest import SHIPPED_MIGRATIONS
-from tests.integration.conftest import PgServer
+from tests.integration.conftest import (
+    PgServer,
+    needs_password_auth,
+    unavailable,
+    without_password,
+)
 from tests.unit.test_migrations import (
     ADD_SITE_NOTE,
     FAILS_HALF_WAY,
@@ -46,13 +51,6 @@ def _replace(url: str, *, password: str | None = None, port: int | None = None) 
     if port or parts.port:
         netloc += f":{port or parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{hostport}" if user else hostport))
 
 
 @pytest.fixture
@@ -215,7 +213,8 @@ def test_a_wrong_password_is_refused_in_words(pg_server: PgServer) -> None:
     except psycopg.OperationalError:
         pass
     else:
-        pytest.skip("this server does not check passwords on this connection (trust auth)")
+        unavailable("this server accepts a wrong password (trust authentication), so refusing "
+                    "one cannot be tested")
     with pytest.raises(DatabaseUnavailable) as caught:
         dbmod.connect(url)
     assert caught.value.kind == DatabaseUnavailable.AUTH_FAILED
@@ -325,11 +324,9 @@ def test_backup_with_the_password_typed_at_sign_in(
 ) -> None:
     """A desk whose URL has no password asks for it (DESIGN: pgpass, PGPASSWORD or a prompt);
     the backup before an upgrade must use the password the user typed."""
-    password = urlsplit(db_url).password
-    if not password:
-        pytest.skip("the test server URL has no password to type")
+    password = needs_password_auth(db_url)
     monkeypatch.delenv("PGPASSWORD", raising=False)  # and HOME (~/.pgpass) is a fresh folder
-    database, target = dbmod.connect(_without_password(db_url), password=password)
+    database, target = dbmod.connect(without_password(db_url), password=password)
     try:
         assert target.password is None
         dest = dbmod.backup(database, target, tmp_path / "keepwell.dump")

@@ -3,13 +3,12 @@ file, and the status bar names the server."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import pytest
 
 from app import db as dbmod
 from app.services import setup
 from tests.conftest import TEST_PASSWORD
+from tests.integration.conftest import needs_password_auth, without_password
 from tests.qt_fixtures import answer_modal, isolated_qsettings  # noqa: F401,F811  (fixtures)
 from tests.ui.test_change_watcher import *  # noqa: F403  (the same desks, on PostgreSQL)
 from ui.app import AppController
@@ -19,18 +18,10 @@ from ui.login import LoginDialog
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("isolated_qsettings")]
 
 
-def _without_password(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    password = parts.password or ""
-    netloc = parts.netloc.replace(f":{password}@", "@") if password else parts.netloc
-    return urlunsplit(parts._replace(netloc=netloc)), password
-
-
 def test_the_server_password_is_asked_for_and_sign_in_follows(
         qtbot, db_url, answer_modal, monkeypatch):  # noqa: F811
-    url, password = _without_password(db_url)
-    if not password:
-        pytest.skip("the test server accepts this role without a password")
+    password = needs_password_auth(db_url)
+    url = without_password(db_url)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", "/nonexistent")
     database, target = dbmod.connect(db_url)

@@ -652,7 +652,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli.users, "list_users", broken)
+    monkeypatch.setattr(users, "list_users", broken)
     result = kw("--db", with_admin, "user", "list")
     assert result.code == 1
     assert _error_lines(result.err) == [

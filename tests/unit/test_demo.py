@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.permissions import USER_ROLES, Role
-from app.services import audit, auth, demo, numbering, settings, setup
+from app.services import audit, auth, demo, demo_plan, numbering, settings, setup
 from app.services.users import USERNAME_RE
 
 ACTIVE = ("open", "assigned", "in_progress", "on_hold")
@@ -98,8 +98,8 @@ def test_the_plan_is_deterministic() -> None:
     now = dt.datetime(2026, 3, 15, 10, 0)
 
     def draw() -> list[tuple]:
-        planner = demo._Planner(demo._reference(), random.Random(demo.DEMO_SEED), now,
-                                now.date())
+        planner = demo_plan.Planner(demo._reference(), random.Random(demo.DEMO_SEED), now,
+                                    now.date())
         assets = planner.assets()
         orders = planner.orders(assets)
         return [(a.tag, a.name, a.status) for a in assets] + [
