@@ -1,0 +1,14 @@
+"""Permission-test argument builders for app/services/history.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.unit.permission_context import Call, Context
+
+MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {}
+
+QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
+    "history.work_order_history": lambda ctx: ((1,), {}),
+    "history.asset_history": lambda ctx: ((1,), {}),
+}
