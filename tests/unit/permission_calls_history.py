@@ -1,4 +1,4 @@
-"""Permission-test argument builders for app/services/history.py."""
+"""Permission-test argument builders for app/services/history.py and people.py."""
 
 from __future__ import annotations
 
@@ -12,3 +12,5 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "history.work_order_history": lambda ctx: ((1,), {}),
     "history.asset_history": lambda ctx: ((1,), {}),
 }
+
+QUERY_CALLS["people.list_workers"] = lambda ctx: ((), {})

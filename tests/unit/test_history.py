@@ -47,3 +47,19 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
     summary = history.work_order_history(admin, wo.id, limit=1)[0].summary
     assert summary.startswith("description: ")
     assert len(summary) < 120 and summary.endswith("…")
+
+
+def test_workers_are_the_active_accounts_that_may_work_on_orders(
+    db: Any, admin: Actor, make_user: Any
+) -> None:
+    from app.services import people, users
+
+    make_user(Role.REQUESTER, "rita")
+    tess = make_user(Role.TECHNICIAN, "tess")
+    gone = make_user(Role.TECHNICIAN, "gone")
+    users.deactivate_user(admin, gone.user_id)
+
+    names = [p.username for p in people.list_workers(admin)]
+
+    assert tess.username in names and admin.username in names
+    assert "rita" not in names and "gone" not in names
