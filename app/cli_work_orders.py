@@ -1,6 +1,8 @@
 """`keepwell wo ...`: work orders from the command line, acting as a Keepwell user.
 
-    keepwell wo list [--status S] [--search T] [--sort COL] [--desc] [--limit N] [--json]
+    keepwell wo list [--status S] [--type T] [--priority N] [--asset TAG] [--assignee USERNAME]
+                     [--unassigned] [--due-from D] [--due-to D] [--overdue] [--current]
+                     [--search T] [--sort COL] [--desc] [--limit N] [--json]
     keepwell wo show NUMBER [--json]
     keepwell wo create --title T [--asset TAG] [--priority N] [--type T] [--due YYYY-MM-DD]
                        [--assignee USERNAME] [--description D]
@@ -62,6 +64,37 @@ def _user_id(username: str | None) -> int | None:
         raise ValidationError({"assignee": f"{username.strip()!r} is not a username"}) from None
 
 
+def _filters(args: argparse.Namespace) -> work_orders.WorkOrderFilter:
+    """The list's filters from the command line; ValidationError names a bad one."""
+    from app.errors import ValidationError
+    from app.services.common import clean_date
+
+    errors: dict[str, str] = {}
+    due_from = clean_date(errors, "due_from", args.due_from)
+    due_to = clean_date(errors, "due_to", args.due_to)
+    priorities = []
+    for text in args.priority or ():
+        if not str(text).strip().isdigit():
+            errors["priority"] = f"must be a number from 1 to 4, not {text!r}"
+        else:
+            priorities.append(int(text))
+    if errors:
+        raise ValidationError(errors)
+    return work_orders.WorkOrderFilter(
+        search=args.search,
+        statuses=tuple(args.status or ()),
+        include_finished=not args.current,
+        types=tuple(args.type or ()),
+        priorities=tuple(priorities),
+        asset_id=find_asset_id(args.asset) if args.asset else None,
+        assignee_id=_user_id(args.assignee),
+        unassigned=args.unassigned,
+        due_from=due_from,
+        due_to=due_to,
+        overdue=args.overdue,
+    )
+
+
 def detail_json(detail: WorkOrderDetail) -> dict[str, Any]:
     data = dataclasses.asdict(detail)
     data["status_label"] = detail.status_label
@@ -76,8 +109,7 @@ def _wo_list(args: argparse.Namespace) -> int:
         raise cli.UsageError("--limit must be from 1 to 1000.")
     actor, _ = _open(args)
     rows = work_orders.list_work_orders(
-        actor, search=args.search, sort=args.sort, descending=args.desc, limit=args.limit,
-        statuses=tuple(args.status or ()))
+        actor, _filters(args), sort=args.sort, descending=args.desc, limit=args.limit)
     if args.json:
         cli.print_json([dataclasses.asdict(r) for r in rows])
         return cli.EXIT_OK
@@ -148,6 +180,19 @@ def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None
     listing = cli.add_command(group, common, "list", _wo_list, "list work orders")
     listing.add_argument("--status", action="append", choices=WO_STATUSES,
                          help="only orders with this status (repeat for several)")
+    listing.add_argument("--type", action="append", type=str.lower, choices=WO_TYPES,
+                         help="only orders of this type (repeat for several)")
+    listing.add_argument("--priority", action="append", metavar="1-4",
+                         help="only orders of this priority (repeat for several)")
+    listing.add_argument("--asset", metavar="TAG", help="only orders on this asset")
+    listing.add_argument("--assignee", metavar="USERNAME", help="only orders assigned to them")
+    listing.add_argument("--unassigned", action="store_true", help="only unassigned orders")
+    listing.add_argument("--due-from", metavar="YYYY-MM-DD", help="due on or after this day")
+    listing.add_argument("--due-to", metavar="YYYY-MM-DD", help="due on or before this day")
+    listing.add_argument("--overdue", action="store_true",
+                         help="only current work past its due date")
+    listing.add_argument("--current", action="store_true",
+                         help="leave out closed and cancelled orders")
     listing.add_argument("--search", default="", metavar="TEXT",
                          help="number, title, asset or assignee containing TEXT")
     listing.add_argument("--sort", default="due_date", choices=sorted(work_orders.SORT_COLUMNS))

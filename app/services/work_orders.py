@@ -1,15 +1,16 @@
-"""Reading work orders for lists: light rows, sorting and text filtering done in SQL."""
+"""Reading work orders for lists: light rows, filters, sorting and text search done in SQL, and
+keyset paging so that the millionth row comes as fast as the first."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
 
 from app.errors import ValidationError
-from app.models import WO_STATUSES, Asset, User, WorkOrder
+from app.models import WO_STATUSES, WO_TYPES, Asset, User, WorkOrder
 from app.permissions import Actor, Perm
 from app.services.common import page_order, text_search
 from app.services.registry import query
@@ -26,6 +27,8 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 PRIORITY_LABELS = {1: "1 Urgent", 2: "2 High", 3: "3 Normal", 4: "4 Low"}
+FINISHED_STATUSES = ("closed", "cancelled")
+OPEN_STATUSES = ("open", "assigned", "in_progress", "on_hold")  # work still to do
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,27 +43,83 @@ class WorkOrderRow:
     due_date: dt.date | None
     assignee_name: str
     type: str
+    version: int  # as read: a bulk change made on this row checks it
 
+
+@dataclass(frozen=True)
+class WorkOrderFilter:
+    """What a list shows. Every field narrows it; the defaults show everything."""
+
+    search: str = ""  # number, title, asset tag or name, assignee
+    statuses: tuple[str, ...] = ()
+    include_finished: bool = True  # False leaves closed and cancelled orders out
+    types: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    asset_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    overdue: bool = False  # open work whose due date has passed
+    today: dt.date | None = field(default=None, compare=False)  # for "overdue"; None: today
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything but the finished-orders switch narrows the list."""
+        return self != WorkOrderFilter(include_finished=self.include_finished)
+
+
+EVERYTHING = WorkOrderFilter()
 
 Assignee = User.alias("assignee")
+STATUS_ORDER = peewee.Case(WorkOrder.status, [(s, i) for i, s in enumerate(WO_STATUSES)], 99)
 
 SORT_COLUMNS: dict[str, Any] = {
     "number": WorkOrder.number,
     "title": WorkOrder.title,
     "asset": Asset.tag,
     # Statuses sort in lifecycle order (open ... closed, cancelled), not alphabetically.
-    "status": peewee.Case(WorkOrder.status, [(s, i) for i, s in enumerate(WO_STATUSES)], 99),
+    "status": STATUS_ORDER,
     "priority": WorkOrder.priority,
     "due_date": WorkOrder.due_date,
     "assignee": Assignee.full_name,
 }
 
 
-FINISHED_STATUSES = ("closed", "cancelled")
+def _sort_value(sort: str, row: WorkOrderRow) -> Any:
+    """The value a row has in the sort column, as SQL compares it (None for NULL)."""
+    return {
+        "number": row.number,
+        "title": row.title,
+        "asset": row.asset_tag or None,  # a tag is never empty: "" is no asset
+        "status": WO_STATUSES.index(row.status) if row.status in WO_STATUSES else 99,
+        "priority": row.priority,
+        "due_date": row.due_date,
+        "assignee": row.assignee_name or None,
+    }[sort]
 
 
-def _filtered(search: str, include_finished: bool = True,
-              statuses: tuple[str, ...] = ()) -> Any:
+def _check(filters: WorkOrderFilter) -> None:
+    errors: dict[str, str] = {}
+    unknown = sorted(set(filters.statuses) - set(WO_STATUSES))
+    if unknown:
+        errors["status"] = f"cannot be {', '.join(unknown)}: no such status"
+    unknown = sorted(set(filters.types) - set(WO_TYPES))
+    if unknown:
+        errors["type"] = f"cannot be {', '.join(unknown)}: no such type"
+    if any(p not in PRIORITY_LABELS for p in filters.priorities):
+        errors["priority"] = "must be from 1 (urgent) to 4 (low)"
+    if filters.due_from and filters.due_to and filters.due_from > filters.due_to:
+        errors["due_from"] = f"({filters.due_from}) is after the end of the range " \
+                             f"({filters.due_to})"
+    if filters.unassigned and filters.assignee_id is not None:
+        errors["assignee"] = "cannot be both someone and nobody"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _filtered(filters: WorkOrderFilter) -> Any:
+    _check(filters)
     q: Any = (
         WorkOrder.select(
             WorkOrder.id,
@@ -73,46 +132,95 @@ def _filtered(search: str, include_finished: bool = True,
             WorkOrder.due_date,
             peewee.fn.COALESCE(Assignee.full_name, ""),
             WorkOrder.type,
+            WorkOrder.version,
         )
         .join(Asset, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
         .switch(WorkOrder)
         .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == Assignee.id))
     )
-    if not include_finished:
+    f = filters
+    if not f.include_finished:
         q = q.where(WorkOrder.status.not_in(FINISHED_STATUSES))
-    if statuses:
-        unknown = sorted(set(statuses) - set(WO_STATUSES))
-        if unknown:
-            raise ValidationError({"status": f"cannot be {', '.join(unknown)}: no such status"})
-        q = q.where(WorkOrder.status.in_(list(statuses)))
+    if f.statuses:
+        q = q.where(WorkOrder.status.in_(list(f.statuses)))
+    if f.types:
+        q = q.where(WorkOrder.type.in_(list(f.types)))
+    if f.priorities:
+        q = q.where(WorkOrder.priority.in_(list(f.priorities)))
+    if f.asset_id is not None:
+        q = q.where(WorkOrder.asset == f.asset_id)
+    if f.assignee_id is not None:
+        q = q.where(WorkOrder.assignee == f.assignee_id)
+    if f.unassigned:
+        q = q.where(WorkOrder.assignee.is_null())
+    if f.due_from is not None:
+        q = q.where(WorkOrder.due_date >= f.due_from)
+    if f.due_to is not None:
+        q = q.where(WorkOrder.due_date <= f.due_to)
+    if f.overdue:
+        today = f.today or dt.date.today()
+        q = q.where(WorkOrder.status.in_(list(OPEN_STATUSES)) & (WorkOrder.due_date < today))
     matches = text_search(
-        (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name, Assignee.full_name), search)
+        (WorkOrder.number, WorkOrder.title, Asset.tag, Asset.name, Assignee.full_name), f.search)
     return q if matches is None else q.where(matches)
+
+
+def _rows(q: Any) -> list[WorkOrderRow]:
+    return [WorkOrderRow(*r) for r in q.tuples()]
+
+
+def _keyset_page(q: Any, sort: str, descending: bool, after: WorkOrderRow | None,
+                 limit: int) -> list[WorkOrderRow]:
+    """Rows with a value in the sort column come first (in order, then by id), rows without
+    one last (by id): each part is read straight from an index range, however deep the page."""
+    column = SORT_COLUMNS[sort]
+    wid = WorkOrder.id
+    value = None if after is None else _sort_value(sort, after)
+    rows: list[WorkOrderRow] = []
+    if after is None or value is not None:
+        valued = q.where(column.is_null(False))
+        if after is not None:
+            key, last = peewee.Tuple(column, wid), peewee.Tuple(value, after.id)
+            valued = valued.where(key < last if descending else key > last)
+        order = [column.desc(), wid.desc()] if descending else [column.asc(), wid.asc()]
+        rows = _rows(valued.order_by(*order).limit(limit))
+        if len(rows) == limit:
+            return rows
+        after = None  # the valued rows are done: go on with the empty ones from their start
+    empty = q.where(column.is_null())
+    if after is not None:
+        empty = empty.where(wid < after.id if descending else wid > after.id)
+    empty = empty.order_by(wid.desc() if descending else wid.asc())
+    return rows + _rows(empty.limit(limit - len(rows)))
 
 
 @query(Perm.WO_VIEW)
 def list_work_orders(
     actor: Actor,
-    search: str = "",
+    filters: WorkOrderFilter = EVERYTHING,
     sort: str = "due_date",
     descending: bool = False,
-    offset: int = 0,
     limit: int = PAGE_SIZE,
-    include_finished: bool = True,
-    statuses: tuple[str, ...] = (),
+    after: WorkOrderRow | None = None,
+    offset: int = 0,
 ) -> list[WorkOrderRow]:
-    """One page of work orders matching `search` (number, title, asset, assignee), sorted in
-    SQL by `sort` (one of SORT_COLUMNS); ties broken by id so pages never overlap. Without
-    `include_finished`, closed and cancelled orders are left out; `statuses` keeps only those."""
-    order = page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)
-    q = _filtered(search, include_finished, statuses).order_by(*order).offset(offset)
-    q = q.limit(limit)
-    q = q.tuples()
-    return [WorkOrderRow(*r) for r in q]
+    """One page of the work orders `filters` lets through, sorted in SQL by `sort` (one of
+    SORT_COLUMNS; orders without a value in it come last either way), ties broken by id so
+    pages never overlap. The next page starts `after` the last row of the one before (keyset
+    paging: as fast at the end of a million rows as at the top); `offset` skips rows instead,
+    for scripts. ValidationError for a bad filter, sort or page."""
+    page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)  # checks them
+    q = _filtered(filters)
+    if offset:
+        if after is not None:
+            raise ValidationError({"offset": "cannot be combined with a page start (after)"})
+        order = page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)
+        return _rows(q.order_by(*order).offset(offset).limit(limit))
+    return _keyset_page(q, sort, descending, after, limit)
 
 
 @query(Perm.WO_VIEW)
-def count_work_orders(actor: Actor, search: str = "", include_finished: bool = True,
-                      statuses: tuple[str, ...] = ()) -> int:
-    """How many work orders match `search` (for the status line and the scroll range)."""
-    return _filtered(search, include_finished, statuses).count()
+def count_work_orders(actor: Actor, filters: WorkOrderFilter = EVERYTHING) -> int:
+    """How many work orders `filters` lets through (for the status line)."""
+    return _filtered(filters).count()
+

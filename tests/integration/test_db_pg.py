@@ -32,6 +32,7 @@ from tests.unit.test_migrations import (
     ADD_SITE_NOTE,
     FAILS_HALF_WAY,
     INITIAL,
+    SEARCH_INDEXES,
     assert_same_schema,
     fresh_schema,
     schema_snapshot,
@@ -101,6 +102,8 @@ def test_the_ladder_builds_exactly_what_the_models_declare(
         assert dbmod.initialise_schema(database, target) == list(SHIPPED_MIGRATIONS)
         ladder = schema_snapshot(database)
         diff = diff_models(database, ALL_MODELS)
+        diff = diff._replace(drop_indexes=[
+            i for i in diff.drop_indexes if i.name not in SEARCH_INDEXES])  # step 0003's
         assert not diff, f"models and ladder disagree:\n{diff}"
     finally:
         dbmod.close()

@@ -1,4 +1,4 @@
-"""Permission-test argument builders for app/services/history.py and people.py."""
+"""Permission-test argument builders for app/services/history.py, people.py and search.py."""
 
 from __future__ import annotations
 
@@ -14,3 +14,5 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
 }
 
 QUERY_CALLS["people.list_workers"] = lambda ctx: ((), {})
+QUERY_CALLS["search.global_search"] = lambda ctx: (("pump",), {})
+QUERY_CALLS["search.exact_work_order"] = lambda ctx: (("WO-2026-000001",), {})

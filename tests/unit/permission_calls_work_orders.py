@@ -76,3 +76,14 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "work_order_detail.get_attachment": attachment,
     "lifecycle.allowed_transitions": _existing(),
 }
+
+
+
+def _two_orders(ctx: Context, status: str) -> list[tuple[int, int]]:
+    return [(wo.id, wo.version) for wo in (order(ctx, status), order(ctx, status))]
+
+
+MUTATION_CALLS["work_order_bulk.bulk_assign"] = lambda ctx: (
+    (_two_orders(ctx, "open"), worker_id(ctx)), {})
+MUTATION_CALLS["work_order_bulk.bulk_transition"] = lambda ctx: (
+    (_two_orders(ctx, "assigned"), "in_progress"), {})

@@ -146,3 +146,29 @@ def test_the_entry_point_in_a_subprocess(kw: Run, cli_plant: str) -> None:
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("keepwell: error: There is no work order WO-1.")
     assert auth.BCRYPT_ROUNDS == 4  # the subprocess used the real cost; this one the test cost
+
+
+def test_list_filters(kw: Run, cli_plant: str) -> None:
+    for title, extra in (("Seal", ("--asset", "PMP-0001", "--assignee", "tess", "--due",
+                                   "2020-01-10", "--priority", "1")),
+                         ("Belt", ("--type", "inspection", "--due", "2099-03-01"))):
+        assert wo(kw, cli_plant, "pat", "create", "--title", title, *extra).code == 0
+
+    def titles(*argv: str) -> list[str]:
+        result = wo(kw, cli_plant, "pat", "list", "--json", *argv)
+        assert result.code == 0, result.err
+        return sorted(row["title"] for row in json.loads(result.out))
+
+    assert titles("--asset", "pmp-0001") == ["Seal"]
+    assert titles("--assignee", "tess") == ["Seal"]
+    assert titles("--unassigned") == ["Belt"]
+    assert titles("--type", "inspection", "--type", "corrective") == ["Belt", "Seal"]
+    assert titles("--priority", "1") == ["Seal"]
+    assert titles("--due-from", "2099-01-01") == ["Belt"]
+    assert titles("--due-to", "2020-12-31", "--current") == ["Seal"]
+    assert titles("--overdue") == ["Seal"]
+    bad = wo(kw, cli_plant, "pat", "list", "--due-from", "2099-01-01", "--due-to", "2020-01-01")
+    assert bad.code == 1 and "is after the end of the range" in bad.err
+    assert wo(kw, cli_plant, "pat", "list", "--priority", "x").code == 1
+    unknown = wo(kw, cli_plant, "pat", "list", "--asset", "NOPE-9")
+    assert unknown.code == 1 and "'NOPE-9' is not the tag" in unknown.err

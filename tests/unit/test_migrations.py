@@ -50,13 +50,18 @@ def up(migrator, db):
 
 # --- schema comparison --------------------------------------------------------------------------
 
+# The search step (0003) adds what no model declares: SQLite's full-text table (and its shadow
+# tables) and PostgreSQL's text and paging indexes. test_search.py tests them working.
+SEARCH_TABLE = "work_order_fts"
+SEARCH_INDEXES = {"work_order_text_search", "work_order_due_date_id"}
+
 
 def schema_snapshot(database: peewee.Database) -> dict[str, dict[str, Any]]:
     """Everything introspectable about Keepwell's tables, independent of column order (a column
     added by a later step comes last in the table; a fresh table has it where the model says)."""
     snapshot: dict[str, dict[str, Any]] = {}
     for table in database.get_tables():
-        if table == dbmod.HISTORY_TABLE:
+        if table == dbmod.HISTORY_TABLE or table.startswith(SEARCH_TABLE):
             continue
         columns = {
             c.name: {
@@ -70,6 +75,7 @@ def schema_snapshot(database: peewee.Database) -> dict[str, dict[str, Any]]:
         }
         indexes = {
             i.name: (tuple(i.columns), bool(i.unique)) for i in database.get_indexes(table)
+            if i.name not in SEARCH_INDEXES
         }
         foreign_keys = sorted(
             (fk.column, fk.dest_table, fk.dest_column, str(fk.on_delete), str(fk.on_update))

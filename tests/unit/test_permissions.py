@@ -21,6 +21,7 @@ from app.errors import PermissionDenied
 from app.models import ALL_MODELS, AuditEvent
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, USER_ROLES, Actor, Perm, Role, it_actor
 from app.services import registry
+from app.services.work_orders import WorkOrderFilter
 from tests.conftest import TEST_PASSWORD
 from tests.unit.permission_context import (
     Call,
@@ -118,8 +119,9 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "audit.verify_chain": lambda ctx: ((), {}),
     "users.get_user": lambda ctx: ((ctx.new_user().id,), {}),
     "users.list_users": lambda ctx: ((), {}),
-    "work_orders.count_work_orders": lambda ctx: (("pump",), {}),
-    "work_orders.list_work_orders": lambda ctx: (("pump",), {"sort": "number"}),
+    "work_orders.count_work_orders": lambda ctx: ((WorkOrderFilter(search="pump"),), {}),
+    "work_orders.list_work_orders": lambda ctx: (
+        (WorkOrderFilter(search="pump"),), {"sort": "number"}),
 }
 
 def _merge_area_builders() -> None:

@@ -17,7 +17,7 @@ from app.errors import PermissionDenied, ValidationError
 from app.models import WO_STATUSES, Asset, User, WorkOrder
 from app.permissions import SYSTEM, Role, it_actor
 from app.services import work_orders
-from app.services.work_orders import SORT_COLUMNS, WorkOrderRow
+from app.services.work_orders import SORT_COLUMNS, WorkOrderFilter, WorkOrderRow
 
 ASSETS = {  # tag: name
     "P-101": "Boiler feed pump",
@@ -114,6 +114,26 @@ def test_pages_have_no_overlaps_or_gaps(orders, viewer, subtests):
                 orders, sort, descending)
 
 
+def test_keyset_pages_continue_after_the_last_row_through_empty_values(orders, viewer,
+                                                                       subtests):
+    # Pages of 2 cross from the orders with a value in the sort column to those without.
+    for sort, descending in SORTS:
+        with subtests.test(sort=sort, descending=descending):
+            seen: list[WorkOrderRow] = []
+            for _page in range(6):
+                page = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                                                    limit=2, after=seen[-1] if seen else None)
+                seen += page
+            assert ids_of(seen) == expected_order(orders, sort, descending)
+
+
+def test_keyset_and_offset_cannot_be_combined(orders, viewer):
+    first = work_orders.list_work_orders(viewer, limit=1)
+    with pytest.raises(ValidationError) as caught:
+        work_orders.list_work_orders(viewer, after=first[0], offset=1)
+    assert set(caught.value.fields) == {"offset"}
+
+
 def test_count_matches_the_list(orders, viewer):
     assert work_orders.count_work_orders(viewer) == len(ORDERS)
     assert len(work_orders.list_work_orders(viewer)) == len(ORDERS)
@@ -145,20 +165,21 @@ SEARCHES = [
 def test_search_matches_literally_and_ignores_case(orders, viewer, subtests):
     for search, expected in SEARCHES:
         with subtests.test(search=search):
-            rows = work_orders.list_work_orders(viewer, search=search, sort="number")
+            found = WorkOrderFilter(search=search)
+            rows = work_orders.list_work_orders(viewer, found, sort="number")
             assert set(ids_of(rows)) == {orders[n] for n in expected}
-            assert work_orders.count_work_orders(viewer, search=search) == len(expected)
+            assert work_orders.count_work_orders(viewer, found) == len(expected)
     assert WorkOrder.select().count() == len(ORDERS)
 
 
 def test_search_ignores_case_of_accented_letters(orders, viewer):
     # SQLite's own LIKE folds ASCII letters only; the office must still find its Ölpumpe.
-    rows = work_orders.list_work_orders(viewer, search="ölpumpe")
+    rows = work_orders.list_work_orders(viewer, WorkOrderFilter(search="ölpumpe"))
     assert set(ids_of(rows)) == {orders[3], orders[9]}
 
 
 def test_blank_search_lists_everything(orders, viewer):
-    assert len(work_orders.list_work_orders(viewer, search="   ")) == len(ORDERS)
+    assert len(work_orders.list_work_orders(viewer, WorkOrderFilter(search="   "))) == len(ORDERS)
 
 
 def test_rows_are_plain_values_ready_to_show(orders, viewer):
@@ -171,7 +192,7 @@ def test_rows_are_plain_values_ready_to_show(orders, viewer):
     assert rows[orders[1]] == WorkOrderRow(
         id=orders[1], number="WO-2026-000001", title="replace pump seal", asset_tag="P-101",
         asset_name="Boiler feed pump", status="open", priority=2, due_date=D(2026, 3, 10),
-        assignee_name="Bruno Baker", type="corrective")
+        assignee_name="Bruno Baker", type="corrective", version=1)
     # Missing asset or assignee shows as empty text, not None.
     fifth = rows[orders[5]]
     assert (fifth.asset_tag, fifth.asset_name, fifth.assignee_name, fifth.due_date) == (
@@ -212,16 +233,66 @@ def test_bad_paging_or_sort_is_refused(orders, viewer, subtests):
 
 
 def test_finished_orders_can_be_left_out(orders, viewer):
-    rows = work_orders.list_work_orders(viewer, sort="number", include_finished=False)
+    current = WorkOrderFilter(include_finished=False)
+    rows = work_orders.list_work_orders(viewer, current, sort="number")
     assert set(ids_of(rows)) == {orders[n] for n in (1, 2, 3, 4, 5, 6, 8)}
-    assert work_orders.count_work_orders(viewer, include_finished=False) == 7
-    assert work_orders.count_work_orders(viewer, search="belt", include_finished=False) == 1
+    assert work_orders.count_work_orders(viewer, current) == 7
+    belts = WorkOrderFilter(search="belt", include_finished=False)
+    assert work_orders.count_work_orders(viewer, belts) == 1
 
 
 def test_status_filter_in_sql(orders, viewer):
-    rows = work_orders.list_work_orders(viewer, sort="number", statuses=("open", "closed"))
+    rows = work_orders.list_work_orders(viewer, WorkOrderFilter(statuses=("open", "closed")),
+                                        sort="number")
     assert set(ids_of(rows)) == {orders[n] for n in (1, 6, 7, 8)}
-    assert work_orders.count_work_orders(viewer, statuses=("on_hold",)) == 1
-    with pytest.raises(ValidationError) as caught:
-        work_orders.list_work_orders(viewer, statuses=("done",))
-    assert set(caught.value.fields) == {"status"}
+    assert work_orders.count_work_orders(viewer, WorkOrderFilter(statuses=("on_hold",))) == 1
+
+
+FILTERS = [  # filter fields -> the order suffixes it lets through
+    ({"types": ("corrective",)}, set(range(1, 10))),
+    ({"types": ("preventive",)}, set()),
+    ({"priorities": (1, 4)}, {4, 5, 8, 9}),
+    ({"unassigned": True}, {3, 5, 8}),
+    ({"due_from": D(2026, 3, 5), "due_to": D(2026, 3, 10)}, {1, 3, 6, 8}),
+    ({"due_from": D(2026, 3, 6)}, {1, 6, 9}),
+    ({"due_to": D(2026, 2, 28)}, {4}),
+    # Overdue is current work past its due date: not completed, closed or cancelled orders.
+    ({"overdue": True, "today": D(2026, 3, 10)}, {3, 8}),
+    ({"overdue": True, "today": D(2026, 3, 11)}, {1, 3, 6, 8}),
+    ({"overdue": True, "include_finished": False, "priorities": (2,),
+      "today": D(2026, 3, 11)}, {1, 6}),
+    ({"search": "pump", "statuses": ("open",)}, {1, 6}),
+]
+
+
+def test_every_filter_narrows_in_sql(orders, viewer, subtests):
+    for fields, expected in FILTERS:
+        with subtests.test(**{k: str(v) for k, v in fields.items()}):
+            filters = WorkOrderFilter(**fields)
+            rows = work_orders.list_work_orders(viewer, filters, sort="number")
+            assert set(ids_of(rows)) == {orders[n] for n in expected}
+            assert work_orders.count_work_orders(viewer, filters) == len(expected)
+
+
+def test_filter_by_asset_and_assignee(orders, viewer):
+    pump = Asset.get(Asset.tag == "P-101").id
+    bruno = User.get(User.username == "bruno").id
+    by_asset = work_orders.list_work_orders(viewer, WorkOrderFilter(asset_id=pump))
+    assert set(ids_of(by_asset)) == {orders[1], orders[6]}
+    by_person = work_orders.list_work_orders(viewer, WorkOrderFilter(assignee_id=bruno))
+    assert set(ids_of(by_person)) == {orders[1], orders[7]}
+
+
+def test_bad_filters_are_refused_per_field(orders, viewer, subtests):
+    bad = [
+        ({"statuses": ("done",)}, {"status"}),
+        ({"types": ("repair",)}, {"type"}),
+        ({"priorities": (0,)}, {"priority"}),
+        ({"due_from": D(2026, 4, 1), "due_to": D(2026, 3, 1)}, {"due_from"}),
+        ({"unassigned": True, "assignee_id": 1}, {"assignee"}),
+    ]
+    for fields, wrong in bad:
+        with subtests.test(**{k: str(v) for k, v in fields.items()}):
+            with pytest.raises(ValidationError) as caught:
+                work_orders.list_work_orders(viewer, WorkOrderFilter(**fields))
+            assert set(caught.value.fields) == wrong

@@ -1,0 +1,124 @@
+"""The global search box: a work-order number, an asset tag, or words.
+
+A number typed or scanned in full finds its order at once (`exact_work_order`, for Enter). Words
+are looked up in a full-text index (SQLite FTS5, PostgreSQL GIN over a text vector), each word
+as a prefix, all words required, newest orders first; assets match by tag prefix or name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from app import db
+from app.models import Asset, WorkOrder
+from app.permissions import Actor, Perm
+from app.services.common import text_search
+from app.services.registry import query
+from app.services.work_orders import STATUS_LABELS
+
+MAX_HITS = 50
+MAX_WORDS = 8
+WORD = re.compile(r"\w+", re.UNICODE)
+NUMBER = re.compile(r"^\s*(?:WO-?)?(?:(\d{4})-)?0*(\d{1,9})\s*$", re.IGNORECASE)
+PG_VECTOR = "to_tsvector('keepwell_search', number || ' ' || title || ' ' || description)"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    kind: str  # "work_order" or "asset"
+    id: int
+    label: str  # WO-2026-000123 / PMP-0001
+    text: str  # the title or name
+    detail: str  # status, or location
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in WORD.findall(text or "")][:MAX_WORDS]
+
+
+def _number_candidates(text: str) -> list[str]:
+    """The order numbers `text` can mean: WO-2026-000123 itself, or 123 / 2026-123 in the
+    recent years (numbers are per year)."""
+    cleaned = (text or "").strip().upper()
+    match = NUMBER.match(cleaned)
+    if not match:
+        return [cleaned] if cleaned else []
+    year, serial = match.groups()
+    years = [int(year)] if year else list(range(dt.date.today().year, 1999, -1))
+    return [f"WO-{y}-{int(serial):06d}" for y in years]
+
+
+def find_work_order_id(text: str) -> int | None:
+    """The order `text` names by number (WO-2026-000123, 2026-123 or 123: the newest year
+    with that serial), or None."""
+    candidates = _number_candidates(text)
+    if not candidates:
+        return None
+    rows: Any = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(
+        WorkOrder.number.in_(candidates)).tuples()
+    found = dict((number, wo_id) for wo_id, number in rows)
+    return next((found[c] for c in candidates if c in found), None)
+
+
+def _text_matches(words: list[str]) -> Any:
+    """A condition on WorkOrder: every word (as a prefix) is in the number, title or text."""
+    if db.is_sqlite():
+        terms = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        ids = peewee.SQL("SELECT rowid FROM work_order_fts WHERE work_order_fts MATCH ?",
+                         (terms,))
+        return WorkOrder.id.in_(peewee.NodeList((ids,), parens=True))
+    tsquery = " & ".join(f"{w}:*" for w in words)  # words are \w+ only: nothing to escape
+    return peewee.SQL(f"{PG_VECTOR} @@ to_tsquery('keepwell_search', %s)", (tsquery,))
+
+
+@query(Perm.WO_VIEW)
+def exact_work_order(actor: Actor, text: str) -> int | None:
+    """The id of the order whose number was typed or scanned (what Enter opens), or None."""
+    return find_work_order_id(text)
+
+
+@query(Perm.WO_VIEW)
+def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[SearchHit]:
+    """What the search box offers for `text`: the order with that number first, assets whose
+    tag starts with it or whose name contains it, then orders containing every word (newest
+    first); at most `limit` hits. Blank text finds nothing."""
+    words = _words(text)
+    if not words:
+        return []
+    limit = max(1, min(int(limit), MAX_HITS))
+    hits: list[SearchHit] = []
+    exact = find_work_order_id(text)
+    if exact is not None:
+        hits += _orders(WorkOrder.id == exact, 1)
+    tag = (text or "").strip().upper()
+    asset_rows: Any = (
+        Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status)
+        .where(Asset.tag.startswith(tag) | text_search((Asset.name,), text))
+        .order_by(Asset.tag)
+        .limit(min(10, limit))
+        .tuples()
+    )
+    hits += [SearchHit("asset", i, t, n, s.replace("_", " ")) for i, t, n, s in asset_rows]
+    room = limit - len(hits)
+    if room > 0:
+        condition = _text_matches(words)
+        if exact is not None:
+            condition &= WorkOrder.id != exact
+        hits += _orders(condition, room)
+    return hits[:limit]
+
+
+def _orders(condition: Any, limit: int) -> list[SearchHit]:
+    rows: Any = (
+        WorkOrder.select(WorkOrder.id, WorkOrder.number, WorkOrder.title, WorkOrder.status)
+        .where(condition)
+        .order_by(WorkOrder.id.desc())
+        .limit(limit)
+        .tuples()
+    )
+    return [SearchHit("work_order", i, n, t, STATUS_LABELS.get(s, s)) for i, n, t, s in rows]
