@@ -13,18 +13,21 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
+    QToolBar,
     QWidget,
 )
 
 import app
 from app import db
-from app.permissions import Actor
+from app.permissions import Actor, Perm
 from app.services import settings
 from ui.dialogs.change_password import ChangePasswordDialog
 from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
 from ui.widgets.change_watcher import ChangeWatcher
+from ui.widgets.global_search import GlobalSearch
 from ui.widgets.idle import IdleWatcher
 from ui.widgets.lock_panel import LockPanel
 from ui.widgets.notify import notify
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.root)
 
         self._build_menus()
+        self._build_search()
         self._build_status_bar()
 
         self.idle = IdleWatcher(idle_minutes * 60, parent=self)
@@ -167,6 +171,46 @@ class MainWindow(QMainWindow):
         about = QAction("&About Keepwell", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
+
+    def _build_search(self) -> None:
+        """The global search box, for those who may see work orders."""
+        self.global_search: GlobalSearch | None = None
+        if not self.actor.can(Perm.WO_VIEW):
+            return
+        self.global_search = GlobalSearch(self.actor)
+        self.global_search.open_work_order.connect(self.open_work_order)
+        self.global_search.open_asset.connect(self.open_asset)
+        bar = QToolBar("Search")
+        bar.setObjectName("searchBar")
+        bar.setMovable(False)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(self.global_search)
+        self.addToolBar(bar)
+        find = QAction("&Find…", self, shortcut=QKeySequence("Ctrl+K"))
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+
+    def focus_search(self) -> None:
+        if self.global_search is not None:
+            self.global_search.setFocus()
+            self.global_search.selectAll()
+
+    def open_work_order(self, wo_id: int) -> None:
+        """Open an order's form over the Work Orders screen (from search or another screen)."""
+        screen = self.show_screen("work_orders")
+        open_order = getattr(screen, "open_order_id", None)
+        if callable(open_order):
+            open_order(wo_id)
+
+    def open_asset(self, asset_id: int) -> None:
+        if "assets" not in self.screen_keys:
+            return
+        screen = self.show_screen("assets")
+        open_asset = getattr(screen, "open_asset_id", None)
+        if callable(open_asset):
+            open_asset(asset_id)
 
     def _build_status_bar(self) -> None:
         self.user_label = QLabel(f"{self.actor.full_name} · {self.actor.role.label}")

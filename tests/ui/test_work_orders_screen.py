@@ -123,7 +123,6 @@ def test_overdue_open_orders_are_marked(orders, admin):
 
     model = WorkOrderTableModel(
         lambda *a: work_orders.list_work_orders(admin, *a), today=lambda: TODAY)
-    model.include_finished = True
     model.reload()
     first = model.index(0, COL_DUE)
     row = model.row_at(0)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from app.services.work_orders import PAGE_SIZE, PRIORITY_LABELS, STATUS_LABELS, WorkOrderRow
+from app.services.work_orders import (
+    EVERYTHING,
+    PAGE_SIZE,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    WorkOrderFilter,
+    WorkOrderRow,
+)
 from ui.models.base import Index, RowTableModel
 
 # (sort key understood by the service, header)
@@ -25,14 +33,14 @@ COL_NUMBER, COL_TITLE, COL_ASSET, COL_STATUS, COL_PRIORITY, COL_DUE, COL_ASSIGNE
 OPEN_STATUSES = frozenset({"open", "assigned", "in_progress", "on_hold"})
 OVERDUE = QColor("#b42318")
 
-# (search, sort key, descending, offset, limit, include finished) -> one page
-FetchPage = Callable[[str, str, bool, int, int, bool], list[WorkOrderRow]]
+# (filters, sort key, descending, limit, after this row) -> the next page
+FetchPage = Callable[[WorkOrderFilter, str, bool, int, WorkOrderRow | None], list[WorkOrderRow]]
 
 
 class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
-    """Holds the rows fetched so far; `data()` never queries. `fetch_page(search, sort,
-    descending, offset, limit, include_finished)` is a service call bound to the signed-in
-    user."""
+    """Holds the rows fetched so far; `data()` never queries. `fetch_page(filters, sort,
+    descending, limit, after)` is a service call bound to the signed-in user; each page starts
+    after the last row fetched (keyset paging)."""
 
     def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
@@ -41,8 +49,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self._page_size = page_size
         self._today = today
         self._exhausted = False
-        self.search = ""
-        self.include_finished = True
+        self.filters = EVERYTHING
         self.sort_key = "due_date"
         self.descending = False
 
@@ -75,8 +82,9 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
     def fetchMore(self, parent: Index) -> None:
         if parent.isValid() or self._exhausted:
             return
-        page = self._fetch_page(self.search, self.sort_key, self.descending,
-                                len(self._rows), self._page_size, self.include_finished)
+        after = self._rows[-1] if self._rows else None
+        page = self._fetch_page(self.filters, self.sort_key, self.descending, self._page_size,
+                                after)
         if len(page) < self._page_size:
             self._exhausted = True
         if page:
@@ -93,15 +101,25 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self.reload()
 
     # -- ours -----------------------------------------------------------------------------
-    def set_search(self, text: str) -> None:
-        if text.strip() != self.search:
-            self.search = text.strip()
+    @property
+    def search(self) -> str:
+        return self.filters.search
+
+    @property
+    def include_finished(self) -> bool:
+        return self.filters.include_finished
+
+    def set_filters(self, filters: WorkOrderFilter) -> None:
+        """Show what `filters` lets through (reloads only when they changed)."""
+        if filters != self.filters:
+            self.filters = filters
             self.reload()
 
+    def set_search(self, text: str) -> None:
+        self.set_filters(dataclasses.replace(self.filters, search=text.strip()))
+
     def set_include_finished(self, include: bool) -> None:
-        if include != self.include_finished:
-            self.include_finished = include
-            self.reload()
+        self.set_filters(dataclasses.replace(self.filters, include_finished=include))
 
     def reload(self) -> None:
         """Drop the fetched rows and fetch the first page again."""
