@@ -115,6 +115,9 @@ class MainWindow(QMainWindow):
         if key not in self.screens:
             index = self.screen_keys.index(key)
             widget = self.specs[index].factory(self.actor)
+            opens_orders = getattr(widget, "open_work_order", None)
+            if opens_orders is not None:  # an asset's or a request's order, opened from there
+                opens_orders.connect(self.open_work_order)
             old = self.stack.widget(index)
             self.stack.insertWidget(index, widget)
             self.stack.removeWidget(old)

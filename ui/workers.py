@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app import db
 from app.errors import KeepwellError
@@ -92,7 +93,9 @@ class BackgroundTask(QObject):
         self._thread.start()
 
     def _forget(self) -> None:
-        _RUNNING.discard(self)
+        # Called from the thread's `finished` signal: let go of the task only once that
+        # signal is done, or an owner that already dropped it would see it deleted mid-signal.
+        QTimer.singleShot(0, partial(_RUNNING.discard, self))
 
     def cancel(self) -> None:
         self._job.cancelled = True

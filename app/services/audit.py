@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import db
+from app.change_feed import CHANNEL
 from app.models import AuditEvent, utcnow
 from app.permissions import Actor, Perm
 from app.services.registry import query
@@ -64,7 +65,7 @@ def record(
     digest = _digest(
         prev_hash, at, actor.username, actor.user_id, entity, entity_id, action, changes_json
     )
-    return AuditEvent.create(
+    event = AuditEvent.create(
         at=at,
         actor=actor.username,
         actor_id=actor.user_id,
@@ -75,6 +76,9 @@ def record(
         prev_hash=prev_hash,
         hash=digest,
     )
+    if not db.is_sqlite():  # other desks hear of it when (and only if) the change commits
+        database.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, str(event.id)))
+    return event
 
 
 @dataclass(frozen=True)

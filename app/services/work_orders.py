@@ -29,6 +29,7 @@ STATUS_LABELS = {
 PRIORITY_LABELS = {1: "1 Urgent", 2: "2 High", 3: "3 Normal", 4: "4 Low"}
 FINISHED_STATUSES = ("closed", "cancelled")
 OPEN_STATUSES = ("open", "assigned", "in_progress", "on_hold")  # work still to do
+UNFINISHED_STATUSES = tuple(s for s in WO_STATUSES if s not in FINISHED_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ def _sort_value(sort: str, row: WorkOrderRow) -> Any:
     }[sort]
 
 
-def _check(filters: WorkOrderFilter) -> None:
+def check_filter(filters: WorkOrderFilter) -> None:
+    """ValidationError naming each filter that cannot be applied (before a list is read)."""
     errors: dict[str, str] = {}
     unknown = sorted(set(filters.statuses) - set(WO_STATUSES))
     if unknown:
@@ -118,29 +120,41 @@ def _check(filters: WorkOrderFilter) -> None:
         raise ValidationError(errors)
 
 
-def _filtered(filters: WorkOrderFilter) -> Any:
-    _check(filters)
-    q: Any = (
-        WorkOrder.select(
-            WorkOrder.id,
-            WorkOrder.number,
-            WorkOrder.title,
-            peewee.fn.COALESCE(Asset.tag, ""),
-            peewee.fn.COALESCE(Asset.name, ""),
-            WorkOrder.status,
-            WorkOrder.priority,
-            WorkOrder.due_date,
-            peewee.fn.COALESCE(Assignee.full_name, ""),
-            WorkOrder.type,
-            WorkOrder.version,
-        )
-        .join(Asset, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
-        .switch(WorkOrder)
-        .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == Assignee.id))
-    )
+def _joined(q: Any) -> Any:
+    return (q.join(Asset, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
+            .switch(WorkOrder)
+            .join(Assignee, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == Assignee.id)))
+
+
+ROW_COLUMNS = (
+    WorkOrder.id,
+    WorkOrder.number,
+    WorkOrder.title,
+    peewee.fn.COALESCE(Asset.tag, ""),
+    peewee.fn.COALESCE(Asset.name, ""),
+    WorkOrder.status,
+    WorkOrder.priority,
+    WorkOrder.due_date,
+    peewee.fn.COALESCE(Assignee.full_name, ""),
+    WorkOrder.type,
+    WorkOrder.version,
+)
+
+
+def _filtered(filters: WorkOrderFilter, counting: bool = False) -> Any:
+    """The rows `filters` lets through; `counting` selects only their number, joining the
+    asset and assignee only when the search needs them (an order has at most one of each, so
+    the joins never change the number)."""
+    check_filter(filters)
+    if counting:
+        q: Any = WorkOrder.select(peewee.fn.COUNT(WorkOrder.id))
+        if filters.search.strip():
+            q = _joined(q)
+    else:
+        q = _joined(WorkOrder.select(*ROW_COLUMNS))
     f = filters
-    if not f.include_finished:
-        q = q.where(WorkOrder.status.not_in(FINISHED_STATUSES))
+    if not f.include_finished:  # IN, not NOT IN: the status index then reads only these
+        q = q.where(WorkOrder.status.in_(list(UNFINISHED_STATUSES)))
     if f.statuses:
         q = q.where(WorkOrder.status.in_(list(f.statuses)))
     if f.types:
@@ -169,29 +183,37 @@ def _rows(q: Any) -> list[WorkOrderRow]:
     return [WorkOrderRow(*r) for r in q.tuples()]
 
 
-def _keyset_page(q: Any, sort: str, descending: bool, after: WorkOrderRow | None,
-                 limit: int) -> list[WorkOrderRow]:
-    """Rows with a value in the sort column come first (in order, then by id), rows without
-    one last (by id): each part is read straight from an index range, however deep the page."""
+def _keyset_page(q: Any, sort: str, descending: bool, cursor: WorkOrderRow | None,
+                 limit: int, backwards: bool = False) -> list[WorkOrderRow]:
+    """The `limit` rows after `cursor` (before it when `backwards`; from the start, or the end,
+    without one). Rows with a value in the sort column come first (in order, then by id), rows
+    without one last (by id): each part is read straight from an index range, however deep the
+    page. Backwards reads the same order reversed, then turns the page round."""
     column = SORT_COLUMNS[sort]
     wid = WorkOrder.id
-    value = None if after is None else _sort_value(sort, after)
+    down = descending != backwards  # the direction this scan walks the values
+    value = None if cursor is None else _sort_value(sort, cursor)
+    parts = ["empty", "valued"] if backwards else ["valued", "empty"]
+    if cursor is not None:  # start in the part the cursor is in
+        parts = parts[parts.index("valued" if value is not None else "empty"):]
     rows: list[WorkOrderRow] = []
-    if after is None or value is not None:
-        valued = q.where(column.is_null(False))
-        if after is not None:
-            key, last = peewee.Tuple(column, wid), peewee.Tuple(value, after.id)
-            valued = valued.where(key < last if descending else key > last)
-        order = [column.desc(), wid.desc()] if descending else [column.asc(), wid.asc()]
-        rows = _rows(valued.order_by(*order).limit(limit))
+    for part in parts:
+        if part == "valued":
+            page = q.where(column.is_null(False))
+            if cursor is not None and value is not None:
+                key, last = peewee.Tuple(column, wid), peewee.Tuple(value, cursor.id)
+                page = page.where(key < last if down else key > last)
+            order = [column.desc(), wid.desc()] if down else [column.asc(), wid.asc()]
+        else:
+            page = q.where(column.is_null())
+            if cursor is not None and value is None:
+                page = page.where(wid < cursor.id if down else wid > cursor.id)
+            order = [wid.desc() if down else wid.asc()]
+        rows += _rows(page.order_by(*order).limit(limit - len(rows)))
         if len(rows) == limit:
-            return rows
-        after = None  # the valued rows are done: go on with the empty ones from their start
-    empty = q.where(column.is_null())
-    if after is not None:
-        empty = empty.where(wid < after.id if descending else wid > after.id)
-    empty = empty.order_by(wid.desc() if descending else wid.asc())
-    return rows + _rows(empty.limit(limit - len(rows)))
+            break
+        cursor = None  # the next part is read from its start
+    return rows[::-1] if backwards else rows
 
 
 @query(Perm.WO_VIEW)
@@ -203,24 +225,30 @@ def list_work_orders(
     limit: int = PAGE_SIZE,
     after: WorkOrderRow | None = None,
     offset: int = 0,
+    before: WorkOrderRow | None = None,
+    from_end: bool = False,
 ) -> list[WorkOrderRow]:
     """One page of the work orders `filters` lets through, sorted in SQL by `sort` (one of
     SORT_COLUMNS; orders without a value in it come last either way), ties broken by id so
-    pages never overlap. The next page starts `after` the last row of the one before (keyset
+    pages never overlap. The next page starts `after` the last row of the one before, or ends
+    `before` the first row of the one after, and `from_end` gives the last page (keyset
     paging: as fast at the end of a million rows as at the top); `offset` skips rows instead,
-    for scripts. ValidationError for a bad filter, sort or page."""
+    for a jump into the middle. ValidationError for a bad filter, sort or page."""
     page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)  # checks them
     q = _filtered(filters)
+    if sum((after is not None, before is not None, bool(offset), from_end)) > 1:
+        raise ValidationError({"offset": "only one of after, before, offset and from_end "
+                                         "can say where the page starts"})
     if offset:
-        if after is not None:
-            raise ValidationError({"offset": "cannot be combined with a page start (after)"})
         order = page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)
         return _rows(q.order_by(*order).offset(offset).limit(limit))
+    if before is not None or from_end:
+        return _keyset_page(q, sort, descending, before, limit, backwards=True)
     return _keyset_page(q, sort, descending, after, limit)
 
 
 @query(Perm.WO_VIEW)
 def count_work_orders(actor: Actor, filters: WorkOrderFilter = EVERYTHING) -> int:
     """How many work orders `filters` lets through (for the status line)."""
-    return _filtered(filters).count()
+    return int(_filtered(filters, counting=True).scalar() or 0)
 

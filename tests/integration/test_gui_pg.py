@@ -1,11 +1,16 @@
 """The GUI against a shared PostgreSQL database: the password is asked for, never needed in a
-file, and the status bar names the server."""
+file, the status bar names the server, and another desk's change shows at once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import psycopg
 import pytest
 
 from app import db as dbmod
+from app.change_feed import APPLICATION_NAME
 from app.services import setup
 from tests.conftest import TEST_PASSWORD
 from tests.integration.conftest import needs_password_auth, without_password
@@ -14,6 +19,8 @@ from tests.ui.test_change_watcher import *  # noqa: F403  (the same desks, on Po
 from ui.app import AppController
 from ui.dialogs.database_error import DatabaseErrorDialog
 from ui.login import LoginDialog
+from ui.main_window import MainWindow
+from ui.widgets import change_watcher
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("isolated_qsettings")]
 
@@ -58,3 +65,55 @@ def test_the_server_password_is_asked_for_and_sign_in_follows(
         if controller.window is not None:
             controller.window.close()
         dbmod.close()
+
+
+def _desk_a(qtbot, actor, target) -> MainWindow:
+    """A desk with its periodic poll off: only an announcement can bring others' changes."""
+    window = MainWindow(actor, target)
+    qtbot.addWidget(window)
+    window.watcher._timer.stop()
+    window.show()
+    watcher = window.watcher
+    qtbot.waitUntil(lambda: watcher.listening and not watcher.polling, timeout=10_000)
+    return window
+
+
+def _desk_b_creates(db_url: str, title: str) -> None:
+    """Another desk, in another process, raises an order through the work-order service."""
+    desk_b = subprocess.run(
+        [sys.executable, "-m", "ui.main", "--db", db_url, "wo", "create", "--title", title,
+         "--user", "admin", "--password-stdin"],
+        input=TEST_PASSWORD, capture_output=True, text=True, timeout=60)
+    assert desk_b.returncode == 0, desk_b.stderr
+
+
+def _titles(screen) -> list[str]:
+    return [screen.model.row_at(r).title for r in range(screen.model.rowCount())]
+
+
+def test_another_desks_new_order_shows_at_once_in_the_open_table(qtbot, db, db_url, admin):
+    window = _desk_a(qtbot, admin, db)
+    assert not window.watcher._timer.isActive()
+    screen = window.show_screen("work_orders")
+    assert _titles(screen) == []
+    _desk_b_creates(db_url, "Conveyor 3 belt slipping")
+    qtbot.waitUntil(lambda: _titles(screen) == ["Conveyor 3 belt slipping"], timeout=5000)
+
+
+def test_the_desk_listens_again_after_losing_its_connection(
+        qtbot, db, db_url, admin, monkeypatch):
+    monkeypatch.setattr(change_watcher, "RETRY_S", 0.1)
+    window = _desk_a(qtbot, admin, db)
+    screen = window.show_screen("work_orders")
+    states: list[bool] = []
+    window.watcher.listening_changed.connect(states.append)
+    with psycopg.connect(db_url, autocommit=True) as other:
+        killed = other.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            (APPLICATION_NAME,)).fetchall()
+    assert killed == [(True,)]
+    qtbot.waitUntil(lambda: states == [False, True] and not window.watcher.polling,
+                    timeout=10_000)
+    _desk_b_creates(db_url, "Boiler feed pump noisy")
+    qtbot.waitUntil(lambda: _titles(screen) == ["Boiler feed pump noisy"], timeout=5000)

@@ -10,8 +10,9 @@ import sys
 from app import db as dbmod
 from app.models import WorkOrder
 from app.permissions import Role
-from app.services import audit, users
+from app.services import audit, changes, users
 from ui.main_window import MainWindow
+from ui.widgets import change_watcher
 from ui.widgets.change_watcher import ChangeWatcher
 
 
@@ -72,3 +73,41 @@ def test_nothing_new_means_no_signal(qtbot, db, admin):
         watcher.poll()
         qtbot.waitUntil(lambda: not watcher._task.running, timeout=5000)
     watcher.stop()
+
+
+def test_a_poll_asked_for_during_a_poll_runs_once_after_it(qtbot, db, admin, monkeypatch):
+    """An announcement may arrive while a read runs that began before its commit."""
+    reads: list[int] = []
+    real = changes.changes_since
+
+    def counting(actor, after_id):
+        reads.append(after_id)
+        return real(actor, after_id)
+
+    monkeypatch.setattr(changes, "changes_since", counting)
+    monkeypatch.setattr(change_watcher, "feed_for", _no_feed)  # the poll alone, on any backend
+    watcher = ChangeWatcher(admin, interval_ms=0)
+    try:
+        watcher.poll()
+        watcher.poll()
+        watcher.poll()
+        qtbot.waitUntil(lambda: len(reads) == 2 and not watcher.polling, timeout=5000)
+    finally:
+        watcher.stop()
+    assert len(reads) == 2
+
+
+def _no_feed(_database):
+    return None
+
+
+def test_only_a_postgresql_desk_listens_for_announcements(qtbot, db, admin):
+    watcher = ChangeWatcher(admin, interval_ms=0)
+    try:
+        if db.is_sqlite:
+            assert watcher._listener is None
+        else:
+            qtbot.waitUntil(lambda: watcher.listening, timeout=10_000)
+    finally:
+        watcher.stop()
+    assert not watcher.listening

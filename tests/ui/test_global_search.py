@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from app.models import Asset
 from app.services import work_order_edit
@@ -33,8 +33,8 @@ def test_words_drop_down_hits_and_enter_opens_the_first(qtbot, box, admin):
     order = work_order_edit.create_work_order(admin, "Seal leaking", asset_id=pump.id)
     qtbot.keyClicks(box, "leak")
     qtbot.waitUntil(box.popup.isVisible, timeout=3000)
-    assert box.popup.count() == 1
-    assert order.number in box.popup.item(0).text()
+    assert box.results.rowCount() == 1
+    assert order.number in box.results.item(0).text()
     with qtbot.waitSignal(box.open_work_order) as opened:
         qtbot.keyClick(box, Qt.Key.Key_Return)
     assert opened.args == [order.id]
@@ -43,12 +43,13 @@ def test_words_drop_down_hits_and_enter_opens_the_first(qtbot, box, admin):
     box.find()
     assert box.hits[0].kind == "asset"
     with qtbot.waitSignal(box.open_asset) as chosen:
-        box.popup.itemClicked.emit(box.popup.item(0))
+        box.completer_.activated[QModelIndex].emit(box.results.index(0, 0))
     assert chosen.args == [pump.id]
 
 
 def test_nothing_found_says_so(qtbot, box):
     qtbot.keyClicks(box, "zeppelin")
     box.find()
-    assert box.popup.isVisible() and box.popup.item(0).text() == "Nothing found for “zeppelin”"
-    assert not box.popup.item(0).flags() & Qt.ItemFlag.ItemIsSelectable
+    assert box.popup.isVisible()
+    assert box.results.item(0).text() == "Nothing found for “zeppelin”"
+    assert not box.results.item(0).flags() & Qt.ItemFlag.ItemIsSelectable

@@ -13,11 +13,11 @@ from ui.main_window import MainWindow
 
 # Written out by hand from DESIGN.md section 6 and the screens that exist so far.
 EXPECTED_SCREENS = {
-    Role.ADMIN: ["work_orders", "users", "account"],
-    Role.PLANNER: ["work_orders", "account"],
-    Role.SUPERVISOR: ["work_orders", "account"],
-    Role.TECHNICIAN: ["work_orders", "account"],
-    Role.REQUESTER: ["account"],
+    Role.ADMIN: ["work_orders", "requests", "assets", "users", "account"],
+    Role.PLANNER: ["work_orders", "requests", "assets", "account"],
+    Role.SUPERVISOR: ["work_orders", "requests", "assets", "account"],
+    Role.TECHNICIAN: ["my_work", "work_orders", "requests", "assets", "account"],
+    Role.REQUESTER: ["requests", "assets", "account"],
 }
 
 
@@ -119,12 +119,12 @@ def test_lock_shortcut_and_sign_out_action(qtbot, db, admin):
 
 def test_geometry_and_last_screen_persist(qtbot, db, admin):
     window = _window(qtbot, admin, db)
-    window.resize(700, 500)
+    window.resize(760, 540)
     window.show_screen("users")
     window.close()
     again = _window(qtbot, admin, db)
     assert again.current_screen_key() == "users"
-    assert (again.size().width(), again.size().height()) == (700, 500)
+    assert (again.size().width(), again.size().height()) == (760, 540)
 
 
 def test_last_screen_the_new_role_may_not_see_falls_back(qtbot, db, admin, actors):
@@ -140,7 +140,8 @@ def test_view_menu_shortcuts_switch_screens(qtbot, db, admin):
 
     window = _window(qtbot, admin, db)
     actions = {a.data(): a for a in window.findChildren(QAction) if a.data()}
-    assert actions["users"].shortcut().toString() == "Ctrl+2"
+    assert actions["work_orders"].shortcut().toString() == "Ctrl+1"
+    assert actions["users"].shortcut().toString() == "Ctrl+4"
     actions["users"].trigger()
     assert window.current_screen_key() == "users"
     actions["work_orders"].trigger()

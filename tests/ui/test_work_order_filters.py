@@ -45,7 +45,9 @@ def _screen(qtbot, actor) -> WorkOrdersScreen:
     return screen
 
 
-def titles(screen: WorkOrdersScreen) -> list[str]:
+def titles(qtbot, screen: WorkOrdersScreen) -> list[str]:
+    """Every row's title, once the list has settled (counted in the background)."""
+    qtbot.waitUntil(lambda: not screen.model.loading, timeout=5000)
     model = screen.model
     while model.canFetchMore(QModelIndex()):
         model.fetchMore(QModelIndex())
@@ -60,16 +62,16 @@ def choose_view(screen: WorkOrdersScreen, name: str) -> None:
 
 def test_built_in_views(qtbot, plant, admin):
     screen = _screen(qtbot, admin)
-    assert titles(screen) == ["Belt worn", "Fan noise", "Monthly lube", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Belt worn", "Fan noise", "Monthly lube", "Seal leaking"]
     choose_view(screen, "Overdue")
-    assert titles(screen) == ["Belt worn", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Belt worn", "Seal leaking"]
     assert screen.count_label.text() == "2 work orders match"
     choose_view(screen, "Unassigned")
-    assert titles(screen) == ["Fan noise", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]
     choose_view(screen, "Everything")
-    assert len(titles(screen)) == 5
+    assert len(titles(qtbot, screen)) == 5
     choose_view(screen, "My work")
-    assert titles(screen) == []  # the admin has no work of their own
+    assert titles(qtbot, screen) == []  # the admin has no work of their own
 
 
 def test_my_work_is_the_technicians_open_orders_oldest_due_first(qtbot, plant):
@@ -86,30 +88,30 @@ def test_each_filter_narrows_the_table(qtbot, plant, admin):
     screen = _screen(qtbot, admin)
     bar = screen.filter_bar
     bar.type.actions_by_value["preventive"].setChecked(True)
-    assert titles(screen) == ["Monthly lube"]
+    assert titles(qtbot, screen) == ["Monthly lube"]
     assert bar.type.text() == "Type: Preventive"
     bar.type.set_values(())
     bar.priority.actions_by_value[1].setChecked(True)
     bar.priority.actions_by_value[4].setChecked(True)
-    assert titles(screen) == ["Fan noise", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]
     bar.priority.actions_by_value[1].setChecked(False)
     bar.priority.actions_by_value[4].setChecked(False)
     bar.assignee.setCurrentIndex(bar.assignee.findData(NOBODY))
-    assert titles(screen) == ["Fan noise", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]
     bar.assignee.setCurrentIndex(bar.assignee.findData(plant["tina"].user_id))
-    assert titles(screen) == ["Belt worn", "Monthly lube"]
+    assert titles(qtbot, screen) == ["Belt worn", "Monthly lube"]
     bar.assignee.setCurrentIndex(0)
     bar.asset.set_asset(plant["fan"].id, "FAN-0002", "Roof fan")
     bar.asset.changed.emit()
-    assert titles(screen) == ["Belt worn", "Fan noise"]
+    assert titles(qtbot, screen) == ["Belt worn", "Fan noise"]
     bar.asset.set_asset(None)
     bar.asset.changed.emit()
     bar.status.actions_by_value["open"].setChecked(True)
-    assert titles(screen) == ["Fan noise", "Seal leaking"]
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]
     bar.overdue.setChecked(True)
-    assert titles(screen) == ["Seal leaking"]
+    assert titles(qtbot, screen) == ["Seal leaking"]
     bar.clear()
-    assert len(titles(screen)) == 4 and bar.status.text() == "Status: any"
+    assert len(titles(qtbot, screen)) == 4 and bar.status.text() == "Status: any"
 
 
 def test_a_due_range_and_the_search_combine(qtbot, plant, admin):
@@ -119,13 +121,13 @@ def test_a_due_range_and_the_search_combine(qtbot, plant, admin):
     bar = screen.filter_bar
     bar.due_from.setDate(QDate(TODAY.year, TODAY.month, TODAY.day).addDays(-2))
     bar.due_to.setDate(QDate(TODAY.year, TODAY.month, TODAY.day).addDays(10))
-    assert titles(screen) == ["Belt worn", "Monthly lube"]
+    assert titles(qtbot, screen) == ["Belt worn", "Monthly lube"]
     bar.search.setText("lube")
     screen.apply_search()
-    assert titles(screen) == ["Monthly lube"]
+    assert titles(qtbot, screen) == ["Monthly lube"]
     bar.due_to.setDate(QDate(TODAY.year, TODAY.month, TODAY.day).addDays(-5))  # before "from"
     assert "after the end of the range" in screen.count_label.text()
-    assert titles(screen) == ["Monthly lube"]  # the last good list stays
+    assert titles(qtbot, screen) == ["Monthly lube"]  # the last good list stays
 
 
 def test_a_saved_view_is_kept_per_user(qtbot, plant, admin, make_user):
@@ -140,7 +142,7 @@ def test_a_saved_view_is_kept_per_user(qtbot, plant, admin, make_user):
 
     again = _screen(qtbot, admin)  # a new session on this desk
     choose_view(again, "Inspections to plan")
-    assert titles(again) == ["Fan noise"]
+    assert titles(qtbot, again) == ["Fan noise"]
     assert again.filter_bar.delete_button.isEnabled()
     again.filter_bar.delete_view()
     assert load_user_views(admin.username) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -35,13 +36,19 @@ def orders(db, admin, make_user):
     return rows
 
 
+def settled(qtbot, screen: WorkOrdersScreen) -> WorkOrdersScreen:
+    """Wait until the count and every background page read are in."""
+    qtbot.waitUntil(lambda: not screen.model.loading, timeout=5000)
+    return screen
+
+
 def _screen(qtbot, actor, everything: bool = True) -> WorkOrdersScreen:
     screen = WorkOrdersScreen(actor)
     qtbot.addWidget(screen)
     screen.resize(1100, 700)
     screen.show()
     screen.finished_box.setChecked(everything)
-    return screen
+    return settled(qtbot, screen)
 
 
 def test_current_work_first_and_the_history_one_click_away(qtbot, orders, admin):
@@ -53,6 +60,7 @@ def test_current_work_first_and_the_history_one_click_away(qtbot, orders, admin)
     assert model.rowCount() == 300
     assert not any(model.row_at(r).status in ("closed", "cancelled") for r in range(300))
     screen.finished_box.setChecked(True)
+    settled(qtbot, screen)
     assert screen.count_label.text() == "450 work orders"
 
 
@@ -77,15 +85,15 @@ def test_a_new_sort_starts_at_the_top(qtbot, orders, admin):
 def test_first_page_sorted_by_due_date_and_more_fetched_on_scroll(qtbot, orders, admin):
     screen = _screen(qtbot, admin)
     model = screen.model
-    assert model.rowCount() == 200  # one page, not all 450
-    dues = [model.row_at(r).due_date for r in range(model.rowCount())]
+    assert model.rowCount() == 450  # every row can be scrolled to...
+    assert model.held_rows() == 200  # ...but only the page on screen was read
+    dues = [model.row_at(r).due_date for r in range(200)]
     assert dues == sorted(dues)
     assert screen.count_label.text() == "450 work orders"
     screen.table.scrollToBottom()
-    qtbot.waitUntil(lambda: model.rowCount() > 200, timeout=3000)
-    while model.canFetchMore(QModelIndex()):
-        model.fetchMore(QModelIndex())
-    assert model.rowCount() == 450
+    qtbot.waitUntil(lambda: model.held_rows() > 200, timeout=3000)  # the last page, by keyset
+    assert model.row_at(449).id == model.row_at(449).id
+    assert not model.loading
     assert len({model.row_at(r).id for r in range(450)}) == 450  # no overlaps between pages
 
 
@@ -95,34 +103,34 @@ def test_clicking_a_header_sorts_in_sql(qtbot, orders, admin):
     assert screen.model.row_at(0).number == "WO-2026-000450"
     screen.table.sortByColumn(COL_PRIORITY, Qt.SortOrder.AscendingOrder)
     assert screen.model.row_at(0).priority == 1
-    assert screen.model.rowCount() == 200
+    assert screen.model.held_rows() == 200
 
 
 def test_text_filter_matches_title_asset_and_assignee(qtbot, orders, admin):
     screen = _screen(qtbot, admin)
     qtbot.keyClicks(screen.search, "leaking")
     qtbot.waitUntil(lambda: screen.model.search == "leaking", timeout=3000)
+    settled(qtbot, screen)
     assert screen.count_label.text() == "150 work orders match"
     assert all("Leaking" in screen.model.row_at(r).title for r in range(screen.model.rowCount()))
-    screen.search.setText("FAN-0002")
-    screen.apply_search()
-    assert screen.model.rowCount() == 200 and screen.count_label.text() == "225 work orders match"
-    screen.search.setText("tina")  # the assignee is "Technician Person"; the username is no match
-    screen.apply_search()
-    assert screen.model.rowCount() == 0
-    screen.search.setText("technician person")
-    screen.apply_search()
+
+    def search_for(text: str) -> int:
+        screen.search.setText(text)
+        screen.apply_search()
+        settled(qtbot, screen)
+        return screen.model.rowCount()
+
+    assert search_for("FAN-0002") == 225 and screen.count_label.text() == "225 work orders match"
+    assert search_for("tina") == 0  # the assignee is "Technician Person", not the username
+    assert search_for("technician person") == 90
     assert screen.count_label.text() == "90 work orders match"
-    screen.search.setText("100%")
-    screen.apply_search()
-    assert screen.model.rowCount() == 0  # % is a literal, not a wildcard
+    assert search_for("100%") == 0  # % is a literal, not a wildcard
 
 
 def test_overdue_open_orders_are_marked(orders, admin):
     from app.services import work_orders
 
-    model = WorkOrderTableModel(
-        lambda *a: work_orders.list_work_orders(admin, *a), today=lambda: TODAY)
+    model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), today=lambda: TODAY)
     model.reload()
     first = model.index(0, COL_DUE)
     row = model.row_at(0)
@@ -131,25 +139,31 @@ def test_overdue_open_orders_are_marked(orders, admin):
     assert (model.data(first, Qt.ItemDataRole.ForegroundRole) is not None) == expected
 
 
-def test_model_passes_qtmodeltester(qtmodeltester, orders, admin):
+def test_model_passes_qtmodeltester(qtbot, qtmodeltester, orders, admin):
     from app.services import work_orders
 
-    model = WorkOrderTableModel(
-        lambda *a: work_orders.list_work_orders(admin, *a), page_size=50)
+    model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), page_size=50,
+                                count=partial(work_orders.count_work_orders, admin))
     model.reload()
-    qtmodeltester.check(model)
+    qtmodeltester.check(model)  # growing, before the count is in
+    qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+    assert model.rowCount() == 450
+    qtmodeltester.check(model)  # as a window onto every row
+    model.refresh()  # a long list: pages dropped, read again in the background
+    qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+    everything = work_orders.list_work_orders(admin, limit=450)
+    assert [model.row_at(r).id for r in range(450)] == [r.id for r in everything]
 
 
 def test_technician_sees_the_orders_read_only(qtbot, orders, actors):
     screen = _screen(qtbot, actors[Role.TECHNICIAN])
-    assert screen.model.rowCount() == 200
+    assert screen.model.held_rows() == 200
     assert screen.table.editTriggers() == screen.table.EditTrigger.NoEditTriggers
 
 
-def test_double_click_opens_the_order_with_its_checklist_and_history(qtbot, db, admin,
-                                                                      make_user):
+def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
     from app.services import lifecycle, work_order_edit
-    from ui.dialogs.work_order_view import WorkOrderView
+    from ui.dialogs.work_order_form import WorkOrderForm
 
     tech = make_user("technician", "tina")
     made = work_order_edit.create_work_order(
@@ -161,11 +175,13 @@ def test_double_click_opens_the_order_with_its_checklist_and_history(qtbot, db, 
     screen = _screen(qtbot, admin)
     index = screen.model.index(screen.model.row_of(made.id), 1)
     screen.table.activated.emit(index)
-    view = screen.view
-    qtbot.addWidget(view)
-    assert isinstance(view, WorkOrderView) and view.isVisible()
-    assert made.number in view.windowTitle()
-    assert view.tasks.rowCount() == 2
-    assert view.tasks.item(0, 1).text() == "Lock out the conveyor"
-    assert view.history.rowCount() >= 1
-    assert "Open → Assigned" in view.history.item(view.history.rowCount() - 1, 2).text()
+    form = screen.forms[made.id]
+    assert isinstance(form, WorkOrderForm) and form.isVisible()
+    assert made.number in form.windowTitle()
+    assert [t.text for t in form.detail.tasks] == ["Lock out the conveyor", "Belt tension"]
+    screen.table.activated.emit(index)  # again: the open form comes forward, no second one
+    assert len(screen.findChildren(WorkOrderForm)) == 1
+    form.header.title.setText("Replace drive belt")
+    form.save()
+    qtbot.waitUntil(lambda: screen.model.row_at(screen.model.row_of(made.id)).title
+                    == "Replace drive belt", timeout=3000)

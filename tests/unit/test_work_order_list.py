@@ -127,6 +127,23 @@ def test_keyset_pages_continue_after_the_last_row_through_empty_values(orders, v
             assert ids_of(seen) == expected_order(orders, sort, descending)
 
 
+def test_keyset_pages_backwards_and_from_the_end(orders, viewer, subtests):
+    for sort, descending in SORTS:
+        with subtests.test(sort=sort, descending=descending):
+            expected = expected_order(orders, sort, descending)
+            last = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                                                limit=2, from_end=True)
+            assert ids_of(last) == expected[-2:]
+            seen = list(last)
+            while True:
+                page = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                                                    limit=2, before=seen[0])
+                if not page:
+                    break
+                seen = page + seen
+            assert ids_of(seen) == expected
+
+
 def test_keyset_and_offset_cannot_be_combined(orders, viewer):
     first = work_orders.list_work_orders(viewer, limit=1)
     with pytest.raises(ValidationError) as caught:

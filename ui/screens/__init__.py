@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-from app.permissions import Actor, Perm
+from app.permissions import Actor, Perm, Role
 
 
 @dataclass(frozen=True)
@@ -16,12 +16,31 @@ class ScreenSpec:
     title: str
     perm: Perm | None  # None: every signed-in user
     factory: Callable[[Actor], QWidget]
+    roles: frozenset[Role] | None = None  # None: every role with `perm`
 
 
 def _work_orders(actor: Actor) -> QWidget:
     from ui.screens.work_orders import WorkOrdersScreen
 
     return WorkOrdersScreen(actor)
+
+
+def _my_work(actor: Actor) -> QWidget:
+    from ui.screens.work_orders import my_work_screen
+
+    return my_work_screen(actor)
+
+
+def _requests(actor: Actor) -> QWidget:
+    from ui.screens.requests import RequestsScreen
+
+    return RequestsScreen(actor)
+
+
+def _assets(actor: Actor) -> QWidget:
+    from ui.screens.assets import AssetsScreen
+
+    return AssetsScreen(actor)
 
 
 def _users(actor: Actor) -> QWidget:
@@ -37,7 +56,10 @@ def _account(actor: Actor) -> QWidget:
 
 
 SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec("my_work", "My Work", Perm.WO_WORK, _my_work, frozenset({Role.TECHNICIAN})),
     ScreenSpec("work_orders", "Work Orders", Perm.WO_VIEW, _work_orders),
+    ScreenSpec("requests", "Work Requests", Perm.REQUEST_FILE, _requests),
+    ScreenSpec("assets", "Assets", None, _assets),
     ScreenSpec("users", "Users", Perm.USER_MANAGE, _users),
     ScreenSpec("account", "My Account", None, _account),
 )
@@ -45,4 +67,5 @@ SCREENS: tuple[ScreenSpec, ...] = (
 
 def screens_for(actor: Actor) -> list[ScreenSpec]:
     """The screens this actor's role may use, in navigation order."""
-    return [s for s in SCREENS if s.perm is None or actor.can(s.perm)]
+    return [s for s in SCREENS if (s.perm is None or actor.can(s.perm))
+            and (s.roles is None or actor.role in s.roles)]

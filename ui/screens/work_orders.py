@@ -5,6 +5,7 @@ work-order form on Enter or double-click. Technicians get the same screen as "My
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -26,7 +27,7 @@ from app.errors import KeepwellError
 from app.permissions import Actor, Perm
 from app.services import work_order_bulk, work_orders
 from app.services.work_order_bulk import BulkResult
-from app.services.work_orders import STATUS_LABELS, WorkOrderFilter, WorkOrderRow
+from app.services.work_orders import STATUS_LABELS, WorkOrderRow
 from ui.errors import show_error
 from ui.models.work_orders import COL_DUE, COL_TITLE, COLUMNS, WorkOrderTableModel
 from ui.widgets.notify import notify
@@ -45,13 +46,16 @@ class WorkOrdersScreen(QWidget):
         super().__init__(parent)
         self.actor = actor
         self.title = title or self.title
+        self.count_label = QLabel("Counting…")
+        self.count_label.setObjectName("hintText")
         self.forms: dict[int, QWidget] = {}
-        self.model = WorkOrderTableModel(self._fetch_page)
+        self.model = WorkOrderTableModel(partial(work_orders.list_work_orders, actor),
+                                         count=partial(work_orders.count_work_orders, actor))
+        self.model.counted.connect(self._show_count)
+        self.model.count_failed.connect(self.count_label.setText)
 
         heading = QLabel(self.title)
         heading.setObjectName("screenTitle")
-        self.count_label = QLabel()
-        self.count_label.setObjectName("hintText")
         self.filter_bar = WorkOrderFilterBar(actor)
         self.search = self.filter_bar.search
         self.finished_box = self.filter_bar.finished
@@ -99,7 +103,6 @@ class WorkOrdersScreen(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
-        self._update_count()
         self._update_actions()
 
     def _build_actions(self) -> None:
@@ -132,22 +135,18 @@ class WorkOrdersScreen(QWidget):
             self.status_action.setVisible(False)
 
     # -- data -----------------------------------------------------------------------------
-    def _fetch_page(self, filters: WorkOrderFilter, sort: str, descending: bool, limit: int,
-                    after: WorkOrderRow | None) -> list[WorkOrderRow]:
-        return work_orders.list_work_orders(self.actor, filters, sort, descending, limit, after)
-
     def apply_filters(self) -> None:
         """Show what the filter bar asks for; a bad filter is named and the list stays."""
         filters = self.filter_bar.filters()
         if filters == self.model.filters:
             return
         try:
-            total = work_orders.count_work_orders(self.actor, filters)  # checks them, too
+            work_orders.check_filter(filters)
         except KeepwellError as exc:
             self.count_label.setText(str(exc))
             return
+        self.count_label.setText("Counting…")
         self.model.set_filters(filters)
-        self._show_count(total)
 
     def apply_search(self) -> None:
         """Apply the text typed so far at once (Enter does this too)."""
@@ -155,21 +154,28 @@ class WorkOrdersScreen(QWidget):
 
     def selected_rows(self) -> list[WorkOrderRow]:
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
-        return [self.model.row_at(r) for r in rows]
+        found = []
+        for r in rows:
+            try:
+                found.append(self.model.row_at(r))
+            except IndexError:
+                continue  # still loading
+        return found
 
     def refresh(self) -> None:
-        """Reload what is on screen, keeping the selection and the scroll position."""
+        """Read again what is on screen, keeping the selection and the scroll position."""
         selected = {row.id for row in self.selected_rows()}
         scroll = self.table.verticalScrollBar().value()
-        self.model.reload_at_least(self.model.rowCount())
-        for work_order_id in selected:
-            if (row := self.model.row_of(work_order_id)) >= 0:
-                self.table.selectionModel().select(
-                    self.model.index(row, 0),
-                    self.table.selectionModel().SelectionFlag.Select
-                    | self.table.selectionModel().SelectionFlag.Rows)
+        self.model.refresh()
+        selection = self.table.selectionModel()
+        if selected and not {row.id for row in self.selected_rows()} == selected:
+            selection.clear()  # a short list was read again: select the same orders
+            for work_order_id in selected:
+                if (row := self.model.row_of(work_order_id)) >= 0:
+                    selection.select(self.model.index(row, 0),
+                                     selection.SelectionFlag.Select
+                                     | selection.SelectionFlag.Rows)
         self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
-        self._update_count()
 
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
         """Another desk (or this one) changed something shown here."""
@@ -291,14 +297,6 @@ class WorkOrdersScreen(QWidget):
         chosen = bool(self.table.selectionModel().selectedRows())
         for action in (self.open_action, self.assign_action, self.status_action):
             action.setEnabled(chosen)
-
-    def _update_count(self) -> None:
-        try:
-            total = work_orders.count_work_orders(self.actor, self.model.filters)
-        except KeepwellError as exc:
-            self.count_label.setText(str(exc))
-            return
-        self._show_count(total)
 
     def _show_count(self, total: int) -> None:
         noun = "work order" if total == 1 else "work orders"

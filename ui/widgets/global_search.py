@@ -4,9 +4,9 @@ order at once; otherwise the hits drop down below the box, and Enter or a click 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from app.errors import KeepwellError
 from app.permissions import Actor
@@ -28,15 +28,17 @@ class GlobalSearch(QLineEdit):
         self.setClearButtonEnabled(True)
         self.setMinimumWidth(340)
         self.hits: list[search.SearchHit] = []
-        self.popup = QListWidget(self)
+        self.results = QStandardItemModel(self)
+        self.completer_ = QCompleter(self.results, self)
+        self.completer_.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer_.setMaxVisibleItems(12)
+        self.completer_.setWidget(self)
+        self.completer_.activated[QModelIndex].connect(self._chosen)
+        self.popup = self.completer_.popup()
         self.popup.setObjectName("globalSearchHits")
-        self.popup.setWindowFlags(Qt.WindowType.Popup)
-        self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.popup.setFocusProxy(self)
-        self.popup.setMouseTracking(True)
-        self.popup.itemClicked.connect(self._item_chosen)
-        self.popup.installEventFilter(self)
-        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.find)
         self.textEdited.connect(self._typed)
         self.returnPressed.connect(self.enter)
@@ -56,8 +58,9 @@ class GlobalSearch(QLineEdit):
             self._done()
             self.open_work_order.emit(exact)
             return
-        if self.popup.isVisible() and self.popup.currentRow() >= 0:
-            self._open(self.hits[self.popup.currentRow()])
+        if self.popup.isVisible() and self.hits:
+            row = max(self.popup.currentIndex().row(), 0)
+            self._open(self.hits[row])
             return
         self.find()
 
@@ -84,24 +87,20 @@ class GlobalSearch(QLineEdit):
         self._timer.start()
 
     def _show(self, lines: list[str], selectable: bool = False) -> None:
-        self.popup.clear()
+        self.results.clear()
         for line in lines:
-            item = QListWidgetItem(line)
+            item = QStandardItem(line)
+            item.setEditable(False)
             if not selectable:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.popup.addItem(item)
+            self.results.appendRow(item)
+        self.completer_.complete(QRect(0, 0, max(self.width(), 520), self.height()))
         if selectable:
-            self.popup.setCurrentRow(0)
-        rows = min(len(lines), 12)
-        height = rows * max(self.popup.sizeHintForRow(0), 20) + 6
-        self.popup.setFixedSize(max(self.width(), 520), height)
-        self.popup.move(self.mapToGlobal(QPoint(0, self.height())))
-        self.popup.show()
+            self.popup.setCurrentIndex(self.results.index(0, 0))
 
-    def _item_chosen(self, item: QListWidgetItem) -> None:
-        row = self.popup.row(item)
-        if 0 <= row < len(self.hits):
-            self._open(self.hits[row])
+    def _chosen(self, index: QModelIndex) -> None:
+        if 0 <= index.row() < len(self.hits):
+            self._open(self.hits[index.row()])
 
     def _open(self, hit: search.SearchHit) -> None:
         self._done()
@@ -112,22 +111,5 @@ class GlobalSearch(QLineEdit):
 
     def _done(self) -> None:
         self.popup.hide()
+        self.hits = []
         self.clear()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Keys pressed while the popup is open: arrows move in it, the rest go to the box."""
-        popup = self.__dict__.get("popup")  # Qt filters events before __init__ is done
-        if popup is not None and watched is popup and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-                return False
-            if key == Qt.Key.Key_Escape:
-                self.popup.hide()
-                return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.enter()
-                return True
-            self.event(event)
-            return True
-        return super().eventFilter(watched, event)

@@ -44,7 +44,9 @@ class AssetPicker(QLineEdit):
         completer.setMaxVisibleItems(12)
         completer.activated[str].connect(self._choose_label)
         self.setCompleter(completer)
-        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)  # not a constructor keyword: that leaks a
+        self._timer.setInterval(150)  # reference to True in PySide 6.12
         self._timer.timeout.connect(self._suggest)
         self.textEdited.connect(self._typed)
         self.editingFinished.connect(self._resolve)

@@ -167,6 +167,7 @@ class WorkOrderFilterBar(QWidget):
         self.asset = AssetPicker(actor)
         self.asset.setPlaceholderText("Asset tag or name")
         self.asset.setMaximumWidth(220)
+        self.asset.setMinimumWidth(110)
         self.due_from = _date_edit("Due from: any")
         self.due_to = _date_edit("Due to: any")
         self.overdue = QCheckBox("Overdue")
@@ -176,7 +177,9 @@ class WorkOrderFilterBar(QWidget):
         self.save_button = QPushButton("Save view…")
         self.delete_button = QPushButton("Delete view")
 
-        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)  # not a constructor keyword: that leaks a
+        self._timer.setInterval(SEARCH_DELAY_MS)  # reference to True in PySide 6.12
         self._timer.timeout.connect(self._emit)
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._emit)
@@ -190,22 +193,29 @@ class WorkOrderFilterBar(QWidget):
         self.finished.toggled.connect(self._emit)
         self.clear_button.clicked.connect(self.clear)
 
+        for combo in (self.view, self.assignee):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         top = QHBoxLayout()
         top.addWidget(QLabel("View"))
         top.addWidget(self.view)
         top.addWidget(self.search, 1)
         top.addWidget(self.save_button)
         top.addWidget(self.delete_button)
-        row = QHBoxLayout()
-        for widget in (self.status, self.type, self.priority, self.assignee, self.asset,
-                       self.due_from, self.due_to, self.overdue, self.finished):
-            row.addWidget(widget)
-        row.addStretch(1)
-        row.addWidget(self.clear_button)
+        top.addWidget(self.clear_button)
+        who = QHBoxLayout()
+        for widget in (self.status, self.type, self.priority, self.assignee, self.asset):
+            who.addWidget(widget)
+        who.addStretch(1)
+        when = QHBoxLayout()
+        for widget in (self.due_from, self.due_to, self.overdue, self.finished):
+            when.addWidget(widget)
+        when.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addLayout(row)
+        layout.setSpacing(4)
+        for row in (top, who, when):
+            layout.addLayout(row)
         self.set_filters(self.views[0].filters)
         self.delete_button.setEnabled(False)
 

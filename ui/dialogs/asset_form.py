@@ -1,0 +1,486 @@
+"""The asset form: the register entry (new or existing) with its meters, work orders and
+history. One service call per save; a refused field is named under the field and nothing is
+written; a save that lost a race with another desk says who won and lets the user choose."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ConflictError, KeepwellError, ValidationError, field_label
+from app.permissions import Actor, Perm
+from app.services import assets, history
+from app.services.asset_fields import CRITICALITIES, STATUS_LABELS
+from app.services.assets import AssetDetail
+from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab
+from ui.dialogs.asset_meters import MetersTab
+from ui.errors import describe
+from ui.models.users import local_time
+from ui.widgets.form_dialog import hint_label
+from ui.widgets.pickers import AssetPicker, LocationPicker
+
+CRITICALITY_LABELS = {"A": "A: critical", "B": "B: important", "C": "C: run to failure"}
+DETAILS, METERS, WORK_ORDERS, HISTORY = range(4)
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+class AssetForm(QDialog):
+    """`detail` None: a new asset (placed in `location_id` to start with). `saved(id)` after a
+    save; `open_work_order(id)` when an order on the Work orders tab is opened."""
+
+    saved = Signal(int)
+    open_work_order = Signal(int)
+
+    def __init__(self, actor: Actor, detail: AssetDetail | None = None,
+                 parent: QWidget | None = None, location_id: int | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.detail = detail
+        self.can_edit = actor.can(Perm.ASSET_MANAGE)
+        self.resize(900, 640)
+
+        self.heading = QLabel()
+        self.heading.setObjectName("dialogTitle")
+        self.heading.setWordWrap(True)
+        self.subheading = hint_label("")
+        self.message = QLabel()
+        self.message.setObjectName("errorText")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self._build_fields()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._details_page(), "Details")
+        self.meters_tab: MetersTab | None = None
+        self.work_orders_tab: AssetWorkOrdersTab | None = None
+        self.history_tab: AssetHistoryTab | None = None
+        if detail is not None:
+            self._add_record_tabs(detail)
+
+        self.button_box = QDialogButtonBox()
+        self.save_button: QPushButton | None = None
+        if self.can_edit:
+            self.save_button = self.button_box.addButton(
+                "Save" if detail else "Add asset", QDialogButtonBox.ButtonRole.AcceptRole)
+            self.button_box.addButton(QDialogButtonBox.StandardButton.Close if detail else
+                                      QDialogButtonBox.StandardButton.Cancel)
+        else:
+            self.button_box.addButton(QDialogButtonBox.StandardButton.Close)
+        for button in self.button_box.buttons():
+            # Enter belongs to the fields (the parent picker takes a scanned tag with it).
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        self.button_box.accepted.connect(self.save)
+        self.button_box.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.button_box)
+
+        if detail is not None:
+            self._fill(detail)
+        else:
+            self.location.set_location(location_id)
+            self._show_heading()
+        self._set_read_only(not self.can_edit)
+        self._baseline = self.values()
+        self.tag.setFocus()
+
+    # -- building -------------------------------------------------------------------------
+    def _build_fields(self) -> None:
+        self.tag = QLineEdit()
+        self.tag.setPlaceholderText("e.g. PMP-0101 (letters, digits, - . / # _)")
+        self.name = QLineEdit()
+        self.category = QLineEdit()
+        self.category.setPlaceholderText("e.g. Pump, Conveyor, Compressor")
+        self.criticality = QComboBox()
+        for value in CRITICALITIES:
+            self.criticality.addItem(CRITICALITY_LABELS[value], value)
+        self.criticality.setCurrentIndex(self.criticality.findData("B"))
+        self.status = QComboBox()
+        for value, text in STATUS_LABELS.items():
+            self.status.addItem(text, value)
+        self.parent_asset = AssetPicker(self.actor)
+        self.location = LocationPicker(self.actor)
+        self.manufacturer = QLineEdit()
+        self.model_name = QLineEdit()
+        self.serial = QLineEdit()
+        self.install_date = QLineEdit()
+        self.warranty_end = QLineEdit()
+        for edit in (self.install_date, self.warranty_end):
+            edit.setPlaceholderText("YYYY-MM-DD")
+        self.cost = QLineEdit()
+        self.cost.setPlaceholderText("e.g. 12,500.00")
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.fields: dict[str, QWidget] = {
+            "tag": self.tag, "name": self.name, "category": self.category,
+            "criticality": self.criticality, "status": self.status,
+            "parent_id": self.parent_asset, "location_id": self.location,
+            "manufacturer": self.manufacturer, "model": self.model_name, "serial": self.serial,
+            "install_date": self.install_date, "cost": self.cost,
+            "warranty_end": self.warranty_end, "notes": self.notes,
+        }
+        self.errors: dict[str, QLabel] = {}
+        self._error_rows: dict[str, tuple[QFormLayout, int]] = {}
+        for name in self.fields:
+            label = QLabel()
+            label.setObjectName("errorText")
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            label.hide()
+            self.errors[name] = label
+
+    def _field(self, name: str) -> QWidget:
+        """The field with its error line under it."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.fields[name])
+        layout.addWidget(self.errors[name])
+        return box
+
+    def _details_page(self) -> QWidget:
+        left, right = QFormLayout(), QFormLayout()
+        for form in (left, right):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for form, names in ((left, ("tag", "name", "category", "criticality", "status",
+                                    "parent_id", "location_id")),
+                            (right, ("manufacturer", "model", "serial", "install_date", "cost",
+                                     "warranty_end"))):
+            for name in names:
+                form.addRow(field_label(name), self.fields[name])
+                # The message gets a row of its own under the field, shown only when needed,
+                # so the field's label stays level with the field.
+                form.addRow("", self.errors[name])
+                self._error_rows[name] = (form, form.rowCount() - 1)
+                form.setRowVisible(form.rowCount() - 1, False)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addSpacing(16)
+        columns.addLayout(right, 2)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(columns)
+        layout.addWidget(QLabel(field_label("notes")))
+        layout.addWidget(self._field("notes"), 1)
+        return page
+
+    def _add_record_tabs(self, detail: AssetDetail) -> None:
+        self.meters_tab = MetersTab(self.actor, detail.id, detail.tag)
+        self.meters_tab.changed.connect(self._update_tab_titles)
+        self.tabs.addTab(self.meters_tab, "Meters")
+        if self.actor.can(Perm.WO_VIEW):
+            self.work_orders_tab = AssetWorkOrdersTab(self.actor, detail.id)
+            self.work_orders_tab.open_work_order.connect(self.open_work_order)
+            self.tabs.addTab(self.work_orders_tab, "Work orders")
+        self.history_tab = AssetHistoryTab(self.actor, detail.id)
+        self.tabs.addTab(self.history_tab, "History")
+
+    def _set_read_only(self, read_only: bool) -> None:
+        for widget in self.fields.values():
+            if isinstance(widget, QLineEdit | QPlainTextEdit):
+                widget.setReadOnly(read_only)
+            else:
+                widget.setEnabled(not read_only)
+        if read_only:
+            for edit in (self.tag, self.name, self.category, self.manufacturer,
+                         self.model_name, self.serial, self.install_date, self.warranty_end,
+                         self.cost, self.parent_asset):
+                edit.setPlaceholderText("")
+
+    # -- state ----------------------------------------------------------------------------
+    def _fill(self, detail: AssetDetail) -> None:
+        self.detail = detail
+        self.tag.setText(detail.tag)
+        self.name.setText(detail.name)
+        self.category.setText(detail.category)
+        self.criticality.setCurrentIndex(max(self.criticality.findData(detail.criticality), 0))
+        self.status.setCurrentIndex(max(self.status.findData(detail.status), 0))
+        self.parent_asset.set_asset(detail.parent_id, detail.parent_tag)
+        self.location.set_location(detail.location_id)
+        self.manufacturer.setText(detail.manufacturer)
+        self.model_name.setText(detail.model)
+        self.serial.setText(detail.serial)
+        self.install_date.setText(_date(detail.install_date))
+        self.cost.setText(_money(detail.cost))
+        self.warranty_end.setText(_date(detail.warranty_end))
+        self.notes.setPlainText(detail.notes)
+        self._show_heading()
+        self._update_tab_titles()
+
+    def _show_heading(self) -> None:
+        detail = self.detail
+        if detail is None:
+            self.setWindowTitle("New asset")
+            self.heading.setText("New asset")
+            self.subheading.setText("Tag and name are required; the rest can follow later.")
+            return
+        self.setWindowTitle(f"Asset {detail.tag}: {detail.name}")
+        self.heading.setText(f"{detail.tag}  {detail.name}")
+        parts = [detail.location_path or "Not placed in a location"]
+        if detail.child_count:
+            parts.append(f"{detail.child_count} sub-asset" + ("s" if detail.child_count > 1
+                                                               else ""))
+        parts.append(f"last changed {local_time(detail.updated_at)}")
+        if not self.can_edit:
+            parts.append("read only: your role may not change assets")
+        self.subheading.setText(" · ".join(parts))
+
+    def _update_tab_titles(self) -> None:
+        if self.detail is None:
+            return
+        if self.meters_tab is not None:
+            count = len(self.meters_tab.meters)
+            self.tabs.setTabText(self.tabs.indexOf(self.meters_tab),
+                                 f"Meters ({count})" if count else "Meters")
+        if self.work_orders_tab is not None:
+            total = self.detail.open_work_orders + self.detail.past_work_orders
+            self.tabs.setTabText(self.tabs.indexOf(self.work_orders_tab),
+                                 f"Work orders ({total})" if total else "Work orders")
+
+    def values(self) -> dict[str, Any]:
+        """What the form says now, as the service takes it (text is checked there)."""
+        return {
+            "tag": self.tag.text(),
+            "name": self.name.text(),
+            "category": self.category.text(),
+            "criticality": self.criticality.currentData(),
+            "status": self.status.currentData(),
+            "manufacturer": self.manufacturer.text(),
+            "model": self.model_name.text(),
+            "serial": self.serial.text(),
+            "install_date": self.install_date.text().strip(),
+            "cost": self.cost.text().strip(),
+            "warranty_end": self.warranty_end.text().strip(),
+            "parent_id": self.parent_asset.asset_id(),
+            "location_id": self.location.location_id(),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def changed_values(self) -> dict[str, Any]:
+        now = self.values()
+        return {name: value for name, value in now.items() if value != self._baseline[name]}
+
+    def is_dirty(self) -> bool:
+        return self.can_edit and bool(self.changed_values())
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        """Each message under its field; what has no field goes to the line at the bottom."""
+        loose = []
+        for name, text in fields.items():
+            sentence = f"{field_label(name)} {text}."
+            if name in self.errors:
+                self.errors[name].setText(sentence)
+                self._show_error_row(name, True)
+            else:
+                loose.append(sentence)
+        count = len(fields)
+        summary = ("Nothing was saved: " + ("one field needs" if count == 1 else
+                                              f"{count} fields need") + " attention.")
+        self.message.setText("\n".join([summary, *loose]))
+        self.message.show()
+        self.tabs.setCurrentIndex(DETAILS)
+        first = next((n for n in self.fields if n in fields), None)
+        if first is not None:
+            self.fields[first].setFocus()
+
+    def _show_error_row(self, name: str, shown: bool) -> None:
+        if name in self._error_rows:
+            form, row = self._error_rows[name]
+            form.setRowVisible(row, shown)
+        else:
+            self.errors[name].setVisible(shown)
+
+    def clear_errors(self) -> None:
+        for name, label in self.errors.items():
+            label.clear()
+            self._show_error_row(name, False)
+        self.message.clear()
+        self.message.hide()
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Add or update the asset; True (and the form closes) when it was saved."""
+        if not self.can_edit:
+            return False
+        self.clear_errors()
+        if self.parent_asset.problem():
+            typed = self.parent_asset.text().strip()
+            self.show_errors({"parent_id": f"must be an existing asset: no asset has the tag "
+                                           f"{typed!r}"})
+            return False
+        try:
+            if self.detail is None:
+                detail = assets.add_asset(self.actor, **self.values())
+            else:
+                changes = self.changed_values()
+                if not changes:
+                    self.accept()
+                    return True
+                detail = assets.update_asset(self.actor, self.detail.id, self.detail.version,
+                                             **changes)
+        except ValidationError as exc:
+            self.show_errors(exc.fields)
+            return False
+        except ConflictError as exc:
+            self.resolve_conflict(exc)
+            return False
+        except KeepwellError as exc:
+            self.message.setText(describe(exc))
+            self.message.show()
+            return False
+        self.detail = detail
+        self._baseline = self.values()
+        self.saved.emit(detail.id)
+        self.accept()
+        return True
+
+    def resolve_conflict(self, exc: ConflictError) -> None:
+        """Say who saved first and what they changed; Reload takes their version, Keep my
+        edits puts this form's changes on top of it (saved with the next Save)."""
+        assert self.detail is not None
+        who = exc.message
+        try:
+            latest = history.asset_history(self.actor, self.detail.id, limit=1)
+        except KeepwellError:
+            latest = []
+        if latest:
+            row = latest[0]
+            who = (f"{row.actor} saved this asset at {local_time(row.at)} while you were "
+                   f"editing it.\n\nTheir change: {row.summary or row.action_label}")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Changed by someone else", who,
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(
+            "Reload shows their version and drops your edits. Keep my edits loads their "
+            "version with your changes on top; check it, then save again.")
+        reload_button = box.addButton("Reload", QMessageBox.ButtonRole.DestructiveRole)
+        keep_button = box.addButton("Keep my edits", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(keep_button)
+        box.exec()
+        mine = self.changed_values()
+        try:
+            theirs = assets.get_asset(self.actor, self.detail.id)
+        except KeepwellError as exc2:
+            self.message.setText(describe(exc2))
+            self.message.show()
+            return
+        self._fill(theirs)
+        self._baseline = self.values()
+        if box.clickedButton() is reload_button:
+            self.message.setText(f"Reloaded: this is the asset as {self._by(latest)} left it.")
+        else:
+            self._apply(mine)
+            self.message.setText(
+                f"Your edits are on top of the version {self._by(latest)} saved. "
+                "Check them and save again.")
+        self.message.show()
+        if self.history_tab is not None:
+            self.history_tab.refresh()
+
+    @staticmethod
+    def _by(latest: list[history.HistoryRow]) -> str:
+        return latest[0].actor if latest else "the other desk"
+
+    def _apply(self, values: dict[str, Any]) -> None:
+        """Put values (as `values()` gives them) back into the fields."""
+        for name, value in values.items():
+            widget = self.fields[name]
+            if isinstance(widget, AssetPicker):
+                widget.set_asset(value, self._tag_of(value))
+            elif isinstance(widget, LocationPicker):
+                widget.set_location(value)
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(widget.findData(value), 0))
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(value)
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value)
+
+    def _tag_of(self, asset_id: int | None) -> str:
+        if asset_id is None:
+            return ""
+        try:
+            return assets.get_asset(self.actor, asset_id).tag
+        except KeepwellError:
+            return ""
+
+    # -- closing --------------------------------------------------------------------------
+    def reject(self) -> None:
+        """Close, asking first when there are unsaved edits (Esc, Close and the title bar's
+        close button all come here)."""
+        if self.is_dirty():
+            answer = self.ask_unsaved()
+            if answer == QMessageBox.StandardButton.Save:
+                self.save()
+                return
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        what = self.detail.tag if self.detail else "the new asset"
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        return QMessageBox.question(self, "Unsaved changes",
+                                    f"Save your changes to {what} before closing?", buttons,
+                                    QMessageBox.StandardButton.Save)
+
+    # -- other desks ----------------------------------------------------------------------
+    def refresh_for(self, changed: dict[str, set[str]]) -> None:
+        """Something changed somewhere: show it here unless it would overwrite edits."""
+        if self.detail is None:
+            return
+        mine = str(self.detail.id)
+        if mine in changed.get("asset", set()):
+            if self.is_dirty():
+                self.message.setText("Someone has just changed this asset. Saving will ask "
+                                     "whether to keep your edits or theirs.")
+                self.message.show()
+            else:
+                try:
+                    self._fill(assets.get_asset(self.actor, self.detail.id))
+                except KeepwellError:
+                    return
+                self._baseline = self.values()
+            if self.history_tab is not None:
+                self.history_tab.refresh()
+        if "meter" in changed and self.meters_tab is not None:
+            self.meters_tab.refresh()
+            self._update_tab_titles()
+        if "work_order" in changed and self.work_orders_tab is not None:
+            self.work_orders_tab.refresh()
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        # Enter in a field must not close the form (QDialog would press a default button).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,221 @@
+"""The Checklist tab: each task answered in place by its kind (a tick, pass or fail, a reading
+with its unit, a line of text); every answer is stored at once, with who and when."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import KeepwellError, ValidationError
+from app.permissions import Actor
+from app.services import work_order_activity
+from app.services.work_order_detail import TaskRow, WorkOrderDetail
+from ui.dialogs.work_order_widgets import local_time, read_only_mirror, say
+from ui.errors import describe
+
+PASS_FAIL = (("– not answered –", ""), ("Pass", "pass"), ("Fail", "fail"))
+
+
+class TaskLine(QObject):
+    """The widgets of one task: its text, the answer editor, who answered it and when.
+    `given(line)` is emitted when the user answers (or leaves the answer field)."""
+
+    given = Signal(object)
+
+    def __init__(self, task: TaskRow, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.task = task
+        self.number = QLabel(f"{task.position}.")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.number.setContentsMargins(0, 4, 0, 0)
+        marker = "  <span style='color:#b42318'>required</span>" if task.required else ""
+        self.text = QLabel(f"{_escape(task.text)}{marker}")
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setWordWrap(True)
+        self.text.setContentsMargins(0, 4, 0, 0)
+        self.done = QLabel()
+        self.done.setObjectName("hintText")
+        self.done.setContentsMargins(0, 4, 0, 0)
+        self.error = QLabel()
+        self.error.setObjectName("errorText")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.editor: QWidget
+        if task.kind == "check":
+            self.editor = QCheckBox("Done")
+        elif task.kind == "pass_fail":
+            combo = QComboBox()
+            for label, value in PASS_FAIL:
+                combo.addItem(label, value)
+            self.editor = combo
+        else:
+            edit = QLineEdit()
+            edit.setPlaceholderText("number" if task.kind == "reading" else "answer")
+            if task.kind == "reading":
+                edit.setMaximumWidth(120)
+            self.editor = edit
+        self.mirror = read_only_mirror()  # a pass or fail answer while read-only
+        self.mirror.setMaximumWidth(120)
+        self.cell = QWidget()
+        cell = QHBoxLayout(self.cell)
+        cell.setContentsMargins(0, 0, 0, 0)
+        cell.addWidget(self.editor, 1 if task.kind == "text" else 0)
+        cell.addWidget(self.mirror)
+        if task.kind == "reading" and task.unit:
+            cell.addWidget(QLabel(task.unit))
+        if task.kind != "text":
+            cell.addStretch(1)
+        if isinstance(self.editor, QCheckBox):
+            self.editor.toggled.connect(self._given)
+        elif isinstance(self.editor, QComboBox):
+            self.editor.activated.connect(self._given)
+        elif isinstance(self.editor, QLineEdit):
+            self.editor.editingFinished.connect(self._given)
+
+    def _given(self, *_args: object) -> None:
+        self.given.emit(self)
+
+    def show_task(self, task: TaskRow) -> None:
+        """Show the stored answer (signals blocked: this is not the user answering)."""
+        self.task = task
+        self.editor.blockSignals(True)
+        if isinstance(self.editor, QCheckBox):
+            self.editor.setChecked(task.result == "done")
+        elif isinstance(self.editor, QComboBox):
+            self.editor.setCurrentIndex(max(self.editor.findData(task.result), 0))
+        elif isinstance(self.editor, QLineEdit) and self.editor.text().strip() != task.result:
+            self.editor.setText(task.result)
+        self.editor.blockSignals(False)
+        self.done.setText(f"{task.done_by_name}, {local_time(task.done_at)}"
+                          if task.answered else "")
+        self.set_error("")
+
+    def answer(self) -> object:
+        if isinstance(self.editor, QCheckBox):
+            return self.editor.isChecked()
+        if isinstance(self.editor, QComboBox):
+            return self.editor.currentData()
+        assert isinstance(self.editor, QLineEdit)
+        return self.editor.text().strip()
+
+    def set_editable(self, editable: bool) -> None:
+        if isinstance(self.editor, QLineEdit):
+            self.editor.setReadOnly(not editable)
+        elif isinstance(self.editor, QComboBox):
+            self.editor.setVisible(editable)
+            self.mirror.setVisible(not editable)
+            self.mirror.setText(self.editor.currentText() if self.task.answered else "")
+        else:
+            self.editor.setEnabled(editable)
+
+    def set_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class ChecklistTab(QWidget):
+    """`answered` is emitted after an answer was stored."""
+
+    answered = Signal()
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.wo_id: int | None = None
+        self.lines: list[TaskLine] = []
+        self.summary = QLabel()
+        self.summary.setObjectName("hintText")
+        self.message = QLabel()
+        self.message.setObjectName("errorText")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.rows = QWidget()
+        self.grid = QGridLayout(self.rows)
+        self.grid.setColumnStretch(1, 3)
+        self.grid.setColumnStretch(2, 2)
+        self.grid.setHorizontalSpacing(12)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.rows)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.message)
+        layout.addWidget(scroll, 1)
+
+    def fill(self, detail: WorkOrderDetail, editable: bool, why_not: str) -> None:
+        """Show the tasks; answers in place when they are the same tasks as shown."""
+        self.wo_id = detail.id
+        if [line.task.id for line in self.lines] != [t.id for t in detail.tasks]:
+            self._build(detail.tasks)
+        for line, task in zip(self.lines, detail.tasks, strict=True):
+            line.show_task(task)
+            line.set_editable(editable)
+        say(self.message, "")
+        answered = sum(t.answered for t in detail.tasks)
+        open_required = sum(t.required and not t.answered for t in detail.tasks)
+        if not detail.tasks:
+            text = "This order has no checklist."
+        else:
+            text = f"{answered} of {len(detail.tasks)} answered"
+            if open_required:
+                text += f"; {open_required} required still open"
+        if why_not and detail.tasks:
+            text += f". {why_not}"
+        self.summary.setText(text)
+
+    def _build(self, tasks: tuple[TaskRow, ...]) -> None:
+        for line in self.lines:
+            for widget in (line.number, line.text, line.cell, line.done, line.error):
+                self.grid.removeWidget(widget)
+                widget.deleteLater()
+            line.deleteLater()
+        self.lines = []
+        for n, task in enumerate(tasks):
+            line = TaskLine(task, self)
+            row = n * 2
+            self.grid.addWidget(line.number, row, 0)
+            self.grid.addWidget(line.text, row, 1)
+            self.grid.addWidget(line.cell, row, 2, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(line.done, row, 3, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(line.error, row + 1, 1, 1, 3)
+            line.given.connect(self._store)
+            self.lines.append(line)
+        self.grid.setRowStretch(len(tasks) * 2, 1)
+
+    def _store(self, line: TaskLine) -> None:
+        """Store the answer the user gave; a refused answer is named and the stored one shown."""
+        value = line.answer()
+        if (value == line.task.result or (value is True and line.task.result == "done")
+                or (value is False and line.task.result == "")):
+            return  # focus left an unchanged field
+        assert self.wo_id is not None
+        try:
+            task = work_order_activity.answer_task(self.actor, self.wo_id, line.task.id, value)
+        except ValidationError as exc:
+            text = "\n".join(exc.lines)
+            if isinstance(line.editor, QLineEdit):
+                line.set_error(text)  # keep what was typed, to correct it
+            else:
+                line.show_task(line.task)
+                say(self.message, text)
+            return
+        except KeepwellError as exc:
+            line.show_task(line.task)
+            say(self.message, describe(exc))
+            return
+        line.show_task(task)
+        self.answered.emit()

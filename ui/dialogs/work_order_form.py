@@ -1,0 +1,421 @@
+"""The work-order form: the planner's and the technician's main dialog. The header edits what
+the order is (with the version it was read at, so someone else's save is never overwritten),
+the status buttons move it as the lifecycle allows this user, and the tabs record the work.
+`WorkOrderForm(actor, None)` raises a new order."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ConflictError, KeepwellError, ValidationError, field_label
+from app.permissions import Actor, Perm
+from app.services import lifecycle, work_order_edit
+from app.services.work_order_detail import WorkOrderDetail, get_work_order
+from ui.dialogs.work_order_checklist import ChecklistTab
+from ui.dialogs.work_order_codes import FailureCodesTab
+from ui.dialogs.work_order_header import WorkOrderHeader
+from ui.dialogs.work_order_moves import (
+    ConflictBox,
+    MoveButton,
+    UnsavedBox,
+    conflict_words,
+    move_dialog,
+    move_label,
+    needs_dialog,
+    their_changes,
+)
+from ui.dialogs.work_order_rights import Rights, rights_for
+from ui.dialogs.work_order_tabs import AttachmentsTab, CommentsTab, HistoryTab, LaborTab, button
+from ui.dialogs.work_order_widgets import FORM_STYLE, local_time, paint_badge, say, status_badge
+from ui.errors import describe
+
+
+class WorkOrderForm(QDialog):
+    """`changed(id)` after every change this form stored."""
+
+    changed = Signal(int)
+
+    def __init__(self, actor: Actor, wo_id: int | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.detail: WorkOrderDetail | None = None
+        self.version = 0  # what the user's edits are based on; a save sends it
+        self.rights = Rights(actor.can(Perm.WO_EDIT), False, False, "")
+        self.move_buttons: list[MoveButton] = []
+        self._fit(1060, 780)
+        self.setMinimumSize(760, 440)
+        self.setStyleSheet(FORM_STYLE)
+
+        self.number = QLabel()
+        self.number.setObjectName("dialogTitle")
+        self.badge = status_badge()
+        self.moves = QHBoxLayout()
+        self.moves.setSpacing(6)
+        top = QHBoxLayout()
+        top.addWidget(self.number)
+        top.addSpacing(8)
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        top.addLayout(self.moves)
+        self.state = QLabel()
+        self.state.setObjectName("hintText")
+        self.state.setWordWrap(True)
+        self.move_message = QLabel()
+        self.move_message.setObjectName("errorText")
+        self.move_message.setWordWrap(True)
+        say(self.move_message, "")
+        say(self.state, "")
+
+        self.header = WorkOrderHeader(actor)
+        self.header.edited.connect(self._edited)
+        self.checklist = ChecklistTab(actor)
+        self.labor = LaborTab(actor)
+        self.comments = CommentsTab(actor)
+        self.attachments = AttachmentsTab(actor)
+        self.codes = FailureCodesTab()
+        self.history = HistoryTab(actor)
+        for tab in (self.labor, self.comments, self.attachments):
+            tab.done.connect(self._work_recorded)
+        self.checklist.answered.connect(self._work_recorded)
+        self.codes.edited.connect(self._edited)
+        self.codes.save_requested.connect(self.save)
+        self.tabs = QTabWidget()
+        pages: tuple[tuple[QWidget, str], ...] = (
+            (self.checklist, "Checklist"), (self.labor, "Labor"),
+            (self.comments, "Comments && log"), (self.attachments, "Attachments"),
+            (self.codes, "Failure codes"), (self.history, "History"))
+        for page, title in pages:
+            self.tabs.addTab(page, title)
+
+        self.message = QLabel()
+        self.message.setObjectName("errorText")
+        self.message.setWordWrap(True)
+        self.notice = QLabel()
+        self.notice.setObjectName("hintText")
+        self.reload_button = button("Reload")
+        self.reload_button.setToolTip("Show the order as it is stored now")
+        self.reload_button.clicked.connect(self._reload_asked)
+        self.save_button = button("Save")
+        self.save_button.setToolTip("Save your changes (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.close_button = button("Close")
+        self.close_button.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.notice)
+        bottom.addWidget(self.reload_button)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.state)
+        layout.addWidget(self.move_message)
+        layout.addWidget(self.header)
+        layout.addSpacing(4)
+        layout.addWidget(self.tabs, 1)
+        self.filler = QWidget()  # takes the tabs' room while a new order has none
+        layout.addWidget(self.filler, 1)
+        layout.addLayout(bottom)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+
+        if wo_id is None:
+            self._start_new()
+        else:
+            self.reload(wo_id)
+
+    def _fit(self, width: int, height: int) -> None:
+        """Resize, but never past the screen (a laptop's 768 pixels)."""
+        room = self.screen().availableGeometry()
+        self.resize(min(width, room.width() - 40), min(height, room.height() - 60))
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def _start_new(self) -> None:
+        self.setWindowTitle("New work order")
+        self.number.setText("New work order")
+        paint_badge(self.badge, "new", "New")
+        self.header.fill(None)
+        self.header.set_editable(True)
+        self.header.set_new(True)
+        self._fit(self.width(), 480)
+        self.tabs.hide()
+        self.reload_button.hide()
+        self.save_button.setText("Create")
+        self.save_button.setToolTip("Raise the order (Ctrl+S)")
+        say(self.state, "The order is raised open; assign it with Assign… once it is "
+                        "created.")
+        self.header.title.setFocus()
+
+    def reload(self, wo_id: int | None = None) -> bool:
+        """Show the order as stored now; unsaved edits are dropped."""
+        wo_id = wo_id if wo_id is not None else (self.detail.id if self.detail else None)
+        if wo_id is None:
+            return False
+        try:
+            detail = get_work_order(self.actor, wo_id)
+            allowed = lifecycle.allowed_transitions(self.actor, wo_id)
+        except KeepwellError as exc:
+            self.message.setText(describe(exc))
+            return False
+        self._show(detail, allowed)
+        return True
+
+    def _show(self, detail: WorkOrderDetail, allowed: list[str]) -> None:
+        self.detail = detail
+        self.version = detail.version
+        self.rights = rights_for(self.actor, detail)
+        self.setWindowTitle(f"{detail.number}: {detail.title}")
+        self.number.setText(detail.number)
+        paint_badge(self.badge, detail.status, detail.status_label)
+        self.header.fill(detail)
+        self.header.set_editable(self.rights.edit)
+        self.codes.fill(detail, self.rights.work)
+        self._fill_work(detail)
+        self._show_moves(detail, allowed)
+        if self.filler.isVisibleTo(self):  # a new order just created: room for its tabs
+            self.header.set_new(False)
+            self.filler.hide()
+            self._fit(self.width(), max(self.height(), 780))
+        self.tabs.show()
+        self.reload_button.show()
+        self.save_button.setText("Save")
+        self.save_button.setVisible(self.rights.edit or self.rights.work)
+        self.message.clear()
+        say(self.move_message, "")
+        self._edited()
+
+    def _fill_work(self, detail: WorkOrderDetail) -> None:
+        """The tabs of work recorded on the order (they carry no version of it)."""
+        rights = self.rights
+        self.checklist.fill(detail, rights.answer, "" if rights.answer else rights.why_not)
+        self.labor.fill(detail, rights.work)
+        self.comments.fill(detail, rights.work)
+        self.attachments.fill(detail, rights.work)
+        self.history.fill(detail.id)
+        self.header.show_labor(detail)
+        answered = sum(t.answered for t in detail.tasks)
+        self.tabs.setTabText(0, f"Checklist ({answered}/{len(detail.tasks)})"
+                             if detail.tasks else "Checklist")
+        self.tabs.setTabText(1, f"Labor ({len(detail.labor)})")
+        self.tabs.setTabText(2, f"Comments && log ({len(detail.log)})")
+        self.tabs.setTabText(3, f"Attachments ({len(detail.attachments)})")
+        self._show_state(detail)
+
+    def _show_state(self, detail: WorkOrderDetail) -> None:
+        parts = []
+        if detail.status == "on_hold" and detail.hold_reason:
+            parts.append(f"On hold: {detail.hold_reason}")
+        if detail.signature_name:
+            parts.append(f"Signed off by {detail.signature_name} on "
+                         f"{local_time(detail.closed_at)}: {detail.signature_meaning}")
+        elif detail.status == "completed" and detail.completed_at:
+            parts.append(f"Completed {local_time(detail.completed_at)}; waiting for sign-off")
+        if not self.rights.work and self.rights.why_not and not detail.signature_name:
+            parts.append(self.rights.why_not)
+        if detail.request_number:
+            parts.append(f"From work request {detail.request_number}")
+        say(self.state, ".  ".join(parts))
+
+    def _show_moves(self, detail: WorkOrderDetail, allowed: list[str]) -> None:
+        for old in self.move_buttons:
+            self.moves.removeWidget(old)
+            old.deleteLater()
+        self.move_buttons = []
+        for to_status in allowed:
+            move = MoveButton(move_label(detail.status, to_status), to_status)
+            move.chosen.connect(self._move)
+            self.moves.addWidget(move)
+            self.move_buttons.append(move)
+
+    # --- editing and saving ----------------------------------------------------------------
+
+    def is_dirty(self) -> bool:
+        if self.detail is None:
+            return self.header.is_dirty()
+        return ((self.rights.edit and self.header.is_dirty())
+                or (self.rights.work and self.codes.is_dirty()))
+
+    def _edited(self) -> None:
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(self.detail is None or dirty)
+        self.notice.setText("Unsaved changes" if dirty and self.detail else "")
+
+    def save(self) -> bool:
+        """Store what the user changed (Ctrl+S); False when something was refused."""
+        if self.detail is None:
+            return self.create_order()
+        if not self.is_dirty():
+            self.notice.setText("Nothing to save")
+            return True
+        self.message.clear()
+        wo_id = self.detail.id
+        if self.rights.edit and self.header.is_dirty():
+            problems = self.header.problems()
+            if problems:
+                self._refused(problems)
+                return False
+            detail = self._stored(functools.partial(
+                work_order_edit.update_work_order, self.actor, wo_id,
+                expected_version=self.version, **self.header.changes()))
+            if detail is None:
+                return False
+            self.header.fill(detail)
+        if self.rights.work and self.codes.codes_dirty():
+            if self._stored(functools.partial(
+                    work_order_edit.set_failure_codes, self.actor, wo_id, self.version,
+                    *self.codes.codes())) is None:
+                return False
+        if self.rights.work and self.codes.downtime_dirty():
+            if self._stored(functools.partial(
+                    work_order_edit.set_downtime, self.actor, wo_id, self.version,
+                    self.codes.downtime_value())) is None:
+                return False
+        self.reload(wo_id)
+        self.notice.setText("Saved")
+        return True
+
+    def create_order(self) -> bool:
+        """Raise the new order (Create, Ctrl+S); the form then shows it."""
+        problems = self.header.problems()
+        if problems:
+            self._refused(problems)
+            return False
+        detail = self._stored(functools.partial(work_order_edit.create_work_order, self.actor,
+                                                **self.header.values()))
+        if detail is None:
+            return False
+        self.reload(detail.id)
+        self.notice.setText(f"Created {detail.number}")
+        return True
+
+    def _stored(self, call: Callable[[], WorkOrderDetail]) -> WorkOrderDetail | None:
+        """Run one versioned service call; on success the form's version moves with it."""
+        try:
+            detail = call()
+        except ValidationError as exc:
+            self._refused(exc.fields)
+            return None
+        except ConflictError as exc:
+            self._conflict(exc)
+            return None
+        except KeepwellError as exc:
+            self.message.setText(describe(exc))
+            return None
+        self.detail = detail
+        self.version = detail.version
+        self.changed.emit(detail.id)
+        return detail
+
+    def _refused(self, fields: dict[str, str]) -> None:
+        """Each field's message under it, and a summary line here."""
+        self.header.show_errors(fields)
+        self.codes.show_errors(fields)
+        if any(name.startswith("failure_") or name == "downtime_hours" for name in fields):
+            self.tabs.setCurrentWidget(self.codes)
+        names = ", ".join(field_label(name) for name in fields)
+        others = [f"{field_label(n)} {m}." for n, m in fields.items()
+                  if n not in self.header.boxes and n not in self.codes.boxes
+                  and n not in ("asset", "location", "assignee")]
+        self.message.setText(f"Not saved. Please check: {names}. " + " ".join(others))
+
+    def _conflict(self, exc: ConflictError) -> None:
+        box = ConflictBox(exc, their_changes(exc, self.detail), self)
+        box.exec()
+        if box.wants_reload():
+            self.reload()
+            self.notice.setText("Reloaded: their version is shown")
+        else:
+            self.message.setText(f"Not saved: {conflict_words(exc)} Your edits are still here; "
+                                 "Reload to see their version.")
+
+    # --- moves ---------------------------------------------------------------------------
+
+    def _move(self, to_status: str) -> None:
+        if self.detail is None or not self._settle_edits("moving it"):
+            return
+        detail = self.detail
+        say(self.move_message, "")
+        if needs_dialog(detail.status, to_status):
+            dialog = move_dialog(self.actor, detail, to_status, self)
+            dialog.exec()
+            if dialog.conflict is not None:
+                self._conflict(dialog.conflict)
+                return
+            if dialog.moved is None:
+                return
+        else:
+            try:
+                lifecycle.transition(self.actor, detail.id, to_status, self.version)
+            except ConflictError as exc:
+                self._conflict(exc)
+                return
+            except KeepwellError as exc:
+                self._move_refused(detail, to_status, exc)
+                return
+        self.changed.emit(detail.id)
+        self.reload(detail.id)
+        self.notice.setText(f"Moved to {self.detail.status_label if self.detail else ''}")
+
+    def _move_refused(self, detail: WorkOrderDetail, to_status: str,
+                      exc: KeepwellError) -> None:
+        action = move_label(detail.status, to_status).rstrip("…").lower()
+        say(self.move_message, f"Cannot {action} {detail.number}: {describe(exc)}")
+        if isinstance(exc, ValidationError) and "tasks" in exc.fields:
+            self.tabs.setCurrentWidget(self.checklist)
+
+    def _work_recorded(self) -> None:
+        """A task answered, hours booked, a comment or a file added: show it, tell the
+        screens. The header and its version stay as they are (edits in progress are kept)."""
+        if self.detail is None:
+            return
+        try:
+            detail = get_work_order(self.actor, self.detail.id)
+        except KeepwellError as exc:
+            self.message.setText(describe(exc))
+            return
+        self._fill_work(detail)
+        say(self.move_message, "")
+        self.changed.emit(detail.id)
+
+    # --- leaving --------------------------------------------------------------------------
+
+    def _settle_edits(self, before: str) -> bool:
+        """True when there are no unsaved edits, or they were saved or discarded."""
+        if not self.is_dirty():
+            return True
+        number = self.detail.number if self.detail else "the new order"
+        box = UnsavedBox(number, before, self)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _reload_asked(self) -> None:
+        if self._settle_edits("reloading"):
+            self.reload()
+
+    def reject(self) -> None:
+        """Esc, Close and the window's close button: unsaved edits are asked about first."""
+        if self._settle_edits("closing"):
+            super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()  # Enter in a field never closes the form nor presses a button
+            return
+        super().keyPressEvent(event)
+

@@ -1,0 +1,282 @@
+"""The header of the work-order form: what the order is, where, who, and when. It knows what
+the user changed since it was filled (only those fields are sent) and shows a refused field's
+message under that field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from app.errors import KeepwellError
+from app.models import WO_TYPES
+from app.permissions import Actor
+from app.services import assets
+from app.services.work_order_detail import WorkOrderDetail
+from app.services.work_orders import PRIORITY_LABELS
+from ui.dialogs.work_order_widgets import DateField, FieldBox, field_message, hours_text
+from ui.widgets.pickers import AssetPicker, LocationPicker, PersonPicker
+
+# A refused field's service name -> the header field showing it.
+ERROR_FIELDS = {
+    "title": "title", "description": "description", "type": "type", "priority": "priority",
+    "asset": "asset_id", "asset_id": "asset_id", "location": "location_id",
+    "location_id": "location_id", "assignee": "assignee_id", "assignee_id": "assignee_id",
+    "due_date": "due_date", "planned_start": "planned_start",
+    "estimated_hours": "estimated_hours", "completion_notes": "completion_notes",
+}
+
+
+def _label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    label.setContentsMargins(0, 4, 0, 0)  # level with the text of the field beside it
+    return label
+
+
+def _plain_text(lines: int) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    height = edit.fontMetrics().lineSpacing() * lines + 12
+    edit.setMinimumHeight(height)
+    edit.setMaximumHeight(height)
+    return edit
+
+
+class WorkOrderHeader(QWidget):
+    """`edited` is emitted on every change the user makes (not on fill())."""
+
+    edited = Signal()
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self._filling = False
+        self._editable = True
+        self._baseline: dict[str, Any] = {}
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("What needs doing, in a line")
+        self.type = QComboBox()
+        for kind in WO_TYPES:
+            self.type.addItem(kind.capitalize(), kind)
+        self.priority = QComboBox()
+        for number, label in PRIORITY_LABELS.items():
+            self.priority.addItem(label, number)
+        self.asset = AssetPicker(actor)
+        self.location = LocationPicker(actor)
+        self.assignee = PersonPicker(actor)
+        self.due_date = DateField()
+        self.planned_start = DateField()
+        self.estimated_hours = QLineEdit()
+        self.estimated_hours.setPlaceholderText("hours, e.g. 2.5")
+        self.requester = QLabel()
+        self.labor = QLabel()
+        self.description = _plain_text(4)
+        self.description.setPlaceholderText("What is wrong, what to do, safety notes")
+        self.completion_notes = _plain_text(4)
+        self.completion_notes.setPlaceholderText("What was found and done (for the record)")
+
+        self.boxes: dict[str, FieldBox] = {}
+        self.labels: dict[str, QLabel] = {}
+        grid = self.grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(5)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 2)
+        self._place(grid, 0, 0, "Title", "title", self.title, span=3)
+        left = (("Type", "type", self.type), ("Priority", "priority", self.priority),
+                ("Asset", "asset_id", self.asset), ("Location", "location_id", self.location),
+                ("Assignee", "assignee_id", self.assignee))
+        right = (("Due date", "due_date", self.due_date),
+                 ("Planned start", "planned_start", self.planned_start),
+                 ("Estimated hours", "estimated_hours", self.estimated_hours),
+                 ("Requested by", "", self.requester), ("Labor booked", "", self.labor))
+        for row, (text, name, widget) in enumerate(left, 1):
+            self._place(grid, row, 0, text, name, widget)
+        for row, (text, name, widget) in enumerate(right, 1):
+            self._place(grid, row, 2, text, name, widget)
+        self._place(grid, 6, 0, "Description", "description", self.description)
+        self._place(grid, 6, 2, "Completion notes", "completion_notes", self.completion_notes)
+        self.setTabOrder(self.title, self.type)
+        for first, second in zip(
+            (self.type, self.priority, self.asset, self.location, self.assignee,
+             self.due_date, self.planned_start, self.estimated_hours, self.description),
+            (self.priority, self.asset, self.location, self.assignee, self.due_date,
+             self.planned_start, self.estimated_hours, self.description,
+             self.completion_notes), strict=True):
+            self.setTabOrder(first, second)
+
+        self.title.textEdited.connect(self._edited)
+        self.estimated_hours.textEdited.connect(self._edited)
+        self.asset.textEdited.connect(self._edited)
+        self.asset.changed.connect(self._asset_chosen)
+        self.due_date.edited.connect(self._edited)
+        self.planned_start.edited.connect(self._edited)
+        for combo in (self.type, self.priority, self.location, self.assignee):
+            combo.currentIndexChanged.connect(self._edited)
+        self.description.textChanged.connect(self._edited)
+        self.completion_notes.textChanged.connect(self._edited)
+
+    def _place(self, grid: QGridLayout, row: int, column: int, text: str, name: str,
+               widget: QWidget, span: int = 1) -> None:
+        label = _label(text)
+        self.labels[text] = label
+        grid.addWidget(label, row, column)
+        if name:
+            box = FieldBox(widget)
+            self.boxes[name] = box
+            label.setBuddy(widget)
+            # Top-aligned: a message under a field on one side leaves the other side in place.
+            grid.addWidget(box, row, column + 1, 1, span, Qt.AlignmentFlag.AlignTop)
+        else:
+            widget.setContentsMargins(0, 4, 0, 0)
+            grid.addWidget(widget, row, column + 1, 1, span, Qt.AlignmentFlag.AlignTop)
+
+    # --- filling and reading --------------------------------------------------------------
+
+    def fill(self, detail: WorkOrderDetail | None) -> None:
+        """Show the order (None: a new order's defaults); what is shown becomes unchanged."""
+        self._filling = True
+        try:
+            self.title.setText(detail.title if detail else "")
+            self.type.setCurrentIndex(self.type.findData(detail.type if detail else "corrective"))
+            self.priority.setCurrentIndex(self.priority.findData(detail.priority if detail
+                                                                 else 3))
+            if detail and detail.asset_id is not None:
+                self.asset.set_asset(detail.asset_id, detail.asset_tag, detail.asset_name)
+            else:
+                self.asset.set_asset(None)
+            self.location.set_location(detail.location_id if detail else None)
+            if detail and detail.assignee_id is not None:
+                self.assignee.set_user(detail.assignee_id, detail.assignee_name)
+            else:
+                self.assignee.set_user(None)
+            self.due_date.set_date(detail.due_date if detail else None)
+            self.planned_start.set_date(detail.planned_start if detail else None)
+            self.estimated_hours.setText(hours_text(detail.estimated_hours) if detail else "")
+            self.description.setPlainText(detail.description if detail else "")
+            self.completion_notes.setPlainText(detail.completion_notes if detail else "")
+            self.requester.setText((detail.requester_name or "–") if detail
+                                   else self.actor.full_name)
+            self.show_labor(detail)
+        finally:
+            self._filling = False
+        self._baseline = self._state()
+        self.show_errors({})
+        self.set_editable(self._editable)
+
+    def set_new(self, new: bool) -> None:
+        """A new order has no work recorded yet: no completion notes, no labor."""
+        for text, widget in (("Completion notes", self.boxes["completion_notes"]),
+                             ("Labor booked", self.labor)):
+            self.labels[text].setVisible(not new)
+            widget.setVisible(not new)
+        # The description takes the room of the completion notes, and more lines.
+        self.grid.addWidget(self.boxes["description"], 6, 1, 1, 3 if new else 1)
+        lines = 8 if new else 4
+        height = self.description.fontMetrics().lineSpacing() * lines + 12
+        self.description.setMinimumHeight(height)
+        self.description.setMaximumHeight(height)
+
+    def show_labor(self, detail: WorkOrderDetail | None) -> None:
+        if detail is None or not detail.labor:
+            self.labor.setText("none yet")
+        else:
+            self.labor.setText(f"{detail.labor_hours:.2f} h  ({len(detail.labor)} entries)")
+
+    def _state(self) -> dict[str, Any]:
+        """What the fields show, cheaply (the asset as typed: no look-up per keystroke)."""
+        return {
+            "title": self.title.text(),
+            "description": self.description.toPlainText(),
+            "type": self.type.currentData(),
+            "priority": self.priority.currentData(),
+            "asset_id": self.asset.text().strip(),
+            "location_id": self.location.location_id(),
+            "assignee_id": self.assignee.user_id(),
+            "due_date": self.due_date.text(),
+            "planned_start": self.planned_start.text(),
+            "estimated_hours": self.estimated_hours.text().strip(),
+            "completion_notes": self.completion_notes.toPlainText(),
+        }
+
+    def is_dirty(self) -> bool:
+        return self._state() != self._baseline
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the user changed, as update_work_order takes them."""
+        now = self._state()
+        changed = {name: value for name, value in now.items() if value != self._baseline[name]}
+        if "asset_id" in changed:
+            changed["asset_id"] = self.asset.asset_id()
+        return changed
+
+    def values(self) -> dict[str, Any]:
+        """Every field, as create_work_order takes them (completion notes are not asked)."""
+        values = self._state()
+        values.pop("completion_notes")
+        values["asset_id"] = self.asset.asset_id()
+        return values
+
+    def problems(self) -> dict[str, str]:
+        """What is wrong before asking the service: a tag that names no asset."""
+        problem = self.asset.problem()
+        return {"asset": problem} if problem else {}
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        """Each refused field's message under it; the fields not named are cleared."""
+        shown = {ERROR_FIELDS[name]: field_message(name, message)
+                 for name, message in fields.items() if name in ERROR_FIELDS}
+        for name, box in self.boxes.items():
+            box.set_error(shown.get(name, ""))
+        first = next((self.boxes[n] for n in self.boxes if n in shown), None)
+        if first is not None:
+            first.field.setFocus()
+
+    def set_editable(self, editable: bool) -> None:
+        self._editable = editable
+        # Hints on how to fill a field read as values when nothing can be filled in.
+        for hinted in (self.title, self.asset, self.estimated_hours, self.due_date.edit,
+                       self.planned_start.edit, self.description, self.completion_notes):
+            if hinted.property("hint") is None:
+                hinted.setProperty("hint", hinted.placeholderText())
+            hinted.setPlaceholderText(hinted.property("hint") if editable else "")
+        for edit in (self.title, self.estimated_hours, self.asset):
+            edit.setReadOnly(not editable)
+        self.asset.setClearButtonEnabled(editable)
+        for date in (self.due_date, self.planned_start):
+            date.setReadOnly(not editable)
+        for text in (self.description, self.completion_notes):
+            text.setReadOnly(not editable)
+        for name in ("type", "priority", "location_id", "assignee_id"):
+            box = self.boxes[name]
+            combo = box.field
+            assert isinstance(combo, QComboBox)
+            box.show_read_only(None if editable else combo.currentText())
+
+    # --- reactions ------------------------------------------------------------------------
+
+    def _edited(self, *_args: object) -> None:
+        if not self._filling:
+            self.edited.emit()
+
+    def _asset_chosen(self) -> None:
+        """A newly chosen asset brings its location (the user may still change it)."""
+        asset_id = self.asset.asset_id()
+        if asset_id is not None and not self._filling:
+            try:
+                location_id = assets.get_asset(self.actor, asset_id).location_id
+            except KeepwellError:
+                location_id = None
+            if location_id is not None:
+                self.location.set_location(location_id)
+        self._edited()

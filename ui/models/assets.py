@@ -1,0 +1,247 @@
+"""Table models of the asset register: the asset list of the Assets screen and the work orders
+of one asset in its form. Both fetch rows in pages as the view scrolls and sort in SQL; `data()`
+never queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from app.services.asset_fields import STATUS_LABELS
+from app.services.assets import PAGE_SIZE, AssetRow
+from app.services.work_orders import PRIORITY_LABELS, WorkOrderRow
+from app.services.work_orders import STATUS_LABELS as WO_STATUS_LABELS
+from ui.models.base import Index, RowTableModel
+
+Row = TypeVar("Row")
+
+# (offset, limit, sort key, descending) -> one page
+FetchPage = Callable[[int, int, str, bool], Sequence[Row]]
+
+
+class PagedTableModel(RowTableModel[Row], Generic[Row]):
+    """Rows arrive a page at a time (`canFetchMore` / `fetchMore`, which the view calls as it
+    scrolls); a header click re-sorts in SQL by the column's sort key and starts again."""
+
+    columns: Sequence[tuple[str, str]] = ()  # (sort key understood by the service, header)
+    default_sort: tuple[str, bool] = ("", False)
+
+    def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE) -> None:
+        super().__init__()
+        self._fetch_page = fetch_page
+        self._page_size = page_size
+        self._exhausted = False
+        self._fetching = False
+        self.sort_key, self.descending = self.default_sort
+        self.headers = tuple(title for _key, title in self.columns)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self._exhausted and not self._fetching
+
+    def fetchMore(self, parent: Index) -> None:
+        # A view (or a model tester) may ask for more while rows are being inserted; the
+        # page being added is not counted yet then, so that request would fetch it twice.
+        if parent.isValid() or self._exhausted or self._fetching:
+            return
+        self._fetching = True
+        try:
+            page = self._fetch_page(len(self._rows), self._page_size, self.sort_key,
+                                    self.descending)
+            if len(page) < self._page_size:
+                self._exhausted = True
+            if page:
+                first = len(self._rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+                self._rows.extend(page)
+                self.endInsertRows()
+        finally:
+            self._fetching = False
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        self.sort_key = self.columns[column][0]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def sort_column(self) -> int:
+        keys = [key for key, _title in self.columns]
+        return keys.index(self.sort_key) if self.sort_key in keys else -1
+
+    def reload(self) -> None:
+        """Drop the fetched rows and fetch the first page again."""
+        self.beginResetModel()
+        self._rows = []
+        self._exhausted = False
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def reload_at_least(self, rows: int) -> None:
+        """Reload, fetching pages until `rows` rows are back (or there are no more): a refresh
+        keeps what the user had scrolled to."""
+        self.reload()
+        while len(self._rows) < rows and not self._exhausted:
+            self.fetchMore(QModelIndex())
+
+    def row_of(self, record_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if getattr(r, "id", None) == record_id),
+                    -1)
+
+    @property
+    def all_fetched(self) -> bool:
+        return self._exhausted
+
+
+# --- the asset list -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssetFilter:
+    """What the asset list shows: a text search, a location (and everything under it), a
+    status (None: any)."""
+
+    search: str = ""
+    location_id: int | None = None
+    status: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.search and self.location_id is None and self.status is None
+
+
+ASSET_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("tag", "Tag"),
+    ("name", "Name"),
+    ("category", "Category"),
+    ("criticality", "Crit."),
+    ("status", "Status"),
+    ("location", "Location"),
+    ("parent", "Parent"),
+    ("manufacturer", "Manufacturer"),
+)
+(COL_TAG, COL_NAME, COL_CATEGORY, COL_CRITICALITY, COL_STATUS, COL_LOCATION, COL_PARENT,
+ COL_MANUFACTURER) = range(8)
+CRITICALITY_TIPS = {"A": "A: critical to production or safety", "B": "B: important",
+                    "C": "C: run to failure is acceptable"}
+
+# (filter, offset, limit, sort key, descending) -> one page
+FetchAssets = Callable[[AssetFilter, int, int, str, bool], Sequence[AssetRow]]
+
+
+class AssetTableModel(PagedTableModel[AssetRow]):
+    """`fetch_assets(filter, offset, limit, sort, descending)` is `list_assets` bound to the
+    signed-in user."""
+
+    columns = ASSET_COLUMNS
+    default_sort = ("tag", False)
+
+    def __init__(self, fetch_assets: FetchAssets, page_size: int = PAGE_SIZE) -> None:
+        self._fetch_assets = fetch_assets
+        self.filter = AssetFilter()
+        super().__init__(self._page, page_size)
+
+    def _page(self, offset: int, limit: int, sort: str, descending: bool) -> Sequence[AssetRow]:
+        return self._fetch_assets(self.filter, offset, limit, sort, descending)
+
+    def set_filter(self, **changes: object) -> bool:
+        """Change some of search / location_id / status and reload; False when nothing
+        changed (then nothing is fetched)."""
+        wanted = replace(self.filter, **changes)  # type: ignore[arg-type]
+        wanted = replace(wanted, search=wanted.search.strip())
+        if wanted == self.filter:
+            return False
+        self.filter = wanted
+        self.reload()
+        return True
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row = self._row_for(index)
+        if row is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _asset_text(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_LOCATION and row.location_code:
+                return f"{row.location_code} {row.location_name}"
+            if col == COL_CRITICALITY:
+                return CRITICALITY_TIPS.get(row.criticality)
+            if col in (COL_NAME, COL_MANUFACTURER):
+                text = _asset_text(row, col)
+                if col == COL_MANUFACTURER and row.model:
+                    text = f"{text} {row.model}".strip()
+                return text or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_CRITICALITY:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
+
+
+def _asset_text(row: AssetRow, col: int) -> str:
+    if col == COL_TAG:
+        return row.tag
+    if col == COL_NAME:
+        return row.name
+    if col == COL_CATEGORY:
+        return row.category
+    if col == COL_CRITICALITY:
+        return row.criticality
+    if col == COL_STATUS:
+        return STATUS_LABELS.get(row.status, row.status)
+    if col == COL_LOCATION:
+        return f"{row.location_code}  {row.location_name}".strip()
+    if col == COL_PARENT:
+        return row.parent_tag
+    if col == COL_MANUFACTURER:
+        return row.manufacturer
+    return ""
+
+
+# --- the work orders of one asset -----------------------------------------------------------
+
+WO_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("number", "Number"),
+    ("title", "Title"),
+    ("status", "Status"),
+    ("priority", "Priority"),
+    ("due_date", "Due"),
+    ("assignee", "Assignee"),
+)
+WO_COL_NUMBER, WO_COL_TITLE, WO_COL_STATUS, WO_COL_PRIORITY, WO_COL_DUE, WO_COL_ASSIGNEE = \
+    range(6)
+
+
+class AssetWorkOrderModel(PagedTableModel[WorkOrderRow]):
+    """The orders of one asset, newest due date first; `fetch_page(offset, limit, sort,
+    descending)` is `list_work_orders` filtered to the asset."""
+
+    columns = WO_COLUMNS
+    default_sort = ("due_date", True)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row = self._row_for(index)
+        if row is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == WO_COL_NUMBER:
+                return row.number
+            if col == WO_COL_TITLE:
+                return row.title
+            if col == WO_COL_STATUS:
+                return WO_STATUS_LABELS.get(row.status, row.status)
+            if col == WO_COL_PRIORITY:
+                return PRIORITY_LABELS.get(row.priority, str(row.priority))
+            if col == WO_COL_DUE:
+                return row.due_date.isoformat() if row.due_date else ""
+            if col == WO_COL_ASSIGNEE:
+                return row.assignee_name
+        if role == Qt.ItemDataRole.ToolTipRole and col == WO_COL_TITLE:
+            return row.title
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
