@@ -156,6 +156,8 @@ def file_request(
     _check_id(errors, "location_id", Location, location_id, "location")
     priority = _clean_priority(errors, priority)
     raise_if(errors)
+    if location_id is None and asset_id is not None:  # where the asset stands
+        location_id = Asset.select(Asset.location).where(Asset.id == asset_id).scalar()
     year = utcnow().year
     number = format_request_number(year, reserve("wr", year))
     request = WorkRequest.create(number=number, title=title, description=description,
@@ -245,6 +247,21 @@ def get_request(actor: Actor, request_id: int) -> RequestDetail:
         raise NotFound(f"Work request {request_id} does not exist (it may have been deleted).")
     _check_may_see(actor, request)
     return _detail(request.id)
+
+
+@query(Perm.REQUEST_FILE)
+def get_request_attachment(actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:
+    """A file of a request this actor may see: (filename, media type, content), to open with
+    the desktop's viewer. PermissionDenied for someone else's request (unless the actor may
+    edit work orders); NotFound."""
+    row = (Attachment.select(Attachment.filename, Attachment.media_type, Attachment.data,
+                             Attachment.work_request)
+           .where(Attachment.id == attachment_id).tuples().first())
+    request = WorkRequest.get_or_none(WorkRequest.id == row[3]) if row else None
+    if row is None or request is None:
+        raise NotFound(f"Attachment {attachment_id} does not exist (it may have been deleted).")
+    _check_may_see(actor, request)
+    return row[0], row[1], bytes(row[2])
 
 
 def _lock(request_id: int) -> Any:

@@ -382,9 +382,14 @@ def test_files_open_with_the_desktop_viewer(open_screen, plant, rita, planner, m
     screen.panel.open_button.click()
     assert [p.name for p in opened] == ["drip.jpg"] and opened[0].read_bytes() == PHOTO
 
-    mine = open_screen(rita)  # the service lets only work-order readers download files
+    opened.clear()
+    mine = open_screen(rita)  # the requester opens the photo of their own request
     _select(mine, filed.id)
-    assert mine.panel.attachments.count() == 1 and not mine.panel.open_button.isEnabled()
+    assert mine.panel.attachments.count() == 1
+    mine.panel.attachments.setCurrentRow(0)
+    assert mine.panel.open_button.isEnabled()
+    mine.panel.open_button.click()
+    assert opened and opened[0].read_bytes() == PHOTO
 
 
 def test_files_can_be_added_to_a_new_request(open_screen, plant, rita, photo, tmp_path,

@@ -75,4 +75,13 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "requests.list_requests": lambda ctx: ((), {}),
     "requests.count_requests": lambda ctx: ((), {}),
     "requests.get_request": lambda ctx: ((_own_request(ctx).id,), {}),
+    "requests.get_request_attachment": lambda ctx: ((_own_file(ctx),), {}),
 }
+
+
+def _own_file(ctx: Context) -> int:
+    from app.models import Attachment
+
+    request = _own_request(ctx)
+    return Attachment.create(work_request=request.id, filename="leak.jpg",
+                             media_type="image/jpeg", size=3, data=b"\xff\xd8\xff").id

@@ -47,6 +47,15 @@ def test_anyone_signed_in_files_a_numbered_request(actors, pump):
             requests.file_request(actor, "Leak")
 
 
+def test_a_request_about_an_asset_is_where_the_asset_stands(admin, actors):
+    from app.models import Location, Site
+
+    hall = Location.create(site=Site.create(code="S", name="Site"), code="H", name="Hall")
+    fan = assets.add_asset(admin, "FAN-1", "Roof fan", location_id=hall.id)
+    filed = requests.file_request(actors[Role.REQUESTER], "Fan rattles", asset_id=fan.id)
+    assert filed.location_id == hall.id
+
+
 def test_a_request_may_name_a_location(admin, actors):
     site = locations.add_site(admin, "RBP", "Plant")
     hall = locations.add_location(admin, site.id, None, "HALL", "Main hall")
@@ -174,7 +183,11 @@ def test_the_requester_attaches_a_photo_to_their_own_request(actors, make_user):
     planner_file = requests.add_request_attachment(actors[Role.PLANNER], filed.id, "note.txt",
                                                    b"checked", "text/plain")
     assert planner_file.uploaded_by == actors[Role.PLANNER].full_name
+    assert requests.get_request_attachment(requester, photo.id) == (
+        "leak.jpg", "image/jpeg", b"\xff\xd8jpeg")
     other = make_user(Role.REQUESTER)
+    with pytest.raises(PermissionDenied):
+        requests.get_request_attachment(other, photo.id)
     with pytest.raises(PermissionDenied):
         requests.add_request_attachment(other, filed.id, "x.txt", b"x", "text/plain")
     with pytest.raises(PermissionDenied):

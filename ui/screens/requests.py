@@ -28,7 +28,6 @@ from app.errors import KeepwellError, NotFound, PermissionDenied
 from app.permissions import Actor, Perm
 from app.services import requests
 from app.services.requests import RequestDetail, RequestRow
-from app.services.work_order_detail import get_attachment
 from ui.dialogs.request_decisions import ApproveRequestDialog, RejectRequestDialog
 from ui.dialogs.request_detail import AttachmentOpener, RequestDetailPanel, decision_text
 from ui.dialogs.request_dialogs import (
@@ -232,7 +231,7 @@ class RequestsScreen(QWidget):
         self.approve_action.setEnabled(decidable)
         self.reject_action.setEnabled(decidable)
         # Opening a file downloads it through the work-order service (Perm.WO_VIEW).
-        self.panel.set_permissions(may_open=self.actor.can(Perm.WO_VIEW),
+        self.panel.set_permissions(may_open=True,
                                    may_add=detail is not None)
 
     def _update_count(self) -> None:
@@ -367,7 +366,8 @@ class RequestsScreen(QWidget):
         if attachment_id is None:
             return
         try:
-            filename, _media_type, data = get_attachment(self.actor, attachment_id)
+            filename, _media_type, data = requests.get_request_attachment(self.actor,
+                                                                        attachment_id)
         except KeepwellError as exc:
             show_error(self, exc)
             return
