@@ -1,8 +1,9 @@
 """The global search box: a work-order number, an asset tag, or words.
 
 A number typed or scanned in full finds its order at once (`exact_work_order`, for Enter). Words
-are looked up in a full-text index (SQLite FTS5, PostgreSQL GIN over a text vector), each word
-as a prefix, all words required, newest orders first; assets match by tag prefix or name.
+are looked up in full-text indexes (SQLite FTS5, PostgreSQL GIN over a text vector), each word
+as a prefix, all words required: assets by tag prefix or words of their tag, name, maker or
+model, orders by words of their number, title or description, newest first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import peewee
 from app import db
 from app.models import Asset, WorkOrder
 from app.permissions import Actor, Perm
-from app.services.common import text_search
 from app.services.registry import query
 from app.services.work_orders import STATUS_LABELS
 
@@ -26,6 +26,8 @@ MAX_WORDS = 8
 WORD = re.compile(r"\w+", re.UNICODE)
 NUMBER = re.compile(r"^\s*(?:WO-?)?(?:(\d{4})-)?0*(\d{1,9})\s*$", re.IGNORECASE)
 PG_VECTOR = "to_tsvector('keepwell_search', number || ' ' || title || ' ' || description)"
+PG_ASSET_VECTOR = ("to_tsvector('keepwell_search', "
+                   "tag || ' ' || name || ' ' || manufacturer || ' ' || model)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +67,14 @@ def find_work_order_id(text: str) -> int | None:
     return next((found[c] for c in candidates if c in found), None)
 
 
-def _text_matches(words: list[str]) -> Any:
-    """A condition on WorkOrder: every word (as a prefix) is in the number, title or text."""
+def _matches(words: list[str], id_column: Any, fts_table: str, pg_vector: str) -> Any:
+    """A condition: every word (as a prefix) is in the record's indexed text."""
     if db.is_sqlite():
         terms = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        ids = peewee.SQL("SELECT rowid FROM work_order_fts WHERE work_order_fts MATCH ?",
-                         (terms,))
-        return WorkOrder.id.in_(peewee.NodeList((ids,), parens=True))
+        ids = peewee.SQL(f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?", (terms,))
+        return id_column.in_(peewee.NodeList((ids,), parens=True))
     tsquery = " & ".join(f"{w}:*" for w in words)  # words are \w+ only: nothing to escape
-    return peewee.SQL(f"{PG_VECTOR} @@ to_tsquery('keepwell_search', %s)", (tsquery,))
+    return peewee.SQL(f"{pg_vector} @@ to_tsquery('keepwell_search', %s)", (tsquery,))
 
 
 @query(Perm.WO_VIEW)
@@ -96,9 +97,10 @@ def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[Search
     if exact is not None:
         hits += _orders(WorkOrder.id == exact, 1)
     tag = (text or "").strip().upper()
+    by_tag = (Asset.tag >= tag) & (Asset.tag < tag + "\uffff")  # a prefix, from the index
     asset_rows: Any = (
         Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status)
-        .where(Asset.tag.startswith(tag) | text_search((Asset.name,), text))
+        .where(by_tag | _matches(words, Asset.id, "asset_fts", PG_ASSET_VECTOR))
         .order_by(Asset.tag)
         .limit(min(10, limit))
         .tuples()
@@ -106,7 +108,7 @@ def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[Search
     hits += [SearchHit("asset", i, t, n, s.replace("_", " ")) for i, t, n, s in asset_rows]
     room = limit - len(hits)
     if room > 0:
-        condition = _text_matches(words)
+        condition = _matches(words, WorkOrder.id, "work_order_fts", PG_VECTOR)
         if exact is not None:
             condition &= WorkOrder.id != exact
         hits += _orders(condition, room)

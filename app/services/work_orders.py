@@ -180,7 +180,18 @@ def _filtered(filters: WorkOrderFilter, counting: bool = False) -> Any:
 
 
 def _rows(q: Any) -> list[WorkOrderRow]:
-    return [WorkOrderRow(*r) for r in q.tuples()]
+    """The rows of `q` straight from the DB-API cursor: every column arrives as the row wants
+    it except the due date, which SQLite gives as text (peewee's per-value conversion would
+    cost more than the query on a first page)."""
+    cursor = WorkOrder._meta.database.execute(q)
+    rows = []
+    for r in cursor.fetchall():
+        due = r[7]
+        if isinstance(due, str):
+            due = dt.date.fromisoformat(due[:10])
+        rows.append(WorkOrderRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], due, r[8], r[9],
+                                 r[10]))
+    return rows
 
 
 def _keyset_page(q: Any, sort: str, descending: bool, cursor: WorkOrderRow | None,

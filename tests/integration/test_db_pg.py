@@ -103,7 +103,7 @@ def test_the_ladder_builds_exactly_what_the_models_declare(
         ladder = schema_snapshot(database)
         diff = diff_models(database, ALL_MODELS)
         diff = diff._replace(drop_indexes=[
-            i for i in diff.drop_indexes if i.name not in SEARCH_INDEXES])  # step 0003's
+            i for i in diff.drop_indexes if i.name not in SEARCH_INDEXES])  # steps 0003, 0004
         assert not diff, f"models and ladder disagree:\n{diff}"
     finally:
         dbmod.close()

@@ -50,10 +50,10 @@ def up(migrator, db):
 
 # --- schema comparison --------------------------------------------------------------------------
 
-# The search step (0003) adds what no model declares: SQLite's full-text table (and its shadow
+# The search steps (0003, 0004) add what no model declares: SQLite's full-text table (and its shadow
 # tables) and PostgreSQL's text and paging indexes. test_search.py tests them working.
-SEARCH_TABLE = "work_order_fts"
-SEARCH_INDEXES = {"work_order_text_search", "work_order_due_date_id"}
+SEARCH_TABLES = ("work_order_fts", "asset_fts")
+SEARCH_INDEXES = {"work_order_text_search", "work_order_due_date_id", "asset_text_search"}
 
 
 def schema_snapshot(database: peewee.Database) -> dict[str, dict[str, Any]]:
@@ -61,7 +61,7 @@ def schema_snapshot(database: peewee.Database) -> dict[str, dict[str, Any]]:
     added by a later step comes last in the table; a fresh table has it where the model says)."""
     snapshot: dict[str, dict[str, Any]] = {}
     for table in database.get_tables():
-        if table == dbmod.HISTORY_TABLE or table.startswith(SEARCH_TABLE):
+        if table == dbmod.HISTORY_TABLE or table.startswith(SEARCH_TABLES):
             continue
         columns = {
             c.name: {

@@ -47,6 +47,8 @@ COL_NUMBER, COL_TITLE, COL_ASSET, COL_STATUS, COL_PRIORITY, COL_DUE, COL_ASSIGNE
 OPEN_STATUSES = frozenset({"open", "assigned", "in_progress", "on_hold"})
 OVERDUE = QColor("#b42318")
 LOADING = QColor("#8a8f98")
+SERVED_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                          Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.UserRole})
 MAX_PAGES = 40  # pages held at once (8,000 rows): the memory a million orders cost
 SHORT_LIST = 5 * PAGE_SIZE  # read again at once on a refresh
 REREAD_PAGES = 3  # pages a refresh reads again in a long list (the ones on screen)
@@ -84,6 +86,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self._waiting: list[int] = []  # pages to read once a background read is free
         self._count_task: BackgroundTask | None = None
         self._growing = False
+        self._hot_page, self._hot_rows = -1, []  # the page last read by data()
         self.filters = EVERYTHING
         self.sort_key = "due_date"
         self.descending = False
@@ -95,8 +98,8 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         return 0 if parent.isValid() else self._rows_shown
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < self._rows_shown:
-            return None
+        if role not in SERVED_ROLES or not 0 <= index.row() < self._rows_shown:
+            return None  # a view asks for a dozen roles per cell while painting: be quick
         row = self._row(index.row())
         col = index.column()
         if row is None:
@@ -190,6 +193,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
             self.beginResetModel()
             self._generation += 1
             self._pages.clear()
+            self._hot_page = -1
             self._tasks.clear()
             self._waiting.clear()
             self._stop_count()
@@ -218,6 +222,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
         self._waiting.clear()
         recent = list(self._pages)[-REREAD_PAGES:]
         self._pages = OrderedDict((n, self._pages[n]) for n in recent)
+        self._hot_page = -1
         for page_no in recent:
             self._read_later(page_no)
         self._start_count()
@@ -258,13 +263,18 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
     # -- pages ----------------------------------------------------------------------------
     def _row(self, row: int) -> WorkOrderRow | None:
         page_no, offset = divmod(row, self._page_size)
-        page = self._pages.get(page_no)
-        if page is None:
-            self._request(page_no)
-            page = self._pages.get(page_no)
-            if page is None:
-                return None
-        self._pages.move_to_end(page_no)
+        if page_no == self._hot_page:  # the page being painted: no lookups
+            page = self._hot_rows
+        else:
+            found = self._pages.get(page_no)
+            if found is None:
+                self._request(page_no)
+                found = self._pages.get(page_no)
+                if found is None:
+                    return None
+            self._pages.move_to_end(page_no)
+            self._hot_page, self._hot_rows = page_no, found
+            page = found
         return page[offset] if offset < len(page) else None
 
     def _request(self, page_no: int) -> None:
@@ -331,6 +341,7 @@ class WorkOrderTableModel(RowTableModel[WorkOrderRow]):
             return None
 
     def _keep(self, page_no: int, rows: list[WorkOrderRow]) -> None:
+        self._hot_page = -1
         self._pages[page_no] = rows
         self._pages.move_to_end(page_no)
         # Without a count the rows are only reachable by growing from the top: keep them all.
