@@ -22,6 +22,7 @@ from app.services.registry import query
 from app.services.work_orders import STATUS_LABELS
 
 MAX_HITS = 50
+MAX_ASSET_HITS = 10
 MAX_WORDS = 8
 WORD = re.compile(r"\w+", re.UNICODE)
 NUMBER = re.compile(r"^\s*(?:WO-?)?(?:(\d{4})-)?0*(\d{1,9})\s*$", re.IGNORECASE)
@@ -96,16 +97,7 @@ def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[Search
     exact = find_work_order_id(text)
     if exact is not None:
         hits += _orders(WorkOrder.id == exact, 1)
-    tag = (text or "").strip().upper()
-    by_tag = (Asset.tag >= tag) & (Asset.tag < tag + "\uffff")  # a prefix, from the index
-    asset_rows: Any = (
-        Asset.select(Asset.id, Asset.tag, Asset.name, Asset.status)
-        .where(by_tag | _matches(words, Asset.id, "asset_fts", PG_ASSET_VECTOR))
-        .order_by(Asset.tag)
-        .limit(min(10, limit))
-        .tuples()
-    )
-    hits += [SearchHit("asset", i, t, n, s.replace("_", " ")) for i, t, n, s in asset_rows]
+    hits += _assets(text, words, min(MAX_ASSET_HITS, limit))
     room = limit - len(hits)
     if room > 0:
         condition = _matches(words, WorkOrder.id, "work_order_fts", PG_VECTOR)
@@ -113,6 +105,25 @@ def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[Search
             condition &= WorkOrder.id != exact
         hits += _orders(condition, room)
     return hits[:limit]
+
+
+def _assets(text: str, words: list[str], limit: int) -> list[SearchHit]:
+    """Assets whose tag starts with the text or that have every word in their tag, name, maker
+    or model, by tag. Two lookups merged here: asked as one query with an OR and an ORDER BY,
+    PostgreSQL walks the tag index computing every asset's text vector on the way."""
+    columns = (Asset.id, Asset.tag, Asset.name, Asset.status)
+    tag = (text or "").strip().upper()
+    # Tags are stored in capitals; comparing the first letters needs no LIKE escaping and no
+    # collation that sorts a prefix range the way the code expects.
+    by_tag: Any = (Asset.select(*columns)
+                   .where(peewee.fn.SUBSTR(Asset.tag, 1, len(tag)) == tag)
+                   .order_by(Asset.tag).limit(limit).tuples())
+    by_words: Any = (Asset.select(*columns)
+                     .where(_matches(words, Asset.id, "asset_fts", PG_ASSET_VECTOR))
+                     .limit(MAX_HITS).tuples())
+    found = {row[0]: row for row in [*by_tag, *by_words]}
+    rows = sorted(found.values(), key=lambda row: row[1])[:limit]
+    return [SearchHit("asset", i, t, n, s.replace("_", " ")) for i, t, n, s in rows]
 
 
 def _orders(condition: Any, limit: int) -> list[SearchHit]:

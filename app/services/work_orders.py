@@ -179,11 +179,27 @@ def _filtered(filters: WorkOrderFilter, counting: bool = False) -> Any:
     return q if matches is None else q.where(matches)
 
 
-def _rows(q: Any) -> list[WorkOrderRow]:
+# The SQL of first pages by what shapes it (database, filters, order, part, size): building
+# it costs more than running it on SQLite, and a desk asks for the same first pages all day.
+_FIRST_PAGE_SQL: dict[tuple[Any, ...], tuple[str, Any]] = {}
+FIRST_PAGE_SQL_KEPT = 256
+
+
+def _rows(q: Any, shape: tuple[Any, ...] | None = None) -> list[WorkOrderRow]:
     """The rows of `q` straight from the DB-API cursor: every column arrives as the row wants
     it except the due date, which SQLite gives as text (peewee's per-value conversion would
-    cost more than the query on a first page)."""
-    cursor = WorkOrder._meta.database.execute(q)
+    cost more than the query on a first page). With a `shape`, its SQL is built once."""
+    database = WorkOrder._meta.database
+    if shape is None:
+        cursor = database.execute(q)
+    else:
+        shape = (type(database.obj), *shape)  # the SQL depends on the dialect only
+        statement = _FIRST_PAGE_SQL.get(shape)
+        if statement is None:
+            if len(_FIRST_PAGE_SQL) >= FIRST_PAGE_SQL_KEPT:
+                _FIRST_PAGE_SQL.clear()
+            statement = _FIRST_PAGE_SQL[shape] = q.sql()
+        cursor = database.execute_sql(*statement)
     rows = []
     for r in cursor.fetchall():
         due = r[7]
@@ -195,7 +211,8 @@ def _rows(q: Any) -> list[WorkOrderRow]:
 
 
 def _keyset_page(q: Any, sort: str, descending: bool, cursor: WorkOrderRow | None,
-                 limit: int, backwards: bool = False) -> list[WorkOrderRow]:
+                 limit: int, backwards: bool = False,
+                 filters: WorkOrderFilter | None = None) -> list[WorkOrderRow]:
     """The `limit` rows after `cursor` (before it when `backwards`; from the start, or the end,
     without one). Rows with a value in the sort column come first (in order, then by id), rows
     without one last (by id): each part is read straight from an index range, however deep the
@@ -220,7 +237,12 @@ def _keyset_page(q: Any, sort: str, descending: bool, cursor: WorkOrderRow | Non
             if cursor is not None and value is None:
                 page = page.where(wid < cursor.id if down else wid > cursor.id)
             order = [wid.desc() if down else wid.asc()]
-        rows += _rows(page.order_by(*order).limit(limit - len(rows)))
+        size = limit - len(rows)
+        shape = None
+        if cursor is None and filters is not None:  # a part read from its start: the same SQL
+            day = (filters.today or dt.date.today()) if filters.overdue else None
+            shape = (filters, day, sort, descending, backwards, part, size)
+        rows += _rows(page.order_by(*order).limit(size), shape)
         if len(rows) == limit:
             break
         cursor = None  # the next part is read from its start
@@ -254,8 +276,8 @@ def list_work_orders(
         order = page_order(SORT_COLUMNS, sort, descending, WorkOrder.id, offset, limit)
         return _rows(q.order_by(*order).offset(offset).limit(limit))
     if before is not None or from_end:
-        return _keyset_page(q, sort, descending, before, limit, backwards=True)
-    return _keyset_page(q, sort, descending, after, limit)
+        return _keyset_page(q, sort, descending, before, limit, backwards=True, filters=filters)
+    return _keyset_page(q, sort, descending, after, limit, filters=filters)
 
 
 @query(Perm.WO_VIEW)

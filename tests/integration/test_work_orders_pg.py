@@ -3,5 +3,7 @@ database in this folder): services, lifecycle table, CLI, and desks racing in pr
 
 from tests.unit.test_cli_work_orders import *  # noqa: F401,F403
 from tests.unit.test_lifecycle import *  # noqa: F401,F403
+from tests.unit.test_work_order_bulk import *  # noqa: F401,F403
 from tests.unit.test_work_order_concurrency import *  # noqa: F401,F403
 from tests.unit.test_work_order_edit import *  # noqa: F401,F403
+from tests.unit.test_work_order_list import *  # noqa: F401,F403
