@@ -54,6 +54,26 @@ class Perm(enum.StrEnum):
     DB_UPGRADE = "db.upgrade"
 
 
+# What each permission lets a user do, in the words a refusal uses.
+PERM_WORDS = {
+    Perm.REQUEST_FILE: "filing work requests",
+    Perm.WO_VIEW: "seeing work orders",
+    Perm.WO_EDIT: "planning work orders (create, edit, assign)",
+    Perm.WO_WORK: "working on orders",
+    Perm.WO_CLOSE: "signing off orders",
+    Perm.WO_PRINT: "printing work orders",
+    Perm.PM_MANAGE: "managing preventive maintenance",
+    Perm.PM_RUN: "running the preventive maintenance check",
+    Perm.ASSET_MANAGE: "managing assets and locations",
+    Perm.INVENTORY_MANAGE: "managing inventory",
+    Perm.INVENTORY_ISSUE_OWN: "issuing parts to one's own orders",
+    Perm.REPORTS_VIEW: "seeing reports",
+    Perm.USER_MANAGE: "managing users",
+    Perm.SETTINGS_MANAGE: "changing settings",
+    Perm.AUDIT_VERIFY: "checking the audit trail",
+    Perm.DB_UPGRADE: "upgrading the database",
+}
+
 _ALL_HUMAN = frozenset(Perm) - {Perm.INVENTORY_ISSUE_OWN}
 _OFFICE = frozenset(
     {
@@ -115,6 +135,6 @@ def require(actor: Actor, perm: Perm) -> None:
     """Refuse with PermissionDenied unless the actor's role grants `perm`."""
     if not actor.can(perm):
         raise PermissionDenied(
-            f"{actor.role.label} accounts may not do this ({perm.value}). "
-            "Ask an administrator if you need it."
+            f"{actor.role.label} accounts may not do this: {PERM_WORDS.get(perm, perm.value)} "
+            "is for other roles. Ask an administrator if you need it."
         )

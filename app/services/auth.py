@@ -177,3 +177,25 @@ def verify_password(actor: Actor, password: str, now: dt.datetime | None = None)
     with db.write_transaction():
         _count_failure(actor, user.id, now)
     return False
+
+
+def signature_refusal(actor: Actor, password: str, now: dt.datetime | None = None) -> str:
+    """"" when `password` is the signed-in user's own (their electronic signature); otherwise
+    why not, in words for the password field: wrong with how many tries are left before the
+    account locks, or locked and until when. A wrong one counts like a failed sign-in."""
+    now = now or utcnow()
+    user = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.active:
+        return "cannot be checked: this account is not active"
+    if user.locked_until and user.locked_until > now:
+        return (f"cannot be checked: your account is locked until "
+                f"{_local(user.locked_until):%H:%M} after too many wrong passwords")
+    if verify_password(actor, password, now):
+        return ""
+    user = User.get_by_id(user.id)
+    if user.locked_until and user.locked_until > now:
+        return (f"is wrong, and that was the last try: your account is locked until "
+                f"{_local(user.locked_until):%H:%M}")
+    left = LOCKOUT_FAILURES - user.failed_attempts
+    tries = "try" if left == 1 else "tries"
+    return f"is wrong ({left} {tries} left before your account locks for {LOCKOUT_MINUTES} minutes)"

@@ -29,6 +29,7 @@ from app.models import Asset, Location, Site, Task, User, WorkOrder, utcnow
 from app.paths import data_file
 from app.permissions import Actor, Role
 from app.services import audit, auth, numbering, settings
+from app.services.demo_activity import add_demo_activity
 from app.services.demo_plan import (
     CRAFT_AND_RATE,
     DEMO_ACCOUNTS,
@@ -83,7 +84,7 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
     plan = Planner(_reference(), random.Random(DEMO_SEED), now, dt.date.today())
     assets = plan.assets()
     orders = plan.orders(assets)
-    steps = _Steps(progress, 4 + -(-len(orders) // BATCH_ROWS))
+    steps = _Steps(progress, 5 + -(-len(orders) // BATCH_ROWS))
     steps("Preparing the demo accounts")
     hashes = _hash_passwords()
     steps("Creating the plant and its assets")
@@ -95,6 +96,8 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
         locations = _insert_locations(plan.ref, now - dt.timedelta(days=400))
         asset_ids = _insert_assets(assets, locations, now - dt.timedelta(days=400))
         task_count = _insert_orders(orders, users, locations, asset_ids, steps)
+        steps("Booking hours, meters and work requests")
+        add_demo_activity(random.Random(DEMO_SEED + 1), now, dt.date.today())
         summary = DemoSummary(sites=1, locations=len(locations), assets=len(assets),
                               work_orders=len(orders), tasks=task_count, users=len(users))
         steps("Saving the demo plant")

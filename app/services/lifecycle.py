@@ -147,7 +147,8 @@ def _check_state(move: Move, wo: Any) -> None:
         if open_tasks:
             listed = "; ".join(f"{n}. {text[:60]}" for n, text in open_tasks[:5])
             more = f" and {len(open_tasks) - 5} more" if len(open_tasks) > 5 else ""
-            errors["tasks"] = (f"has {len(open_tasks)} required item(s) not answered yet: "
+            items = "item" if len(open_tasks) == 1 else "items"
+            errors["tasks"] = (f"has {len(open_tasks)} required {items} not answered yet: "
                                f"{listed}{more}")
     if NO_LABOR in move.needs:
         hours = LaborEntry.select(peewee.fn.SUM(LaborEntry.hours)).where(
@@ -168,8 +169,9 @@ def _check_password(actor: Actor, password: Any) -> None:
     towards the lockout like a failed sign-in (auth.verify_password)."""
     if not isinstance(password, str) or not password:
         raise ValidationError({"password": "is required to sign off: enter yours again"})
-    if not auth.verify_password(actor, password):
-        raise ValidationError({"password": "is wrong: the order was not signed off"})
+    refusal = auth.signature_refusal(actor, password)
+    if refusal:
+        raise ValidationError({"password": f"{refusal}: the order was not signed off"})
 
 
 def _effects(actor: Actor, wo: Any, to_status: str, fields: dict[str, Any]) -> dict[str, Any]:

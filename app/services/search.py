@@ -56,16 +56,23 @@ def _number_candidates(text: str) -> list[str]:
     return [f"WO-{y}-{int(serial):06d}" for y in years]
 
 
-def find_work_order_id(text: str) -> int | None:
-    """The order `text` names by number (WO-2026-000123, 2026-123 or 123: the newest year
-    with that serial), or None."""
+def find_work_order_ids(text: str) -> list[int]:
+    """The orders `text` names by number: WO-2026-000123 or 2026-123 names one; a bare 123
+    names that serial in every year it exists, newest year first."""
     candidates = _number_candidates(text)
     if not candidates:
-        return None
+        return []
     rows: Any = WorkOrder.select(WorkOrder.id, WorkOrder.number).where(
         WorkOrder.number.in_(candidates)).tuples()
-    found = dict((number, wo_id) for wo_id, number in rows)
-    return next((found[c] for c in candidates if c in found), None)
+    found = {number: wo_id for wo_id, number in rows}
+    return [found[c] for c in candidates if c in found]
+
+
+def find_work_order_id(text: str) -> int | None:
+    """The one order `text` names by number, or None (no such order, or a bare serial that
+    exists in several years: the user then picks from the hits)."""
+    ids = find_work_order_ids(text)
+    return ids[0] if len(ids) == 1 else None
 
 
 def _matches(words: list[str], id_column: Any, fts_table: str, pg_vector: str) -> Any:
@@ -94,15 +101,16 @@ def global_search(actor: Actor, text: str, limit: int = MAX_HITS) -> list[Search
         return []
     limit = max(1, min(int(limit), MAX_HITS))
     hits: list[SearchHit] = []
-    exact = find_work_order_id(text)
-    if exact is not None:
-        hits += _orders(WorkOrder.id == exact, 1)
+    numbered = find_work_order_ids(text)[:5]
+    if numbered:
+        found = {h.id: h for h in _orders(WorkOrder.id.in_(numbered), len(numbered))}
+        hits += [found[i] for i in numbered if i in found]  # newest year first
     hits += _assets(text, words, min(MAX_ASSET_HITS, limit))
     room = limit - len(hits)
     if room > 0:
         condition = _matches(words, WorkOrder.id, "work_order_fts", PG_VECTOR)
-        if exact is not None:
-            condition &= WorkOrder.id != exact
+        if numbered:
+            condition &= WorkOrder.id.not_in(numbered)
         hits += _orders(condition, room)
     return hits[:limit]
 
@@ -123,7 +131,7 @@ def _assets(text: str, words: list[str], limit: int) -> list[SearchHit]:
                      .limit(MAX_HITS).tuples())
     found = {row[0]: row for row in [*by_tag, *by_words]}
     rows = sorted(found.values(), key=lambda row: row[1])[:limit]
-    return [SearchHit("asset", i, t, n, s.replace("_", " ")) for i, t, n, s in rows]
+    return [SearchHit("asset", i, t, n, s.replace("_", " ").capitalize()) for i, t, n, s in rows]
 
 
 def _orders(condition: Any, limit: int) -> list[SearchHit]:

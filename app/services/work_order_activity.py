@@ -18,12 +18,19 @@ from app.errors import NotFound, PermissionDenied, ValidationError
 from app.models import Attachment, LaborEntry, Task, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm, Role
 from app.services import audit
-from app.services.common import clean_date, clean_file, clean_text, raise_if
+from app.services.common import (
+    clean_date,
+    clean_file,
+    clean_text,
+    raise_if,
+    versioned_update,
+)
 from app.services.registry import mutation
 from app.services.work_order_detail import (
     AttachmentRow,
     LaborRow,
     TaskRow,
+    WorkOrderDetail,
     check_not_finished,
     check_own_order,
     load_detail,
@@ -186,3 +193,22 @@ def add_attachment(
     audit.record(actor, "work_order", wo.id, "attachment_added",
                  {"attachment": [None, row.filename], "size": [None, row.size]})
     return next(a for a in load_detail(wo.id).attachments if a.id == row.id)
+
+
+@mutation(Perm.WO_WORK)
+def set_completion_notes(
+    actor: Actor, wo_id: int, expected_version: int, notes: str
+) -> WorkOrderDetail:
+    """What the technician found and did, in their words (the order's completion notes).
+    Technicians on their own orders; not once the order is closed or cancelled. Raises
+    ValidationError, PermissionDenied, ConflictError, NotFound."""
+    wo = lock_work_order(wo_id)
+    check_own_order(wo, actor)
+    check_not_finished(wo, "its completion notes")
+    errors: dict[str, str] = {}
+    text = clean_text(errors, "completion_notes", notes, max_length=COMMENT_MAX, required=False)
+    raise_if(errors)
+    changes = versioned_update(wo, expected_version, "work_order", completion_notes=text)
+    if changes:
+        audit.record(actor, "work_order", wo.id, "completion_notes_set", changes)
+    return load_detail(wo.id)

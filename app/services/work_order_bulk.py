@@ -42,6 +42,12 @@ def _numbers(items: list[tuple[int, int]]) -> dict[int, str]:
     return dict(rows)
 
 
+def _why(number: str, exc: KeepwellError) -> str:
+    """The refusal without the order's number in front (the list shows it already)."""
+    text = str(exc)
+    return text[len(number):].lstrip(" :") if text.startswith(number) else text
+
+
 def _check_items(items: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     checked = list(items)
     if not checked:
@@ -77,7 +83,7 @@ def bulk_assign(actor: Actor, items: Iterable[tuple[int, int]], assignee_id: int
                 words = (status or "deleted").replace("_", " ")
                 raise ValidationError({"status": f"is {words}: only current work is assigned"})
         except KeepwellError as exc:
-            result.refused.append((number, str(exc)))
+            result.refused.append((number, _why(number, exc)))
         else:
             result.done.append(number)
     return result
@@ -96,10 +102,11 @@ def bulk_transition(
     result = BulkResult()
     numbers = _numbers(checked)
     for wo_id, version in checked:
+        number = numbers.get(wo_id, f"#{wo_id}")
         try:
             lifecycle.transition(actor, wo_id, to_status, version, reason=reason)
         except KeepwellError as exc:
-            result.refused.append((numbers.get(wo_id, f"#{wo_id}"), str(exc)))
+            result.refused.append((number, _why(number, exc)))
         else:
-            result.done.append(numbers.get(wo_id, f"#{wo_id}"))
+            result.done.append(number)
     return result

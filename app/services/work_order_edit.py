@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.errors import InvalidTransition, NotFound
-from app.models import Attachment, Task, WorkOrder, WorkRequest, utcnow
+from app.models import Attachment, Task, WorkOrder, WorkOrderLog, WorkRequest, utcnow
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_date, clean_text, lock_rows, raise_if, versioned_update
@@ -107,15 +107,26 @@ def _insert(actor: Actor, fields: dict[str, Any], tasks: list[dict[str, Any]],
             requester_id: int | None) -> WorkOrder:
     """Number and insert a checked order with its tasks and audit event. Inside a transaction:
     the number is reserved here, so a rollback leaves no gap in the series."""
-    wo = WorkOrder.create(number=next_work_order_number(), requester=requester_id, **fields)
+    status = "assigned" if fields.get("assignee_id") else "open"
+    wo = WorkOrder.create(number=next_work_order_number(), requester=requester_id,
+                          status=status, **fields)
     if tasks:
         Task.insert_many([dict(t, work_order=wo.id) for t in tasks]).execute()
+    if status == "assigned":
+        _log_assigned(actor, wo.id, "assigned when raised")
     created = {k: [None, v] for k, v in fields.items() if v not in (None, "")}
     created["number"] = [None, wo.number]
+    created["status"] = [None, status]
     if tasks:
         created["tasks"] = [None, len(tasks)]
     audit.record(actor, "work_order", wo.id, "created", created)
     return wo
+
+
+def _log_assigned(actor: Actor, wo_id: int, text: str) -> None:
+    """Choosing who does an open order assigns it: the status log says so."""
+    WorkOrderLog.create(work_order=wo_id, author=actor.user_id, kind="status",
+                        from_status="open", to_status="assigned", text=text)
 
 
 @mutation(Perm.WO_EDIT)
@@ -133,10 +144,10 @@ def create_work_order(
     estimated_hours: Any = None,
     tasks: Iterable[TaskSpec | dict[str, Any]] = (),
 ) -> WorkOrderDetail:
-    """Raise a new order (status open) with its checklist; the number (WO-2026-000123) is
-    allocated in the same transaction. The location defaults to the asset's. An assignee may be
-    planned here; the order is assigned by the "assigned" transition. Raises ValidationError
-    naming every bad field (tasks as "task_<n>"); nothing is written then."""
+    """Raise a new order with its checklist: open, or assigned when `assignee_id` names who
+    does it. The number (WO-2026-000123) is allocated in the same transaction. The location
+    defaults to the asset's. Raises ValidationError naming every bad field (tasks as
+    "task_<n>"); nothing is written then."""
     values = dict(title=title, description=description, type=type, priority=priority,
                   asset_id=asset_id, location_id=location_id, assignee_id=assignee_id,
                   due_date=due_date, planned_start=planned_start,
@@ -155,9 +166,10 @@ def update_work_order(
     actor: Actor, wo_id: int, expected_version: int, **fields: Any
 ) -> WorkOrderDetail:
     """Change header fields (any of create_work_order's, plus completion_notes). Only the
-    fields given change. Raises ValidationError per field (also for a closed or cancelled
-    order, and for removing the assignee of an assigned order: unassign it instead),
-    ConflictError naming who saved the order since `expected_version`, NotFound."""
+    fields given change; choosing an assignee for an open order assigns it. Raises
+    ValidationError per field (also for a closed or cancelled order, and for removing the
+    assignee of an assigned order: unassign it instead), ConflictError naming who saved the
+    order since `expected_version`, NotFound."""
     unknown = sorted(set(fields) - set(EDITABLE))
     if unknown:
         raise TypeError(f"update_work_order() got unknown fields {unknown}")
@@ -171,7 +183,12 @@ def update_work_order(
         errors["assignee"] = (f"cannot be removed while the order is {wo.status.replace('_', ' ')}"
                               ": use Unassign, or choose another person")
     raise_if(errors)
+    assigning = wo.status == "open" and cleaned.get("assignee_id") is not None
+    if assigning:
+        cleaned["status"] = "assigned"
     changes = versioned_update(wo, expected_version, "work_order", **cleaned)
+    if assigning:
+        _log_assigned(actor, wo.id, "assigned by choosing who does it")
     if changes:
         audit.record(actor, "work_order", wo.id, "updated", changes)
     return load_detail(wo.id)

@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from app.models import Asset, AuditEvent
 from app.permissions import Role
-from app.services import assets, locations
+from app.services import assets, history, locations
+from ui.dialogs.asset_activity import history_summary
 from ui.dialogs.asset_form import AssetForm
 from ui.screens.assets import AssetsScreen
 
@@ -115,10 +117,11 @@ def test_edit_an_asset_and_see_it_in_its_history(qtbot, plant, admin):
     form = _open(qtbot, screen, plant["pump"].id)
     history = form.history_tab.table
     assert history.rowCount() == 2  # updated, created; newest first
-    assert history.item(0, 1).text() == "admin" and history.item(0, 2).text() == "Updated"
-    assert "status: in_service → down" in history.item(0, 3).text()
-    assert "cost: 12500" in history.item(0, 3).text()
-    assert "→ 13000.00" in history.item(0, 3).text()
+    assert history.item(0, 1).text() == "Ada Admin" and history.item(0, 2).text() == "Edited"
+    changed = history.item(0, 3).text()
+    assert "Status: In service → Down" in changed  # words, never in_service
+    assert "in_service" not in changed and "in_service" not in history.item(0, 3).toolTip()
+    assert "Cost: 12500" in changed and "→ 13000.00" in changed
     when = dt.datetime.strptime(history.item(0, 0).text(), "%Y-%m-%d %H:%M")
     assert abs(when - dt.datetime.now()) < dt.timedelta(minutes=2)  # local time, not UTC
 
@@ -187,13 +190,13 @@ def test_a_save_that_lost_a_race_says_who_and_keeps_my_edits(qtbot, plant, admin
 
     answer_modal(QMessageBox, keep)
     form.save_button.click()
-    assert seen["text"].startswith("pat saved this asset at ")
-    assert "name: Feed pump → Feed pump (rebuilt)" in seen["text"]
+    assert seen["text"].startswith("Planner Person saved this asset at ")
+    assert "Name: Feed pump → Feed pump (rebuilt)" in seen["text"]
     pump = Asset.get_by_id(plant["pump"].id)
     assert (pump.name, pump.serial, pump.version) == ("Feed pump (rebuilt)", "S-1", 2)
     # Their change and mine, together in the form; the next save writes mine on top of theirs.
     assert (form.name.text(), form.serial.text()) == ("Feed pump (rebuilt)", "S-2")
-    assert "Your edits are on top of the version pat saved" in form.message.text()
+    assert "Your edits are on top of the version Planner Person saved" in form.message.text()
     form.save_button.click()
     pump = Asset.get_by_id(plant["pump"].id)
     assert (pump.name, pump.serial, pump.version) == ("Feed pump (rebuilt)", "S-2", 3)
@@ -209,7 +212,7 @@ def test_reload_after_a_lost_race_shows_their_version(qtbot, plant, admin, make_
     answer_modal(QMessageBox, lambda box: _click(box, "Reload"))
     form.save_button.click()
     assert form.isVisible() and form.serial.text() == "S-9" and not form.is_dirty()
-    assert "Reloaded: this is the asset as pat left it." in form.message.text()
+    assert "Reloaded: this is the asset as Planner Person left it." in form.message.text()
     assert Asset.get_by_id(plant["pump"].id).serial == "S-9"
 
 
@@ -270,3 +273,71 @@ def test_another_desk_change_shows_in_an_untouched_form(qtbot, plant, admin, mak
     screen.refresh_for({"asset": {str(plant["pump"].id)}})
     assert form.serial.text() == "S-7"  # an edit in progress is not overwritten
     assert "Someone has just changed this asset" in form.message.text()
+
+
+def test_an_existing_asset_opens_on_its_tabs_so_a_stray_key_changes_nothing(qtbot, plant,
+                                                                              admin):
+    screen = _screen(qtbot, admin)
+    form = _open(qtbot, screen, plant["pump"].id)
+    assert form.focusWidget() is form.tabs.tabBar()
+    assert not form.tag.hasFocus() and not form.tag.hasSelectedText()
+    qtbot.keyClicks(form.focusWidget(), "x1")  # a key pressed by mistake
+    qtbot.keyClick(form.focusWidget(), Qt.Key.Key_Delete)
+    assert form.tag.text() == "PMP-0001" and not form.is_dirty()
+    assert form.tabs.currentIndex() == 0  # still on Details, where the user is looking
+
+    new = screen.new_asset()
+    qtbot.waitExposed(new)
+    assert new.focusWidget() is new.tag  # a new asset starts at its tag
+    qtbot.keyClicks(new.focusWidget(), "pmp-0002")
+    assert new.tag.text() == "pmp-0002"
+
+
+def test_the_sub_assets_in_the_heading_list_them_and_open_one(qtbot, plant, admin):
+    pump = plant["pump"]
+    seal = assets.add_asset(admin, "SEAL-0001", "Mechanical seal", parent_id=pump.id,
+                            location_id=plant["line"].id)
+    motor = assets.add_asset(admin, "MTR-0001", "Pump motor", parent_id=pump.id,
+                             location_id=plant["hall"].id)  # elsewhere: found all the same
+    assets.add_asset(admin, "MTR-0002", "Conveyor motor", parent_id=plant["conveyor"].id,
+                     location_id=plant["line"].id)
+    screen = _screen(qtbot, admin)
+    form = _open(qtbot, screen, pump.id)
+    assert '<a href="sub-assets">2 sub-assets</a>' in form.subheading.text()
+    form.subheading.linkActivated.emit("sub-assets")  # a click on the link
+    menu = form.sub_asset_menu
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    assert [a.text() for a in menu.actions()] == ["MTR-0001  Pump motor",
+                                                  "SEAL-0001  Mechanical seal"]
+    menu.actions()[0].trigger()
+    opened = screen.forms[motor.id]
+    assert opened.isVisible() and opened.tag.text() == "MTR-0001"
+    assert "sub-asset" not in opened.subheading.text()  # a motor has no parts of its own
+    assert seal.id not in screen.forms
+
+
+def test_the_other_desks_change_of_status_is_told_in_words(qtbot, plant, admin, make_user,
+                                                           answer_modal):
+    pat = make_user(Role.PLANNER, "pat")
+    screen = _screen(qtbot, admin)
+    form = _open(qtbot, screen, plant["pump"].id)
+    assets.update_asset(pat, plant["pump"].id, 1, status="retired")
+    form.serial.setText("S-2")
+    seen = {}
+
+    def reload(box: QMessageBox) -> None:
+        seen["text"] = box.text()
+        _click(box, "Reload")
+
+    answer_modal(QMessageBox, reload)
+    form.save_button.click()
+    assert "Status: In service → Retired" in seen["text"] and "in_service" not in seen["text"]
+    assert form.status.currentText() == "Retired"
+
+
+def test_history_summaries_show_asset_statuses_in_words():
+    row = history.HistoryRow(1, dt.datetime(2026, 1, 5, 8, 0), "pat", "updated",
+                             {"status": ["in_service", "down"], "serial": ["S-1", "S-2"]})
+    text = history_summary(row)
+    assert "In service → Down" in text and "in_service" not in text
+    assert "S-1 → S-2" in text

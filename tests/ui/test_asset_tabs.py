@@ -9,14 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtWidgets import QLabel, QStyleOptionHeader
 
 from app.models import Meter, MeterReading, WorkOrder
 from app.permissions import Role
 from app.services import assets, meters
 from ui.dialogs.asset_form import AssetForm
 from ui.dialogs.asset_meters import AddMeterDialog, RecordReadingDialog
-from ui.models.assets import AssetWorkOrderModel
+from ui.models.assets import WO_COL_DUE, AssetWorkOrderModel
 from ui.screens.assets import AssetsScreen
 
 
@@ -59,15 +60,20 @@ def test_add_a_meter_then_a_lower_reading_is_refused_unless_it_is_a_replacement(
     assert meter.cumulative and tab.meter_table.item(0, 0).text() == "Run hours"
     assert form.tabs.tabText(form.tabs.indexOf(tab)) == "Meters (1)"
 
-    answer_modal(RecordReadingDialog, _type_reading("1250"))
+    answer_modal(RecordReadingDialog, _type_reading("1250.5"))
     tab.record_button.click()
-    assert _readings(meter.id) == [(Decimal("1250.00"), False)]
-    assert tab.meter_table.item(0, 3).text() == "1,250"
-    assert tab.reading_table.item(0, 1).text() == "1,250 h"
+    assert _readings(meter.id) == [(Decimal("1250.50"), False)]
+    # The last reading and the reading it came from read alike: decimals, separators, unit.
+    assert tab.meter_table.item(0, 3).text() == "1,250.50 h"
+    assert tab.reading_table.item(0, 1).text() == "1,250.50 h"
+    read_at = tab.reading_table.item(0, 0).text()
+    assert tab.meter_table.item(0, 4).text() == read_at
 
     refusals = []
+    hints = []
 
     def lower(dialog: RecordReadingDialog) -> None:
+        hints.append(dialog.findChild(QLabel, "hintText").text())
         dialog.value.setText("40")
         dialog.save()
         refusals.append(dialog.message.text())  # refused: the dialog stays open, in words
@@ -77,10 +83,13 @@ def test_add_a_meter_then_a_lower_reading_is_refused_unless_it_is_a_replacement(
 
     answer_modal(RecordReadingDialog, lower)
     tab.record_button.click()
-    assert refusals[0].startswith("Reading cannot be below the last reading, 1250.00 h on ")
+    # The time we show ourselves is local time (the refusal's words are the service's).
+    assert hints == [f"Last reading: 1,250.50 h on {read_at} (local time)."]
+    assert refusals[0].startswith("Reading cannot be below the last reading, 1250.50 h on ")
     assert "mark the reading as a meter replacement" in refusals[0]
-    assert _readings(meter.id) == [(Decimal("1250.00"), False), (Decimal("40.00"), True)]
-    assert tab.meter_table.item(0, 3).text() == "40"
+    assert _readings(meter.id) == [(Decimal("1250.50"), False), (Decimal("40.00"), True)]
+    assert tab.meter_table.item(0, 3).text() == "40.00 h"
+    assert [tab.reading_table.item(r, 1).text() for r in range(2)] == ["40.00 h", "1,250.50 h"]
     assert tab.reading_table.item(0, 3).text() == "Meter replaced; New hour meter fitted"
     assert tab.readings_title.text() == "Readings of Run hours (2)"
 
@@ -164,6 +173,37 @@ def test_the_work_orders_tab_lists_the_assets_orders_and_opens_one(qtbot, orders
     with qtbot.waitSignal(screen.open_work_order) as opened:
         qtbot.mouseDClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert opened.args == [model.row_at(1).id]
+
+
+def _arrow(header, section: int) -> QStyleOptionHeader.SortIndicator:
+    """The arrow the header draws over `section`."""
+    option = QStyleOptionHeader()
+    header.initStyleOptionForIndex(option, section)
+    return option.sortIndicator
+
+
+def test_the_work_orders_sort_arrow_says_the_order_shown(qtbot, orders, pump, admin):
+    _screen, form = _form(qtbot, admin, pump.id)
+    tab = form.work_orders_tab
+    form.tabs.setCurrentWidget(tab)
+    header, model = tab.table.horizontalHeader(), tab.model
+    due = [model.row_at(r).due_date for r in range(model.rowCount())]
+    assert due == sorted(due, reverse=True)  # latest due date first...
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == \
+        (WO_COL_DUE, Qt.SortOrder.DescendingOrder)  # ...and the header says descending
+    assert _arrow(header, WO_COL_DUE) == QStyleOptionHeader.SortIndicator.SortDown  # ▼
+    assert model.headerData(WO_COL_DUE, Qt.Orientation.Horizontal,
+                            Qt.ItemDataRole.ToolTipRole) == \
+        "Sorted by Due, latest first. Click to reverse."
+
+    section = QPoint(header.sectionViewportPosition(WO_COL_DUE) + 20, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=section)
+    due = [model.row_at(r).due_date for r in range(model.rowCount())]
+    assert due == sorted(due) and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert _arrow(header, WO_COL_DUE) == QStyleOptionHeader.SortIndicator.SortUp  # ▲
+    assert "earliest first" in model.headerData(WO_COL_DUE, Qt.Orientation.Horizontal,
+                                                Qt.ItemDataRole.ToolTipRole)
+    assert _arrow(header, 0) == QStyleOptionHeader.SortIndicator.None_
 
 
 def test_the_work_orders_tab_fetches_pages_in_order(qtmodeltester, orders, pump, admin):

@@ -8,13 +8,24 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtWidgets import QMessageBox, QStyleOptionHeader
 
 from app.models import Asset
 from app.permissions import Role
 from app.services import assets, locations
-from ui.models.assets import COL_NAME, COL_TAG, AssetFilter, AssetTableModel
+from ui.models.assets import (
+    COL_CATEGORY,
+    COL_LOCATION,
+    COL_MANUFACTURER,
+    COL_NAME,
+    COL_PARENT,
+    COL_STATUS,
+    COL_TAG,
+    AssetFilter,
+    AssetTableModel,
+)
 from ui.models.locations import LocationTreeModel
-from ui.screens.assets import AssetsScreen
+from ui.screens.assets import COLUMN_WIDTHS, NAME_MIN, TREE_WIDTH, AssetsScreen, fitted_widths
 
 
 @pytest.fixture
@@ -300,3 +311,124 @@ def test_renaming_a_location_and_adding_a_site(qtbot, plant, admin, answer_modal
              for r in range(screen.tree_model.rowCount(screen.tree_model.all_index()))]
     assert sites == ["North works", "Riverside"]  # by code
     assert screen.count_label.text() == "8 assets in Utilities & boiler house"  # kept
+
+
+# -- layout -------------------------------------------------------------------------------------
+
+def _resized(qtbot, screen: AssetsScreen, width: int) -> None:
+    viewport = screen.table.viewport()
+    before = viewport.width()
+    if screen.width() == width:
+        return
+    screen.resize(width, 700)
+    # The columns are fitted as the list's viewport takes its new width.
+    qtbot.waitUntil(lambda: viewport.width() != before, timeout=3000)
+
+
+@pytest.mark.parametrize("width", [1280, 1076, 1024, 820])  # alone, and beside the navigation
+def test_names_stay_readable_and_nothing_scrolls_sideways(qtbot, plant, admin, width):
+    screen = _screen(qtbot, admin)
+    _resized(qtbot, screen, width)
+    header = screen.table.horizontalHeader()
+    assert header.sectionSize(COL_NAME) >= NAME_MIN
+    assert screen.table.horizontalScrollBar().maximum() == 0
+    for col in (COL_TAG, COL_STATUS, COL_LOCATION):  # never hidden
+        assert not screen.table.isColumnHidden(col)
+        assert header.sectionSize(col) >= COLUMN_WIDTHS[col][0]
+    if width >= 1024:
+        assert not any(screen.table.isColumnHidden(c) for c in range(header.count()))
+    if width == 1280:  # room for everything: the others at their preferred widths
+        assert all(header.sectionSize(col) == wanted
+                   for col, (_least, wanted) in COLUMN_WIDTHS.items())
+    _resized(qtbot, screen, 1400)  # and wider: hidden columns return
+    assert not any(screen.table.isColumnHidden(c) for c in range(header.count()))
+
+
+def test_fitting_gives_name_its_room_before_the_others_their_wishes():
+    narrowest = {col: least for col, (least, _wanted) in COLUMN_WIDTHS.items()}
+    wanted = {col: wish for col, (_least, wish) in COLUMN_WIDTHS.items()}
+    roomy = sum(wanted.values()) + NAME_MIN + 100
+    assert fitted_widths(roomy, wanted, narrowest) == wanted
+    tight = fitted_widths(sum(wanted.values()) + NAME_MIN - 100, wanted, narrowest)
+    assert sum(tight.values()) <= sum(wanted.values()) - 100
+    assert all(narrowest[c] <= tight[c] <= wanted[c] for c in wanted)
+    cramped = fitted_widths(sum(narrowest.values()) + NAME_MIN - 100, wanted, narrowest)
+    assert cramped[COL_PARENT] == 0 and cramped[COL_MANUFACTURER] == 0  # stepped aside
+    assert cramped[COL_CATEGORY] > 0 and cramped[COL_TAG] >= narrowest[COL_TAG]
+
+
+def test_a_column_the_user_widens_keeps_its_width(qtbot, plant, admin):
+    screen = _screen(qtbot, admin)
+    _resized(qtbot, screen, 1280)
+    header = screen.table.horizontalHeader()
+    header.resizeSection(COL_LOCATION, 210)  # as a drag does
+    _resized(qtbot, screen, 1320)
+    assert header.sectionSize(COL_LOCATION) == 210
+
+
+def test_the_tree_is_roomy_and_remembers_its_width(qtbot, plant, admin):
+    screen = _screen(qtbot, admin)
+    assert screen.splitter.sizes()[0] == TREE_WIDTH
+    assert screen.tree.header().isHidden()
+    screen.tree.expandAll()
+    room = screen.tree_model.index_of_location(plant["room"].id)
+    assert screen.tree.visualRect(room).height() >= screen.table.rowHeight(0) == 24
+    # "Pump room" four levels down is shown whole, its count beside it.
+    name_rect = screen.tree.visualRect(room)
+    assert name_rect.width() >= screen.tree.fontMetrics().horizontalAdvance("Pump room") + 8
+    screen.splitter.moveSplitter(330, 1)  # the user drags the splitter
+    assert screen.splitter.sizes()[0] == 330
+    screen.close()
+
+    again = _screen(qtbot, admin)
+    assert again.splitter.sizes()[0] == 330
+
+
+def test_statuses_are_words_in_the_list_and_the_filter(qtbot, plant, admin):
+    screen = _screen(qtbot, admin)
+    _fetch_all(screen.model)
+    shown = {screen.model.index(r, COL_STATUS).data() for r in range(screen.model.rowCount())}
+    assert shown == {"In service", "Down", "Retired"}
+    assert [screen.status_filter.itemText(i) for i in range(screen.status_filter.count())] == \
+        ["All statuses", "In service", "Down", "Retired"]
+
+
+def test_the_sort_arrow_points_up_for_a_to_z(qtbot, plant, admin):
+    screen = _screen(qtbot, admin)
+    header = screen.table.horizontalHeader()
+    option = QStyleOptionHeader()
+    header.initStyleOptionForIndex(option, COL_TAG)
+    assert option.sortIndicator == QStyleOptionHeader.SortIndicator.SortUp
+    assert screen.model.headerData(COL_TAG, Qt.Orientation.Horizontal,
+                                   Qt.ItemDataRole.ToolTipRole) == \
+        "Sorted by Tag, A to Z. Click to reverse."
+    assert screen.model.headerData(COL_NAME, Qt.Orientation.Horizontal,
+                                   Qt.ItemDataRole.ToolTipRole) == "Click to sort by Name"
+
+
+# -- opening an asset from elsewhere ------------------------------------------------------------
+
+def test_open_asset_id_from_outside_opens_raises_and_refuses_in_words(qtbot, plant, admin,
+                                                                      answer_modal):
+    """The main window's global search calls open_asset_id on a screen it may not have shown."""
+    screen = AssetsScreen(admin)
+    qtbot.addWidget(screen)
+    wanted = Asset.get(Asset.tag == "A-014")
+    form = screen.open_asset_id(wanted.id)
+    assert form is not None
+    qtbot.waitExposed(form)
+    assert form.tag.text() == "A-014" and screen.forms == {wanted.id: form}
+    assert screen.selected().tag == "A-014"  # the list shows which one is open
+    assert screen.open_asset_id(wanted.id) is form  # asked again: the same form, raised
+
+    seen = []
+
+    def answer(box: QMessageBox) -> None:
+        seen.append(box.text())
+        box.button(QMessageBox.StandardButton.Ok).click()
+
+    answer_modal(QMessageBox, answer)
+    assert screen.open_asset_id(999_999) is None  # gone meanwhile: said in words
+    assert seen and "999999" in seen[0] and list(screen.forms) == [wanted.id]
+    form.close()
+    assert not screen.forms

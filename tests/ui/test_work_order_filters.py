@@ -212,3 +212,22 @@ def test_requester_style_roles_get_no_bulk_actions(qtbot, plant, actors):
     assert screen.new_action not in screen.toolbar.actions()
     assert screen.assign_action not in screen.toolbar.actions()
     assert screen.status_action.isVisible()
+
+
+def test_the_view_box_says_when_the_filters_were_changed(qtbot, plant, admin):
+    screen = _screen(qtbot, admin)
+    bar = screen.filter_bar
+    assert bar.view.currentText() == "Current work"
+    bar.overdue.setChecked(True)
+    assert bar.view.currentText() == "Current work (changed)"
+    bar.overdue.setChecked(False)
+    assert bar.view.currentText() == "Current work"
+    choose_view(screen, "Waiting for sign-off")
+    assert bar.view.currentText() == "Waiting for sign-off"
+    assert titles(qtbot, screen) == []  # nothing completed in this plant yet
+
+
+def test_technicians_are_offered_only_their_own_moves_in_bulk(qtbot, plant):
+    screen = _screen(qtbot, plant["tina"])
+    offered = [a.data() for a in screen.status_menu.actions()]
+    assert offered == ["in_progress", "on_hold", "completed"]

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QDate, QPoint, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.models import Asset, AuditEvent, Location, Site, WorkOrder
 from app.permissions import Actor, Role
@@ -20,6 +20,7 @@ from app.services import work_order_edit as edit
 from app.services.work_order_fields import TaskSpec
 from ui.dialogs.work_order_form import WorkOrderForm
 from ui.dialogs.work_order_moves import ConflictBox, UnsavedBox
+from ui.dialogs.work_order_widgets import READ_ONLY_BACKGROUND
 
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
 
@@ -50,9 +51,9 @@ def new_order(actor: Actor, title: str = "Seal leaking", **fields: Any):
 
 
 def assigned_order(actor: Actor, assignee: Actor, **fields: Any):
-    wo = edit.create_work_order(actor, fields.pop("title", "Seal leaking"),
-                                assignee_id=assignee.user_id, **fields)
-    return lifecycle.transition(actor, wo.id, "assigned", wo.version)
+    """Raised with who does it, which assigns it."""
+    return edit.create_work_order(actor, fields.pop("title", "Seal leaking"),
+                                  assignee_id=assignee.user_id, **fields)
 
 
 @pytest.fixture
@@ -85,6 +86,18 @@ def audit_count() -> int:
 def error_under(form: WorkOrderForm, field: str) -> str:
     box = form.header.boxes[field]
     return box.error.text() if box.error.isVisible() else ""
+
+
+def looks_read_only(field: QWidget) -> bool:
+    """Painted with the read-only background, not the white of a field to fill in."""
+    inside = QPoint(field.width() - 4, field.height() // 2)  # clear of the text
+    return field.grab().toImage().pixelColor(inside).name() == READ_ONLY_BACKGROUND
+
+
+def text_fields(form: WorkOrderForm) -> list[QWidget]:
+    header = form.header
+    return [header.title, header.asset, header.estimated_hours, header.due_date.edit,
+            header.planned_start.edit, header.description, header.completion_notes]
 
 
 # --- editing ----------------------------------------------------------------------------------
@@ -269,9 +282,12 @@ def test_technicians_read_the_header_and_finished_orders_are_read_only(
     wo = assigned_order(people["planner"], people["tess"])
     form = open_form(people["tess"], wo.id)
     assert form.header.title.isReadOnly() and form.header.description.isReadOnly()
+    assert all(looks_read_only(f) for f in text_fields(form)[:-1])
     assert form.header.boxes["type"].mirror.isVisible()
     assert form.header.boxes["type"].mirror.text() == "Corrective"
     assert not form.header.type.isVisible()
+    other = open_form(people["tom"], wo.id)  # not his order: not even the notes
+    assert all(f.isReadOnly() and looks_read_only(f) for f in text_fields(other))
 
     closed = new_order(people["planner"], title="Old job")
     lifecycle.transition(people["planner"], closed.id, "cancelled", closed.version,
@@ -282,6 +298,42 @@ def test_technicians_read_the_header_and_finished_orders_are_read_only(
     assert "Cancelled: the order is a record" in form.state.text()
 
 
+def test_a_technician_writes_the_completion_notes_of_their_own_order(
+        qtbot, plant, people, open_form, answer_modal):
+    wo = assigned_order(people["planner"], people["tess"])
+    form = open_form(people["tess"], wo.id)
+    notes = form.header.completion_notes
+    assert not notes.isReadOnly() and not looks_read_only(notes)
+    assert form.header.title.isReadOnly() and not form.save_button.isEnabled()
+    notes.setFocus()
+    qtbot.keyClicks(notes, "Gland packing worn; replaced it.")
+    assert form.is_dirty() and form.notice.text() == "Unsaved changes"
+    with qtbot.waitSignal(form.changed):
+        qtbot.keyClick(notes, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    stored = row(wo.id)
+    assert stored.completion_notes == "Gland packing worn; replaced it."
+    assert stored.version == wo.version + 1
+    event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    assert event.action == "completion_notes_set"
+    assert form.notice.text() == "Saved" and not form.is_dirty()
+
+    # The planner saved meanwhile: the technician's notes never overwrite it unseen.
+    edit.update_work_order(people["planner"], wo.id, stored.version, priority=1)
+    notes.appendPlainText("Test run fine.")
+    answer_modal(ConflictBox, lambda box: box.keep_button.click())
+    assert not form.save()
+    assert "changed by pia" in form.message.text()
+    assert row(wo.id).completion_notes == "Gland packing worn; replaced it."
+    assert notes.toPlainText().endswith("Test run fine.")  # kept, to copy from
+    answer_modal(ConflictBox, lambda box: box.reload_button.click())
+    assert not form.save()
+    assert form.header.priority.currentData() == 1 and not form.is_dirty()
+    notes.appendPlainText("Test run fine.")
+    assert form.save()
+    assert row(wo.id).completion_notes.endswith("replaced it.\nTest run fine.")
+    assert row(wo.id).priority == 1
+
+
 # --- raising a new order -------------------------------------------------------------------------
 
 
@@ -290,10 +342,12 @@ def test_create_mode_raises_the_order_and_shows_it(qtbot, plant, people, open_fo
     form = open_form(planner, None)
     assert form.number.text() == "New work order" and form.save_button.text() == "Create"
     assert not form.tabs.isVisible()
+    assert "Choosing an assignee assigns the order" in form.state.text()
 
     with qtbot.assertNotEmitted(form.changed):
         form.save_button.click()
     assert error_under(form, "title") == "Title is required."
+    assert form.message.text().startswith("Not saved. Please check: Title.")
     assert WorkOrder.select().count() == 0
 
     qtbot.keyClicks(form.header.title, "Replace worn belt")
@@ -307,13 +361,48 @@ def test_create_mode_raises_the_order_and_shows_it(qtbot, plant, people, open_fo
     wo = WorkOrder.get()
     assert changed.args == [wo.id]
     assert (wo.title, wo.type, wo.status, wo.asset_id) == ("Replace worn belt", "preventive",
-                                                           "open", plant["pump"].id)
+                                                           "assigned", plant["pump"].id)
     assert wo.location_id == plant["hall"].id  # where the asset stands
     assert (wo.assignee_id, wo.due_date) == (people["tess"].user_id, dt.date(2026, 7, 1))
     assert wo.requester_id == planner.user_id
-    assert form.number.text() == wo.number and form.badge.text() == "Open"
+    assert form.number.text() == wo.number and form.badge.text() == "Assigned"
     assert form.tabs.isVisible() and form.save_button.text() == "Save"
-    assert [b.text() for b in form.move_buttons] == ["Assign…", "Start work", "Cancel order…"]
+    assert [b.text() for b in form.move_buttons] == ["Unassign", "Start work", "Cancel order…"]
+    assert "Open → Assigned" in form.comments.log.toPlainText()
+
+
+def test_a_refused_create_clears_its_messages_once_fixed(qtbot, plant, people, open_form):
+    form = open_form(people["planner"], None)
+    header = form.header
+    qtbot.keyClicks(header.estimated_hours, "-3")
+    form.save_button.click()
+    assert error_under(form, "title") == "Title is required."
+    assert error_under(form, "estimated_hours").startswith("Estimated hours must be from 0")
+
+    qtbot.keyClicks(header.title, "Replace worn belt")  # fixed: its message goes at once
+    assert error_under(form, "title") == ""
+    assert error_under(form, "estimated_hours") != ""
+    assert form.message.text().startswith("Not saved. Please check:")  # one still to fix
+
+    header.estimated_hours.selectAll()
+    qtbot.keyClicks(header.estimated_hours, "2")
+    assert error_under(form, "estimated_hours") == "" and form.message.text() == ""
+
+    header.estimated_hours.selectAll()
+    qtbot.keyClicks(header.estimated_hours, "many")
+    header.title.selectAll()
+    qtbot.keyClick(header.title, Qt.Key.Key_Delete)
+    form.save_button.click()  # the next attempt names only what is wrong now
+    assert error_under(form, "title") == "Title is required."
+    assert error_under(form, "estimated_hours").startswith("Estimated hours must be")
+    qtbot.keyClicks(header.title, "Replace worn belt")
+    header.estimated_hours.clear()
+    header.estimated_hours.textEdited.emit("")
+    assert [n for n in header.boxes if error_under(form, n)] == []
+    assert form.message.text() == ""
+    with qtbot.waitSignal(form.changed):
+        form.save_button.click()
+    assert WorkOrder.get().title == "Replace worn belt" and form.message.text() == ""
 
 
 def test_a_new_order_with_a_checklist_shows_it(qtbot, plant, people, open_form):

@@ -17,7 +17,13 @@ from app.services import work_order_edit as edit
 from app.services.work_order_fields import TaskSpec
 from tests.conftest import TEST_PASSWORD
 from tests.ui import test_work_order_form as form_tests
-from tests.ui.test_work_order_form import assigned_order, new_order, row
+from tests.ui.test_work_order_form import (
+    assigned_order,
+    looks_read_only,
+    new_order,
+    row,
+    text_fields,
+)
 from ui.dialogs import work_order_tabs
 from ui.dialogs.work_order_moves import AssignDialog, ReasonDialog, SignOffDialog
 from ui.dialogs.work_order_tabs import BookLaborDialog
@@ -101,9 +107,9 @@ def test_start_hold_with_a_reason_and_resume(qtbot, plant, people, open_form, an
     assert row(wo.id).status == "in_progress" and labels(form) == ["Put on hold…", "Complete"]
 
 
-def test_assign_asks_for_the_person_prefilled_with_the_planned_one(
+def test_assign_asks_for_the_person_and_choosing_one_in_the_header_assigns(
         qtbot, plant, people, open_form, answer_modal):
-    wo = new_order(people["planner"], assignee_id=people["tom"].user_id)
+    wo = new_order(people["planner"])
     form = open_form(people["planner"], wo.id)
     seen = {}
 
@@ -114,9 +120,35 @@ def test_assign_asks_for_the_person_prefilled_with_the_planned_one(
 
     answer_modal(AssignDialog, assign)
     press(form, "Assign…")
-    assert seen["planned"] == people["tom"].user_id
+    assert seen["planned"] is None  # an open order has nobody planned
     assert (row(wo.id).status, row(wo.id).assignee_id) == ("assigned", people["tess"].user_id)
     assert form.header.assignee.user_id() == people["tess"].user_id
+
+    press(form, "Unassign")
+    assert (row(wo.id).status, row(wo.id).assignee_id) == ("open", None)
+    form.header.assignee.set_user(people["tom"].user_id)  # choosing who does it assigns it
+    assert form.save()
+    assert (row(wo.id).status, row(wo.id).assignee_id) == ("assigned", people["tom"].user_id)
+    assert form.badge.text() == "Assigned"
+    assert labels(form) == ["Unassign", "Start work", "Cancel order…"]
+
+
+def test_assign_is_prefilled_with_the_planned_person(qtbot, plant, people, open_form,
+                                                     answer_modal):
+    # An open order with somebody planned: raised before choosing the assignee assigned it.
+    wo = new_order(people["planner"])
+    WorkOrder.update(assignee=people["tom"].user_id).where(WorkOrder.id == wo.id).execute()
+    form = open_form(people["planner"], wo.id)
+    seen = {}
+
+    def assign(dialog: AssignDialog) -> None:
+        seen["planned"] = dialog.person.user_id()
+        dialog.save()
+
+    answer_modal(AssignDialog, assign)
+    press(form, "Assign…")
+    assert seen["planned"] == people["tom"].user_id
+    assert (row(wo.id).status, row(wo.id).assignee_id) == ("assigned", people["tom"].user_id)
 
 
 def test_cancelling_with_hours_booked_is_refused_in_words(qtbot, plant, people, open_form,
@@ -145,11 +177,12 @@ def test_complete_is_refused_until_the_required_tasks_are_answered(qtbot, plant,
                                                                     open_form):
     wo = started_order(people, tasks=CHECKLIST)
     form = open_form(people["tess"], wo.id)
+    form.tabs.setCurrentWidget(form.labor)
     press(form, "Complete")
     assert row(wo.id).status == "in_progress"
     assert form.move_message.text().startswith(f"Cannot complete {wo.number}: Checklist has 2 "
-                                               "required item(s) not answered yet")
-    assert form.tabs.currentWidget() is form.checklist
+                                               "required items not answered yet")
+    assert form.tabs.currentWidget() is form.checklist  # where the unanswered items are
 
     isolate, test_run, pressure, seal = form.checklist.lines
     with qtbot.waitSignal(form.changed):
@@ -202,9 +235,11 @@ def test_sign_off_needs_the_right_password(qtbot, plant, people, open_form, answ
     answer_modal(SignOffDialog, wrong)
     press(form, "Sign off…")
     assert seen == {"signer": "<b>Supervisor Person</b>", "meaning": "Reviewed and approved",
-                    "message": "Password is wrong: the order was not signed off.",
+                    "message": "Password is wrong (4 tries left before your account locks for "
+                               "15 minutes): the order was not signed off.",
                     "row": "completed"}
     assert row(wo.id).status == "completed" and row(wo.id).signature_name == ""
+    assert all(not f.isReadOnly() for f in text_fields(form))
 
     def right(dialog: SignOffDialog) -> None:
         dialog.password.setText(TEST_PASSWORD)
@@ -220,7 +255,9 @@ def test_sign_off_needs_the_right_password(qtbot, plant, people, open_form, answ
     assert form.badge.text() == "Closed"
     assert form.state.text().startswith("Signed off by Supervisor Person on ")
     assert form.state.text().endswith(": Reviewed and approved")
-    assert form.header.title.isReadOnly() and labels(form) == []
+    assert labels(form) == []
+    assert all(f.isReadOnly() and looks_read_only(f) for f in text_fields(form))
+    assert form.header.boxes["priority"].mirror.isVisible()
     assert not form.save_button.isVisible()
     assert form.labor.book_button.isHidden()
     assert form.codes.combos["problem"].isHidden()  # shown as read-only text
@@ -249,6 +286,33 @@ def test_failure_codes_and_downtime(qtbot, plant, people, open_form):
     assert row(wo.id).downtime_hours == Decimal("1.50") and not form.is_dirty()
 
 
+def test_sign_off_shows_the_lockout_in_the_services_words(qtbot, plant, people, open_form,
+                                                          answer_modal):
+    wo = started_order(people, type="inspection")
+    done = lifecycle.transition(people["tess"], wo.id, "completed", wo.version)
+    form = open_form(people["supervisor"], done.id)
+    seen: list[str] = []
+
+    def wrong_again(dialog: SignOffDialog) -> None:
+        for _try in range(5):
+            dialog.password.setText("not-my-password")
+            dialog.save()
+            seen.append(dialog.message.text())
+        dialog.password.setText(TEST_PASSWORD)  # too late: locked
+        dialog.save()
+        seen.append(dialog.message.text())
+        dialog.reject()
+
+    answer_modal(SignOffDialog, wrong_again)
+    press(form, "Sign off…")
+    assert seen[3].startswith("Password is wrong (1 try left before your account locks")
+    assert seen[4].startswith("Password is wrong, and that was the last try: your account is "
+                              "locked until ")
+    assert seen[5].startswith("Password cannot be checked: your account is locked until ")
+    assert all(m.endswith(": the order was not signed off.") for m in seen)
+    assert row(wo.id).status == "completed"
+
+
 # --- labor, comments, attachments ---------------------------------------------------------------
 
 
@@ -273,11 +337,19 @@ def test_booking_hours(qtbot, plant, people, open_form, answer_modal):
     entry = LaborEntry.get()
     assert (entry.user_id, entry.hours, entry.rate, entry.note) == (
         people["tess"].user_id, Decimal("2.50"), Decimal("40.00"), "Replaced the seal")
-    assert form.labor.table.rowCount() == 1
-    assert form.labor.table.item(0, 4).text() == "100.00"
-    assert form.labor.totals.text() == "Total: 2.50 hours by 1 person, cost 100.00"
+    table = form.labor.table
+    assert table.rowCount() == 1
+    # A technician sees hours, not rates and costs.
+    assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == [
+        "Date", "Who", "Hours", "Note"]
+    assert [table.item(0, c).text() for c in (2, 3)] == ["2.50", "Replaced the seal"]
+    assert form.labor.totals.text() == "Total: 2.50 hours by 1 person"
     assert form.tabs.tabText(1) == "Labor (1)"
-    assert form.header.labor.text().startswith("2.50 h")
+    assert form.header.labor.text() == "2.50 h  (1 entry)"
+
+    planner = open_form(people["planner"], wo.id).labor
+    assert [planner.table.item(0, c).text() for c in (3, 4)] == ["40.00", "100.00"]
+    assert planner.totals.text() == "Total: 2.50 hours by 1 person, cost 100.00"
 
 
 def test_a_planner_books_hours_for_someone_else(qtbot, plant, people, open_form,
@@ -370,9 +442,9 @@ def test_history_lists_every_change_newest_first(qtbot, plant, people, open_form
     table = form.history.table
     assert table.rowCount() == AuditEvent.select().where(
         AuditEvent.entity == "work_order").count() == 2
-    assert [table.item(r, 2).text() for r in range(2)] == ["Updated", "Created"]
-    assert table.item(0, 1).text() == "pia"
-    assert table.item(0, 3).text() == "priority: 3 → 1"
+    assert [table.item(r, 2).text() for r in range(2)] == ["Edited", "Created"]
+    assert table.item(0, 1).text() == "Planner Person"
+    assert table.item(0, 3).text() == "Priority: 3 Normal → 1 Urgent"
 
 
 @pytest.mark.parametrize("status", ["closed", "cancelled"])

@@ -320,3 +320,25 @@ def test_progress_reports_every_step_up_to_the_total(db: dbmod.DatabaseTarget) -
     assert all(t == total for _d, t, _m in calls)
     assert [d for d, _t, _m in calls] == list(range(total + 1))
     assert all(message for _d, _t, message in calls)
+
+
+def test_the_demo_plant_has_a_working_life(demo_plant: demo.DemoSummary) -> None:
+    from app.models import LaborEntry, Meter, MeterReading, WorkOrder, WorkOrderLog, WorkRequest
+
+    worked = WorkOrder.select().where(WorkOrder.status.in_(["in_progress", "completed",
+                                                            "closed"]))
+    booked = {e.work_order_id for e in LaborEntry.select(LaborEntry.work_order)}
+    assert booked == {w.id for w in worked}  # every order worked on has hours booked
+    assert WorkOrderLog.select().where(WorkOrderLog.kind == "comment").count() > 100
+    for meter in Meter.select():
+        values = [r.value for r in MeterReading.select().where(MeterReading.meter == meter.id)
+                  .order_by(MeterReading.at)]
+        assert len(values) == 7 and values == sorted(values)  # running totals never go down
+        assert meter.last_reading == values[-1]
+    assert Meter.select().count() >= 5
+    states = {r.status for r in WorkRequest.select()}
+    assert states == {"new", "approved", "rejected"}
+    for request in WorkRequest.select().where(WorkRequest.status != "new"):
+        assert request.decided_by_id is not None
+        assert (request.work_order_id is not None) == (request.status == "approved")
+        assert (request.reject_reason != "") == (request.status == "rejected")

@@ -19,11 +19,11 @@ def test_an_orders_history_lists_its_changes_newest_first(db: Any, admin: Actor)
     rows = history.work_order_history(admin, wo.id)
 
     assert [r.action for r in rows] == ["status_changed", "updated", "created"]
-    assert all(r.actor == admin.username for r in rows)
-    assert "status: open → in_progress" in rows[0].summary
-    assert "priority: 3 → 1" in rows[1].summary
-    assert "due date: 2026-12-01" in rows[1].summary
-    assert rows[1].action_label == "Updated"
+    assert all(r.actor == admin.full_name for r in rows)  # the person's name
+    assert "Status: Open → In progress" in rows[0].summary
+    assert "Priority: 3 Normal → 1 Urgent" in rows[1].summary
+    assert "Due date: 2026-12-01" in rows[1].summary
+    assert rows[1].action_label == "Edited"
     assert all(r.id for r in history.work_order_history(admin, other.id))
     assert len(history.work_order_history(admin, other.id)) == 1
 
@@ -37,7 +37,7 @@ def test_an_assets_history_is_open_to_every_signed_in_user(db: Any, admin: Actor
     rows = history.asset_history(requester, asset.id)
 
     assert [r.action for r in rows] == ["updated", "created"]
-    assert rows[0].summary == "name: Feed pump → Feed pump 1"
+    assert rows[0].summary == "Name: Feed pump → Feed pump 1"
     assert Asset.select().count() == 1
 
 
@@ -45,7 +45,7 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
     wo = edit.create_work_order(admin, "Belt")
     edit.update_work_order(admin, wo.id, wo.version, description="x" * 500)
     summary = history.work_order_history(admin, wo.id, limit=1)[0].summary
-    assert summary.startswith("description: ")
+    assert summary.startswith("Description: ")
     assert len(summary) < 120 and summary.endswith("…")
 
 
@@ -63,3 +63,35 @@ def test_workers_are_the_active_accounts_that_may_work_on_orders(
 
     assert tess.username in names and admin.username in names
     assert "rita" not in names and "gone" not in names
+
+
+def test_history_speaks_in_names_labels_and_local_times(db, admin, make_user):
+    from app.services import meters
+    from app.services import work_order_activity as activity
+
+    tess = make_user(Role.TECHNICIAN, "tess")
+    wo = edit.create_work_order(admin, "Seal", assignee_id=tess.user_id,
+                                tasks=[{"text": "Lock out the pump", "required": True}])
+    wo = lifecycle.transition(tess, wo.id, "in_progress", wo.version)
+    activity.answer_task(tess, wo.id, wo.tasks[0].id, True)
+    activity.add_comment(tess, wo.id, "Gland nut was loose")
+    wo = lifecycle.transition(tess, wo.id, "completed", wo.version)
+    rows = history.work_order_history(admin, wo.id)
+    text = " | ".join(f"{r.actor}: {r.action_label}: {r.summary}" for r in rows)
+    assert "Technician Person: Checklist answered: Answer: Done; Task: 1. Lock out the pump" in text
+    assert "Technician Person: Comment added" in text
+    assert "Assignee: Technician Person" in text
+    assert "in_progress" not in text and "closed_by" not in text
+    completed = rows[0].changes["completed_at"][1]
+    assert len(completed) == 16  # local time to the minute, not a raw timestamp
+
+    asset = assets.add_asset(admin, tag="CMP-1", name="Compressor")
+    meter = meters.add_meter(admin, asset.id, "Hours run", "h")
+    meters.record_reading(admin, meter.id, "125.5")
+    asset = assets.update_asset(admin, asset.id, asset.version, status="down")
+    words = [(r.action_label, r.summary) for r in history.asset_history(admin, asset.id)]
+    assert words[0] == ("Edited", "Status: In service → Down")
+    assert words[1][0] == "Meter reading: meter Hours run"
+    assert words[1][1].startswith("Reading time: ")
+    assert words[1][1].endswith("; Meter replacement: no; Reading: 125.50")
+    assert any(label == "Created: meter Hours run" for label, _ in words)

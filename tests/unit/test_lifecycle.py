@@ -185,9 +185,9 @@ def test_complete_needs_every_required_task_answered(actors, make_order):
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
         lifecycle.transition(tech, wo.id, "completed", wo.version)
-    assert exc.value.fields == {"tasks": "has 1 required item(s) not answered yet: "
+    assert exc.value.fields == {"tasks": "has 1 required item not answered yet: "
                                          "1. Isolate the pump"}
-    assert str(exc.value).startswith("Checklist has 1 required item(s)")
+    assert str(exc.value).startswith("Checklist has 1 required item")
     assert snapshot() == before
     Task.update(result="done").where(Task.position == 1).execute()
     detail = lifecycle.transition(tech, wo.id, "completed", wo.version)
@@ -224,10 +224,29 @@ def test_sign_off_with_a_wrong_password_counts_a_failure_and_changes_nothing(
     before = {k: v for k, v in snapshot().items() if k not in ("User", "AuditEvent")}
     with pytest.raises(ValidationError) as exc:
         lifecycle.transition(sup, wo.id, "closed", wo.version, password="not my password")
-    assert exc.value.fields == {"password": "is wrong: the order was not signed off"}
+    assert exc.value.fields == {"password": "is wrong (4 tries left before your account locks "
+                                            "for 15 minutes): the order was not signed off"}
     assert {k: v for k, v in snapshot().items() if k not in ("User", "AuditEvent")} == before
     assert User.get_by_id(sup.user_id).failed_attempts == 1
     assert AuditEvent.select().order_by(AuditEvent.id.desc()).first().action == "sign_in_failed"
+
+
+def test_a_signer_is_told_when_the_tries_run_out_and_until_when_locked(actors, make_order):
+    sup = actors[Role.SUPERVISOR]
+    wo = make_order("completed")
+    messages = []
+    for _ in range(5):
+        with pytest.raises(ValidationError) as exc:
+            lifecycle.transition(sup, wo.id, "closed", wo.version, password="not my password")
+        messages.append(exc.value.fields["password"])
+    assert messages[3].startswith("is wrong (1 try left before your account locks")
+    assert messages[4].startswith("is wrong, and that was the last try: your account is locked "
+                                  "until ")
+    with pytest.raises(ValidationError) as exc:  # the right password cannot help now
+        lifecycle.transition(sup, wo.id, "closed", wo.version, password=TEST_PASSWORD)
+    assert exc.value.fields["password"].startswith(
+        "cannot be checked: your account is locked until ")
+    assert WorkOrder.get_by_id(wo.id).status == "completed"
 
 
 def test_a_move_refused_for_the_role_never_asks_for_the_password(actors, make_order):

@@ -54,6 +54,7 @@ NOT_SERVICES = {
     "settings.write_setting": "stores a setting inside the calling service's transaction",
     "users.create_user_record": "shared by users.add_user and first-run setup",
     "auth.verify_password": "re-checks the signed-in user's own password; False for no account",
+    "auth.signature_refusal": "a building block of the sign-off, which checks WO_WORK",
 }
 
 

@@ -95,3 +95,12 @@ def test_assets_are_found_by_words_of_name_maker_and_model(db, admin):
     assets.update_asset(admin, asset.id, asset.version, name="Screw compressor")
     assert search.global_search(admin, "schrauben") == []
     assert [h.label for h in search.global_search(admin, "screw")] == ["CMP-0007"]
+
+
+def test_a_bare_serial_in_several_years_is_not_opened_blindly(db, admin):
+    edit.create_work_order(admin, "This year's")
+    WorkOrder.create(number=f"WO-{YEAR - 1}-000001", title="Last year's")
+    assert search.exact_work_order(admin, "1") is None  # two orders: the user picks
+    hits = search.global_search(admin, "1")
+    assert [h.label for h in hits[:2]] == [f"WO-{YEAR}-000001", f"WO-{YEAR - 1}-000001"]
+    assert search.exact_work_order(admin, f"{YEAR - 1}-1") == hits[1].id

@@ -31,7 +31,7 @@ from app.services import lifecycle
 from app.services import work_order_activity as activity
 from app.services import work_order_edit as edit
 from app.services.work_order_detail import get_attachment, get_work_order
-from app.services.work_order_fields import TaskSpec
+from app.services.work_order_fields import COMMENT_MAX, TaskSpec
 
 YEAR = dt.date.today().year
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
@@ -58,7 +58,8 @@ def tech(make_user) -> Actor:
 
 def assigned_order(admin: Actor, tech: Actor, **kwargs: Any):
     wo = edit.create_work_order(admin, "Seal leaking", assignee_id=tech.user_id, **kwargs)
-    return lifecycle.transition(admin, wo.id, "assigned", wo.version)
+    assert wo.status == "assigned"  # choosing who does it assigns the order
+    return wo
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -72,7 +73,8 @@ def test_create_with_everything(admin, plant, tech):
         tasks=[TaskSpec("Isolate the pump", required=True),
                {"text": "Discharge pressure", "kind": "reading", "unit": "bar"}],
     )
-    assert detail.number == f"WO-{YEAR}-000001" and detail.status == "open"
+    assert detail.number == f"WO-{YEAR}-000001" and detail.status == "assigned"
+    assert [(e.from_status, e.to_status) for e in detail.log] == [("open", "assigned")]
     assert detail.title == "Seal leaking on feed pump" and detail.type == "emergency"
     assert detail.priority == 1 and detail.estimated_hours == Decimal("2.50")
     assert (detail.asset_tag, detail.location_name) == ("PMP-0001", "Filling hall")
@@ -440,3 +442,28 @@ def test_approving_is_all_or_nothing(admin, request_row):
     after = snapshot()
     after["WorkRequest"] = before["WorkRequest"]  # only the status set directly above
     assert after == before
+
+
+def test_technicians_write_completion_notes_on_their_own_orders(admin, tech, make_user):
+    wo = assigned_order(admin, tech)
+    done = activity.set_completion_notes(tech, wo.id, wo.version, " Seal replaced; O'Brien ok ")
+    assert done.completion_notes == "Seal replaced; O'Brien ok" and done.version == wo.version + 1
+    other = make_user(Role.TECHNICIAN, "otto")
+    with pytest.raises(PermissionDenied):
+        activity.set_completion_notes(other, wo.id, done.version, "Not mine")
+    with pytest.raises(ConflictError):
+        activity.set_completion_notes(tech, wo.id, wo.version, "Stale")
+    with pytest.raises(ValidationError) as caught:
+        activity.set_completion_notes(tech, wo.id, done.version, "x" * (COMMENT_MAX + 1))
+    assert set(caught.value.fields) == {"completion_notes"}
+    assert WorkOrder.get_by_id(wo.id).completion_notes == "Seal replaced; O'Brien ok"
+
+
+def test_choosing_who_does_an_open_order_assigns_it(admin, tech):
+    wo = edit.create_work_order(admin, "Grease the bearings")
+    assert wo.status == "open"
+    wo = edit.update_work_order(admin, wo.id, wo.version, assignee_id=tech.user_id)
+    assert (wo.status, wo.assignee_id) == ("assigned", tech.user_id)
+    assert [(e.from_status, e.to_status) for e in wo.log] == [("open", "assigned")]
+    again = edit.update_work_order(admin, wo.id, wo.version, priority=1)
+    assert again.status == "assigned" and len(again.log) == 1

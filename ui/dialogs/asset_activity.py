@@ -3,6 +3,8 @@ changes to the record."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,10 +20,21 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services import history, work_orders
+from app.services.asset_fields import STATUS_LABELS
 from app.services.work_orders import WorkOrderFilter, WorkOrderRow
 from ui.errors import describe
 from ui.models.assets import WO_COL_DUE, WO_COL_TITLE, AssetWorkOrderModel
 from ui.models.users import local_time
+from ui.widgets.sort_header import SortArrowHeader
+
+
+def history_summary(row: history.HistoryRow) -> str:
+    """What changed, with an asset's status in words ("In service", not "in_service")."""
+    status = row.changes.get("status")
+    if isinstance(status, list):
+        words = [STATUS_LABELS.get(v, v) if isinstance(v, str) else v for v in status]
+        row = replace(row, changes={**row.changes, "status": words})
+    return row.summary
 
 
 class AssetWorkOrdersTab(QWidget):
@@ -39,6 +52,7 @@ class AssetWorkOrdersTab(QWidget):
         self.count_label.setObjectName("hintText")
         self.table = QTableView()
         self.table.setObjectName("assetWorkOrderTable")
+        self.table.setHorizontalHeader(SortArrowHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
@@ -136,9 +150,10 @@ class AssetHistoryTab(QWidget):
                              "No recorded changes.")
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
+            summary = history_summary(row)
             for c, text in enumerate((local_time(row.at), row.actor, row.action_label,
-                                      row.summary)):
+                                      summary)):
                 item = QTableWidgetItem(text)
                 if c == 3:
-                    item.setToolTip(row.summary.replace("; ", "\n"))
+                    item.setToolTip(summary.replace("; ", "\n"))
                 self.table.setItem(r, c, item)

@@ -5,9 +5,11 @@ written; a save that lost a race with another desk says who won and lets the use
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -28,8 +31,9 @@ from app.errors import ConflictError, KeepwellError, ValidationError, field_labe
 from app.permissions import Actor, Perm
 from app.services import assets, history
 from app.services.asset_fields import CRITICALITIES, STATUS_LABELS
-from app.services.assets import AssetDetail
-from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab
+from app.services.assets import AssetDetail, AssetRow
+from app.services.common import MAX_PAGE
+from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab, history_summary
 from ui.dialogs.asset_meters import MetersTab
 from ui.errors import describe
 from ui.models.users import local_time
@@ -38,6 +42,7 @@ from ui.widgets.pickers import AssetPicker, LocationPicker
 
 CRITICALITY_LABELS = {"A": "A: critical", "B": "B: important", "C": "C: run to failure"}
 DETAILS, METERS, WORK_ORDERS, HISTORY = range(4)
+SUB_ASSETS_LINK = "sub-assets"
 
 
 def _money(value: Any) -> str:
@@ -50,10 +55,12 @@ def _date(value: dt.date | None) -> str:
 
 class AssetForm(QDialog):
     """`detail` None: a new asset (placed in `location_id` to start with). `saved(id)` after a
-    save; `open_work_order(id)` when an order on the Work orders tab is opened."""
+    save; `open_work_order(id)` when an order on the Work orders tab is opened; `open_asset(id)`
+    when a sub-asset is chosen from the list under the heading."""
 
     saved = Signal(int)
     open_work_order = Signal(int)
+    open_asset = Signal(int)
 
     def __init__(self, actor: Actor, detail: AssetDetail | None = None,
                  parent: QWidget | None = None, location_id: int | None = None) -> None:
@@ -65,8 +72,13 @@ class AssetForm(QDialog):
 
         self.heading = QLabel()
         self.heading.setObjectName("dialogTitle")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
         self.heading.setWordWrap(True)
         self.subheading = hint_label("")
+        self.subheading.setTextFormat(Qt.TextFormat.RichText)
+        self.subheading.linkActivated.connect(self.show_sub_assets)
+        self.sub_asset_menu = QMenu(self)
+        self.sub_asset_menu.triggered.connect(self._sub_asset_chosen)
         self.message = QLabel()
         self.message.setObjectName("errorText")
         self.message.setWordWrap(True)
@@ -111,7 +123,9 @@ class AssetForm(QDialog):
             self._show_heading()
         self._set_read_only(not self.can_edit)
         self._baseline = self.values()
-        self.tag.setFocus()
+        # A new asset starts at its tag. An existing one starts on its tabs: a stray key there
+        # changes nothing, where in the tag field it would overwrite the asset's identifier.
+        (self.tag if detail is None else self.tabs.tabBar()).setFocus()
 
     # -- building -------------------------------------------------------------------------
     def _build_fields(self) -> None:
@@ -246,14 +260,60 @@ class AssetForm(QDialog):
             return
         self.setWindowTitle(f"Asset {detail.tag}: {detail.name}")
         self.heading.setText(f"{detail.tag}  {detail.name}")
-        parts = [detail.location_path or "Not placed in a location"]
+        parts = [html.escape(detail.location_path or "Not placed in a location")]
         if detail.child_count:
-            parts.append(f"{detail.child_count} sub-asset" + ("s" if detail.child_count > 1
-                                                               else ""))
+            noun = "sub-asset" if detail.child_count == 1 else "sub-assets"
+            parts.append(f'<a href="{SUB_ASSETS_LINK}">{detail.child_count} {noun}</a>')
         parts.append(f"last changed {local_time(detail.updated_at)}")
         if not self.can_edit:
             parts.append("read only: your role may not change assets")
         self.subheading.setText(" · ".join(parts))
+        self.subheading.setToolTip(
+            "Click the sub-assets to list them" if detail.child_count else "")
+
+    # -- sub-assets -----------------------------------------------------------------------
+    def show_sub_assets(self, _link: str = "") -> None:
+        """List the sub-assets under the heading; choosing one opens its form."""
+        if self.detail is None:
+            return
+        self.sub_asset_menu.clear()
+        try:
+            children = self.sub_assets()
+        except KeepwellError as exc:
+            self.message.setText(describe(exc))
+            self.message.show()
+            return
+        for row in children:
+            action = self.sub_asset_menu.addAction(f"{row.tag}  {row.name}")
+            action.setData(row.id)
+        if not children:
+            self.sub_asset_menu.addAction("No sub-assets any more").setEnabled(False)
+        self.sub_asset_menu.popup(
+            self.subheading.mapToGlobal(self.subheading.rect().bottomLeft()))
+
+    def sub_assets(self) -> list[AssetRow]:
+        """The assets whose parent this one is, by tag. The register lists by location, not by
+        parent: look where this asset stands first (its parts nearly always stand with it),
+        then, if some are elsewhere, go through the register ordered by parent."""
+        assert self.detail is not None
+        tag, wanted = self.detail.tag, self.detail.child_count
+        found: dict[int, AssetRow] = {}
+        if self.detail.location_id is not None:
+            rows = assets.list_assets(self.actor, location_id=self.detail.location_id,
+                                      include_sublocations=False, limit=MAX_PAGE)
+            found = {r.id: r for r in rows if r.parent_tag == tag}
+        offset = 0
+        while len(found) < wanted:
+            rows = assets.list_assets(self.actor, sort="parent", offset=offset, limit=MAX_PAGE)
+            found |= {r.id: r for r in rows if r.parent_tag == tag}
+            if len(rows) < MAX_PAGE:
+                break
+            offset += MAX_PAGE
+        return sorted(found.values(), key=lambda r: r.tag)
+
+    def _sub_asset_chosen(self, action: QAction) -> None:
+        if isinstance(action.data(), int):
+            self.open_asset.emit(action.data())
 
     def _update_tab_titles(self) -> None:
         if self.detail is None:
@@ -376,7 +436,7 @@ class AssetForm(QDialog):
         if latest:
             row = latest[0]
             who = (f"{row.actor} saved this asset at {local_time(row.at)} while you were "
-                   f"editing it.\n\nTheir change: {row.summary or row.action_label}")
+                   f"editing it.\n\nTheir change: {history_summary(row) or row.action_label}")
         box = QMessageBox(QMessageBox.Icon.Warning, "Changed by someone else", who,
                           QMessageBox.StandardButton.NoButton, self)
         box.setInformativeText(

@@ -35,11 +35,13 @@ from ui.widgets.form_dialog import FormDialog, hint_label
 READINGS_SHOWN = 100
 
 
-def number(value: Decimal | None) -> str:
-    """1,250 or 1,250.50: readings are counts and hours, shown without needless decimals."""
+def reading_text(value: Decimal | None, unit: str) -> str:
+    """A reading as every part of the Meters tab shows it: "1,250.00 h". Two decimals always
+    (readings are kept to 0.01), so the numbers line up in a column and a last reading reads
+    the same as the reading it came from."""
     if value is None:
         return ""
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{value:,.2f} {unit}".strip()
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
@@ -134,7 +136,8 @@ class MetersTab(QWidget):
         self.meter_table.blockSignals(True)  # one readings query below, not one per change
         _fill(self.meter_table, [
             [m.name, m.unit, "Cumulative" if m.cumulative else "Gauge",
-             number(m.last_reading), local_time(m.last_reading_at)] for m in self.meters],
+             reading_text(m.last_reading, m.unit), local_time(m.last_reading_at)]
+            for m in self.meters],
             right=(3,))
         for r, meter in enumerate(self.meters):
             kind = self.meter_table.item(r, 2)
@@ -180,7 +183,7 @@ class MetersTab(QWidget):
             f"Readings of {meter.name}" + (f" (latest {shown})" if shown == READINGS_SHOWN
                                            else f" ({shown})" if shown else ": none yet"))
         _fill(self.reading_table, [
-            [local_time(r.at), f"{number(r.value)} {meter.unit}".strip(), r.recorded_by,
+            [local_time(r.at), reading_text(r.value, meter.unit), r.recorded_by,
              "; ".join(t for t in ("Meter replaced" if r.replacement else "", r.note) if t)]
             for r in self.readings], right=(1,))
 
@@ -258,8 +261,8 @@ class RecordReadingDialog(FormDialog):
         self.replacement = QCheckBox("This is a meter replacement (the new meter starts lower)")
         self.note = QLineEdit()
         last = ("No readings yet." if meter.last_reading is None else
-                f"Last reading: {number(meter.last_reading)} {meter.unit} on "
-                f"{local_time(meter.last_reading_at)}.")
+                f"Last reading: {reading_text(meter.last_reading, meter.unit)} on "
+                f"{local_time(meter.last_reading_at)} (local time).")
         form = QFormLayout()
         form.addRow(f"Reading ({meter.unit})" if meter.unit else "Reading", self.value)
         form.addRow("Read at", self.time)

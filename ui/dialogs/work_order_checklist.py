@@ -20,7 +20,7 @@ from app.errors import KeepwellError, ValidationError
 from app.permissions import Actor
 from app.services import work_order_activity
 from app.services.work_order_detail import TaskRow, WorkOrderDetail
-from ui.dialogs.work_order_widgets import local_time, read_only_mirror, say
+from ui.dialogs.work_order_widgets import local_time, read_only_mirror, say, set_read_only
 from ui.errors import describe
 
 PASS_FAIL = (("– not answered –", ""), ("Pass", "pass"), ("Fail", "fail"))
@@ -60,7 +60,6 @@ class TaskLine(QObject):
             self.editor = combo
         else:
             edit = QLineEdit()
-            edit.setPlaceholderText("number" if task.kind == "reading" else "answer")
             if task.kind == "reading":
                 edit.setMaximumWidth(120)
             self.editor = edit
@@ -110,7 +109,9 @@ class TaskLine(QObject):
 
     def set_editable(self, editable: bool) -> None:
         if isinstance(self.editor, QLineEdit):
-            self.editor.setReadOnly(not editable)
+            set_read_only(self.editor, not editable)
+            hint = "number" if self.task.kind == "reading" else "answer"
+            self.editor.setPlaceholderText(hint if editable else "")  # no hint posing as a value
         elif isinstance(self.editor, QComboBox):
             self.editor.setVisible(editable)
             self.mirror.setVisible(not editable)

@@ -21,7 +21,7 @@ from app.services.lifecycle import FAILURE_CODED_TYPES
 from app.services.work_order_detail import WorkOrderDetail
 from app.services.work_order_edit import failure_codes
 from ui.dialogs.work_order_tabs import button
-from ui.dialogs.work_order_widgets import FieldBox, field_message, hours_text
+from ui.dialogs.work_order_widgets import FieldBox, field_message, hours_text, set_read_only
 
 KINDS = ("problem", "cause", "remedy")
 DOWNTIME_HINT = "hours the asset was down, e.g. 1.5"
@@ -39,6 +39,7 @@ class FailureCodesTab(QWidget):
         super().__init__(parent)
         self._baseline: dict[str, Any] = {}
         self._filling = False
+        self._refused: dict[str, Any] = {}  # what the fields showed when a save was refused
         lists = failure_codes()
         self.combos: dict[str, QComboBox] = {}
         self.boxes: dict[str, FieldBox] = {}
@@ -85,7 +86,7 @@ class FailureCodesTab(QWidget):
                 self.boxes[f"failure_{kind}"].show_read_only(
                     None if editable else (combo.currentText() if code else "–"))
             self.downtime.setText(hours_text(detail.downtime_hours))
-            self.downtime.setReadOnly(not editable)
+            set_read_only(self.downtime, not editable)
             self.downtime.setPlaceholderText(DOWNTIME_HINT if editable else "")
         finally:
             self._filling = False
@@ -124,8 +125,17 @@ class FailureCodesTab(QWidget):
     def show_errors(self, fields: dict[str, str]) -> None:
         for name, box in self.boxes.items():
             box.set_error(field_message(name, fields[name]) if name in fields else "")
+        self._refused = self._state() if self.has_errors() else {}
+
+    def has_errors(self) -> bool:
+        return any(box.error.text() for box in self.boxes.values())
 
     def _edited(self, *_args: object) -> None:
         if not self._filling:
+            now = self._state()
+            for key, value in self._refused.items():  # a changed field's message goes
+                if now[key] != value:
+                    name = "downtime_hours" if key == "downtime" else f"failure_{key}"
+                    self.boxes[name].set_error("")
             self.save_button.setEnabled(self.is_dirty())
             self.edited.emit()

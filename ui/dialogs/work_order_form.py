@@ -20,15 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ConflictError, KeepwellError, ValidationError, field_label
+from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor, Perm
-from app.services import lifecycle, work_order_edit
+from app.services import lifecycle, work_order_activity, work_order_edit
 from app.services.work_order_detail import WorkOrderDetail, get_work_order
 from ui.dialogs.work_order_checklist import ChecklistTab
 from ui.dialogs.work_order_codes import FailureCodesTab
-from ui.dialogs.work_order_header import WorkOrderHeader
+from ui.dialogs.work_order_header import ERROR_FIELDS, WorkOrderHeader
 from ui.dialogs.work_order_moves import (
     ConflictBox,
+    MoveBar,
     MoveButton,
     UnsavedBox,
     conflict_words,
@@ -37,9 +38,23 @@ from ui.dialogs.work_order_moves import (
     needs_dialog,
     their_changes,
 )
-from ui.dialogs.work_order_rights import Rights, rights_for
-from ui.dialogs.work_order_tabs import AttachmentsTab, CommentsTab, HistoryTab, LaborTab, button
-from ui.dialogs.work_order_widgets import FORM_STYLE, local_time, paint_badge, say, status_badge
+from ui.dialogs.work_order_rights import Rights, rights_for, state_words
+from ui.dialogs.work_order_tabs import (
+    AttachmentsTab,
+    CommentsTab,
+    HistoryTab,
+    LaborTab,
+    button,
+    work_tab_titles,
+)
+from ui.dialogs.work_order_widgets import (
+    FORM_STYLE,
+    paint_badge,
+    refusal_summary,
+    say,
+    status_badge,
+    text_label,
+)
 from ui.errors import describe
 
 
@@ -54,7 +69,7 @@ class WorkOrderForm(QDialog):
         self.detail: WorkOrderDetail | None = None
         self.version = 0  # what the user's edits are based on; a save sends it
         self.rights = Rights(actor.can(Perm.WO_EDIT), False, False, "")
-        self.move_buttons: list[MoveButton] = []
+        self._summary_of_fields = False  # the bottom message sums up refused fields
         self._fit(1060, 780)
         self.setMinimumSize(760, 440)
         self.setStyleSheet(FORM_STYLE)
@@ -62,22 +77,16 @@ class WorkOrderForm(QDialog):
         self.number = QLabel()
         self.number.setObjectName("dialogTitle")
         self.badge = status_badge()
-        self.moves = QHBoxLayout()
-        self.moves.setSpacing(6)
+        self.moves = MoveBar()
+        self.moves.chosen.connect(self._move)
         top = QHBoxLayout()
         top.addWidget(self.number)
         top.addSpacing(8)
         top.addWidget(self.badge)
         top.addStretch(1)
-        top.addLayout(self.moves)
-        self.state = QLabel()
-        self.state.setObjectName("hintText")
-        self.state.setWordWrap(True)
-        self.move_message = QLabel()
-        self.move_message.setObjectName("errorText")
-        self.move_message.setWordWrap(True)
-        say(self.move_message, "")
-        say(self.state, "")
+        top.addWidget(self.moves)
+        self.state = text_label("hintText")
+        self.move_message = text_label("errorText")
 
         self.header = WorkOrderHeader(actor)
         self.header.edited.connect(self._edited)
@@ -100,11 +109,8 @@ class WorkOrderForm(QDialog):
         for page, title in pages:
             self.tabs.addTab(page, title)
 
-        self.message = QLabel()
-        self.message.setObjectName("errorText")
-        self.message.setWordWrap(True)
-        self.notice = QLabel()
-        self.notice.setObjectName("hintText")
+        self.message = text_label("errorText", hidden=False)
+        self.notice = text_label("hintText", wrap=False, hidden=False)
         self.reload_button = button("Reload")
         self.reload_button.setToolTip("Show the order as it is stored now")
         self.reload_button.clicked.connect(self._reload_asked)
@@ -137,6 +143,10 @@ class WorkOrderForm(QDialog):
         else:
             self.reload(wo_id)
 
+    @property
+    def move_buttons(self) -> list[MoveButton]:
+        return self.moves.buttons
+
     def _fit(self, width: int, height: int) -> None:
         """Resize, but never past the screen (a laptop's 768 pixels)."""
         room = self.screen().availableGeometry()
@@ -156,8 +166,8 @@ class WorkOrderForm(QDialog):
         self.reload_button.hide()
         self.save_button.setText("Create")
         self.save_button.setToolTip("Raise the order (Ctrl+S)")
-        say(self.state, "The order is raised open; assign it with Assign… once it is "
-                        "created.")
+        say(self.state, "Choosing an assignee assigns the order as it is raised; without one "
+                        "it is raised open.")
         self.header.title.setFocus()
 
     def reload(self, wo_id: int | None = None) -> bool:
@@ -182,10 +192,11 @@ class WorkOrderForm(QDialog):
         self.number.setText(detail.number)
         paint_badge(self.badge, detail.status, detail.status_label)
         self.header.fill(detail)
-        self.header.set_editable(self.rights.edit)
+        # A technician writes the completion notes of their own order, not the rest.
+        self.header.set_editable(self.rights.edit, self.rights.edit or self.rights.work)
         self.codes.fill(detail, self.rights.work)
         self._fill_work(detail)
-        self._show_moves(detail, allowed)
+        self.moves.show_moves(detail.status, allowed)
         if self.filler.isVisibleTo(self):  # a new order just created: room for its tabs
             self.header.set_new(False)
             self.filler.hide()
@@ -207,49 +218,24 @@ class WorkOrderForm(QDialog):
         self.attachments.fill(detail, rights.work)
         self.history.fill(detail.id)
         self.header.show_labor(detail)
-        answered = sum(t.answered for t in detail.tasks)
-        self.tabs.setTabText(0, f"Checklist ({answered}/{len(detail.tasks)})"
-                             if detail.tasks else "Checklist")
-        self.tabs.setTabText(1, f"Labor ({len(detail.labor)})")
-        self.tabs.setTabText(2, f"Comments && log ({len(detail.log)})")
-        self.tabs.setTabText(3, f"Attachments ({len(detail.attachments)})")
-        self._show_state(detail)
-
-    def _show_state(self, detail: WorkOrderDetail) -> None:
-        parts = []
-        if detail.status == "on_hold" and detail.hold_reason:
-            parts.append(f"On hold: {detail.hold_reason}")
-        if detail.signature_name:
-            parts.append(f"Signed off by {detail.signature_name} on "
-                         f"{local_time(detail.closed_at)}: {detail.signature_meaning}")
-        elif detail.status == "completed" and detail.completed_at:
-            parts.append(f"Completed {local_time(detail.completed_at)}; waiting for sign-off")
-        if not self.rights.work and self.rights.why_not and not detail.signature_name:
-            parts.append(self.rights.why_not)
-        if detail.request_number:
-            parts.append(f"From work request {detail.request_number}")
-        say(self.state, ".  ".join(parts))
-
-    def _show_moves(self, detail: WorkOrderDetail, allowed: list[str]) -> None:
-        for old in self.move_buttons:
-            self.moves.removeWidget(old)
-            old.deleteLater()
-        self.move_buttons = []
-        for to_status in allowed:
-            move = MoveButton(move_label(detail.status, to_status), to_status)
-            move.chosen.connect(self._move)
-            self.moves.addWidget(move)
-            self.move_buttons.append(move)
+        for index, title in enumerate(work_tab_titles(detail)):
+            self.tabs.setTabText(index, title)
+        say(self.state, state_words(detail, self.rights))
 
     # --- editing and saving ----------------------------------------------------------------
 
     def is_dirty(self) -> bool:
         if self.detail is None:
             return self.header.is_dirty()
-        return ((self.rights.edit and self.header.is_dirty())
-                or (self.rights.work and self.codes.is_dirty()))
+        if self.rights.edit and self.header.is_dirty():
+            return True
+        return self.rights.work and (self.header.notes_dirty() or self.codes.is_dirty())
 
     def _edited(self) -> None:
+        if self._summary_of_fields and not (self.header.has_errors()
+                                            or self.codes.has_errors()):
+            self.message.clear()  # every refused field was changed: the summary is done
+            self._summary_of_fields = False
         dirty = self.is_dirty()
         self.save_button.setEnabled(self.detail is None or dirty)
         self.notice.setText("Unsaved changes" if dirty and self.detail else "")
@@ -261,16 +247,21 @@ class WorkOrderForm(QDialog):
         if not self.is_dirty():
             self.notice.setText("Nothing to save")
             return True
-        self.message.clear()
+        self._clear_refusals()
         wo_id = self.detail.id
+        header: Callable[[], WorkOrderDetail] | None = None
         if self.rights.edit and self.header.is_dirty():
             problems = self.header.problems()
             if problems:
                 self._refused(problems)
                 return False
-            detail = self._stored(functools.partial(
-                work_order_edit.update_work_order, self.actor, wo_id,
-                expected_version=self.version, **self.header.changes()))
+            header = functools.partial(work_order_edit.update_work_order, self.actor, wo_id,
+                                       expected_version=self.version, **self.header.changes())
+        elif self.rights.work and self.header.notes_dirty():  # a technician's own order
+            header = functools.partial(work_order_activity.set_completion_notes, self.actor,
+                                       wo_id, self.version, self.header.notes())
+        if header is not None:
+            detail = self._stored(header)
             if detail is None:
                 return False
             self.header.fill(detail)
@@ -290,6 +281,7 @@ class WorkOrderForm(QDialog):
 
     def create_order(self) -> bool:
         """Raise the new order (Create, Ctrl+S); the form then shows it."""
+        self._clear_refusals()
         problems = self.header.problems()
         if problems:
             self._refused(problems)
@@ -320,17 +312,21 @@ class WorkOrderForm(QDialog):
         self.changed.emit(detail.id)
         return detail
 
+    def _clear_refusals(self) -> None:
+        """A new attempt: the last one's messages go."""
+        self.message.clear()
+        self.header.show_errors({})
+        self.codes.show_errors({})
+        self._summary_of_fields = False
+
     def _refused(self, fields: dict[str, str]) -> None:
         """Each field's message under it, and a summary line here."""
         self.header.show_errors(fields)
         self.codes.show_errors(fields)
         if any(name.startswith("failure_") or name == "downtime_hours" for name in fields):
             self.tabs.setCurrentWidget(self.codes)
-        names = ", ".join(field_label(name) for name in fields)
-        others = [f"{field_label(n)} {m}." for n, m in fields.items()
-                  if n not in self.header.boxes and n not in self.codes.boxes
-                  and n not in ("asset", "location", "assignee")]
-        self.message.setText(f"Not saved. Please check: {names}. " + " ".join(others))
+        self.message.setText(refusal_summary(fields, {*ERROR_FIELDS, *self.codes.boxes}))
+        self._summary_of_fields = True
 
     def _conflict(self, exc: ConflictError) -> None:
         box = ConflictBox(exc, their_changes(exc, self.detail), self)

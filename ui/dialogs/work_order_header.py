@@ -22,7 +22,13 @@ from app.permissions import Actor
 from app.services import assets
 from app.services.work_order_detail import WorkOrderDetail
 from app.services.work_orders import PRIORITY_LABELS
-from ui.dialogs.work_order_widgets import DateField, FieldBox, field_message, hours_text
+from ui.dialogs.work_order_widgets import (
+    DateField,
+    FieldBox,
+    field_message,
+    hours_text,
+    set_read_only,
+)
 from ui.widgets.pickers import AssetPicker, LocationPicker, PersonPicker
 
 # A refused field's service name -> the header field showing it.
@@ -61,6 +67,8 @@ class WorkOrderHeader(QWidget):
         self.actor = actor
         self._filling = False
         self._editable = True
+        self._notes_editable = True
+        self._refused: dict[str, Any] = {}  # what the fields showed when a save was refused
         self._baseline: dict[str, Any] = {}
         self.title = QLineEdit()
         self.title.setPlaceholderText("What needs doing, in a line")
@@ -82,7 +90,7 @@ class WorkOrderHeader(QWidget):
         self.description = _plain_text(4)
         self.description.setPlaceholderText("What is wrong, what to do, safety notes")
         self.completion_notes = _plain_text(4)
-        self.completion_notes.setPlaceholderText("What was found and done (for the record)")
+        self.completion_notes.setPlaceholderText("What was found and done")
 
         self.boxes: dict[str, FieldBox] = {}
         self.labels: dict[str, QLabel] = {}
@@ -172,7 +180,7 @@ class WorkOrderHeader(QWidget):
             self._filling = False
         self._baseline = self._state()
         self.show_errors({})
-        self.set_editable(self._editable)
+        self.set_editable(self._editable, self._notes_editable)
 
     def set_new(self, new: bool) -> None:
         """A new order has no work recorded yet: no completion notes, no labor."""
@@ -191,7 +199,9 @@ class WorkOrderHeader(QWidget):
         if detail is None or not detail.labor:
             self.labor.setText("none yet")
         else:
-            self.labor.setText(f"{detail.labor_hours:.2f} h  ({len(detail.labor)} entries)")
+            count = len(detail.labor)
+            self.labor.setText(f"{detail.labor_hours:.2f} h  ({count} "
+                               f"{'entry' if count == 1 else 'entries'})")
 
     def _state(self) -> dict[str, Any]:
         """What the fields show, cheaply (the asset as typed: no look-up per keystroke)."""
@@ -211,6 +221,12 @@ class WorkOrderHeader(QWidget):
 
     def is_dirty(self) -> bool:
         return self._state() != self._baseline
+
+    def notes_dirty(self) -> bool:
+        return self.completion_notes.toPlainText() != self._baseline.get("completion_notes")
+
+    def notes(self) -> str:
+        return self.completion_notes.toPlainText()
 
     def changes(self) -> dict[str, Any]:
         """The fields the user changed, as update_work_order takes them."""
@@ -238,25 +254,41 @@ class WorkOrderHeader(QWidget):
                  for name, message in fields.items() if name in ERROR_FIELDS}
         for name, box in self.boxes.items():
             box.set_error(shown.get(name, ""))
+        self._refused = self._state() if shown else {}
         first = next((self.boxes[n] for n in self.boxes if n in shown), None)
         if first is not None:
             first.field.setFocus()
 
-    def set_editable(self, editable: bool) -> None:
+    def has_errors(self) -> bool:
+        return any(box.error.text() for box in self.boxes.values())
+
+    def _clear_fixed(self) -> None:
+        """A refused field's message goes as soon as the user changes that field."""
+        if not self._refused:
+            return
+        now = self._state()
+        for name, value in now.items():
+            if value != self._refused.get(name, value):
+                self.boxes[name].set_error("")
+
+    def set_editable(self, editable: bool, notes: bool | None = None) -> None:
+        """Lock or unlock the fields; `notes` unlocks the completion notes alone (a technician
+        writes them on their own order). The fields look locked at once."""
         self._editable = editable
+        self._notes_editable = editable if notes is None else notes
         # Hints on how to fill a field read as values when nothing can be filled in.
         for hinted in (self.title, self.asset, self.estimated_hours, self.due_date.edit,
                        self.planned_start.edit, self.description, self.completion_notes):
             if hinted.property("hint") is None:
                 hinted.setProperty("hint", hinted.placeholderText())
-            hinted.setPlaceholderText(hinted.property("hint") if editable else "")
-        for edit in (self.title, self.estimated_hours, self.asset):
-            edit.setReadOnly(not editable)
+            open_ = self._notes_editable if hinted is self.completion_notes else editable
+            hinted.setPlaceholderText(hinted.property("hint") if open_ else "")
+        for edit in (self.title, self.estimated_hours, self.asset, self.description):
+            set_read_only(edit, not editable)
+        set_read_only(self.completion_notes, not self._notes_editable)
         self.asset.setClearButtonEnabled(editable)
         for date in (self.due_date, self.planned_start):
             date.setReadOnly(not editable)
-        for text in (self.description, self.completion_notes):
-            text.setReadOnly(not editable)
         for name in ("type", "priority", "location_id", "assignee_id"):
             box = self.boxes[name]
             combo = box.field
@@ -267,6 +299,7 @@ class WorkOrderHeader(QWidget):
 
     def _edited(self, *_args: object) -> None:
         if not self._filling:
+            self._clear_fixed()
             self.edited.emit()
 
     def _asset_chosen(self) -> None:

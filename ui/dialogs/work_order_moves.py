@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -202,6 +203,31 @@ class MoveButton(QPushButton):
 
     def _clicked(self) -> None:
         self.chosen.emit(self.to_status)
+
+
+class MoveBar(QWidget):
+    """The status buttons this user has for the order now; `chosen(to_status)`."""
+
+    chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons: list[MoveButton] = []
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(6)
+
+    def show_moves(self, status: str, allowed: list[str]) -> None:
+        for old in self.buttons:
+            self.row.removeWidget(old)
+            old.hide()  # gone now, not when the event loop deletes it
+            old.deleteLater()
+        self.buttons = []
+        for to_status in allowed:
+            move = MoveButton(move_label(status, to_status), to_status)
+            move.chosen.connect(self.chosen)
+            self.row.addWidget(move)
+            self.buttons.append(move)
 
 
 def conflict_words(exc: ConflictError) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app.permissions import Actor, Perm, Role
 from app.services.work_order_activity import ANSWERABLE
 from app.services.work_order_detail import FINISHED, WorkOrderDetail
+from ui.dialogs.work_order_widgets import local_time
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class Rights:
     """What this user may do on this order now (the services check again)."""
 
     edit: bool  # the header
-    work: bool  # labor, comments, attachments, failure codes, downtime
+    work: bool  # labor, comments, attachments, failure codes, downtime, completion notes
     answer: bool  # the checklist
     why_not: str  # said when the user may not do the work
 
@@ -37,3 +38,21 @@ def rights_for(actor: Actor, detail: WorkOrderDetail) -> Rights:
     if work and not answer:
         why_not = "Completed: reopen the order to change its checklist."
     return Rights(actor.can(Perm.WO_EDIT), work, answer, why_not)
+
+
+def state_words(detail: WorkOrderDetail, rights: Rights) -> str:
+    """The line under the order's number: why it waits, who signed it, what this user may not
+    do, where it came from."""
+    parts = []
+    if detail.status == "on_hold" and detail.hold_reason:
+        parts.append(f"On hold: {detail.hold_reason}")
+    if detail.signature_name:
+        parts.append(f"Signed off by {detail.signature_name} on "
+                     f"{local_time(detail.closed_at)}: {detail.signature_meaning}")
+    elif detail.status == "completed" and detail.completed_at:
+        parts.append(f"Completed {local_time(detail.completed_at)}; waiting for sign-off")
+    if not rights.work and rights.why_not and not detail.signature_name:
+        parts.append(rights.why_not)
+    if detail.request_number:
+        parts.append(f"From work request {detail.request_number}")
+    return ".  ".join(parts)

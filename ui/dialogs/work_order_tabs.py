@@ -40,6 +40,7 @@ from ui.dialogs.work_order_widgets import (
     read_only_table,
     say,
     size_text,
+    text_label,
 )
 from ui.errors import describe
 from ui.widgets.form_dialog import FormDialog
@@ -53,12 +54,12 @@ def button(text: str) -> QPushButton:
     return widget
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("errorText")
-    label.setWordWrap(True)
-    label.hide()
-    return label
+def work_tab_titles(detail: WorkOrderDetail) -> list[str]:
+    """The first four tabs' titles, with how much each holds."""
+    answered = sum(t.answered for t in detail.tasks)
+    return [f"Checklist ({answered}/{len(detail.tasks)})" if detail.tasks else "Checklist",
+            f"Labor ({len(detail.labor)})", f"Comments && log ({len(detail.log)})",
+            f"Attachments ({len(detail.attachments)})"]
 
 
 # --- labor ------------------------------------------------------------------------------------
@@ -113,13 +114,19 @@ class BookLaborDialog(FormDialog):
 
 
 class LaborTab(QWidget):
+    """The hours booked; rates and costs only for the roles that plan and pay (a technician
+    sees hours, not what a colleague earns)."""
+
     done = Signal()
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
         self.wo_id: int | None = None
-        self.table = read_only_table(["Date", "Who", "Hours", "Rate", "Cost", "Note"], 5)
+        self.costs = actor.role is not Role.TECHNICIAN
+        headers = ["Date", "Who", "Hours", "Rate", "Cost", "Note"] if self.costs else [
+            "Date", "Who", "Hours", "Note"]
+        self.table = read_only_table(headers, len(headers) - 1)
         self.totals = QLabel()
         self.book_button = button("Book hours…")
         self.book_button.clicked.connect(self.book)
@@ -132,14 +139,19 @@ class LaborTab(QWidget):
 
     def fill(self, detail: WorkOrderDetail, editable: bool) -> None:
         self.wo_id = detail.id
-        fill_table(self.table, [
-            [r.work_date.isoformat(), r.user_name, f"{r.hours:.2f}", f"{r.rate:,.2f}",
-             f"{r.cost:,.2f}", r.note] for r in detail.labor], right_aligned=(2, 3, 4))
+        if self.costs:
+            rows = [[r.work_date.isoformat(), r.user_name, f"{r.hours:.2f}", f"{r.rate:,.2f}",
+                     f"{r.cost:,.2f}", r.note] for r in detail.labor]
+        else:
+            rows = [[r.work_date.isoformat(), r.user_name, f"{r.hours:.2f}", r.note]
+                    for r in detail.labor]
+        fill_table(self.table, rows, right_aligned=(2, 3, 4) if self.costs else (2,))
         people = len({r.user_id for r in detail.labor})
-        self.totals.setText(
-            f"Total: {detail.labor_hours:.2f} hours by {people} "
-            f"{'person' if people == 1 else 'people'}, cost {detail.labor_cost:,.2f}"
-            if detail.labor else "No hours booked yet.")
+        total = (f"Total: {detail.labor_hours:.2f} hours by {people} "
+                 f"{'person' if people == 1 else 'people'}")
+        if self.costs:
+            total += f", cost {detail.labor_cost:,.2f}"
+        self.totals.setText(total if detail.labor else "No hours booked yet.")
         self.book_button.setVisible(editable)
 
     def book(self) -> None:
@@ -171,7 +183,7 @@ class CommentsTab(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self.comment)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self.post)
-        self.message = _error_label()
+        self.message = text_label("errorText")
         self.entry = QWidget()
         row = QHBoxLayout(self.entry)
         row.setContentsMargins(0, 0, 0, 0)
@@ -233,7 +245,7 @@ class AttachmentsTab(QWidget):
         self.add_button.clicked.connect(self.add)
         self.open_button = button("Open")
         self.open_button.clicked.connect(self.open_selected)
-        self.message = _error_label()
+        self.message = text_label("errorText")
         hint = QLabel(f"Files are stored in the database (at most "
                       f"{ATTACHMENT_MAX_BYTES // 2**20} MB each), so every desk can open them.")
         hint.setObjectName("hintText")
@@ -317,7 +329,7 @@ class HistoryTab(QWidget):
         super().__init__(parent)
         self.actor = actor
         self.table = read_only_table(["When", "Who", "What", "Changes"], 3)
-        self.message = _error_label()
+        self.message = text_label("errorText")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)

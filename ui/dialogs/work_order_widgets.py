@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QPlainTextEdit,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -38,12 +39,13 @@ STATUS_COLOURS = {
 
 # Read-only fields look read-only, yet stay as legible as editable ones (disabled text is
 # too faint to read an order by).
-FORM_STYLE = """
-QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] {
-    background: #eef1f4; border: 1px solid #d5dae0; border-radius: 2px; color: #1f2933;
-    padding: 2px 1px;
-}
-QCheckBox:disabled { color: #1f2933; }
+READ_ONLY_BACKGROUND = "#eef1f4"
+FORM_STYLE = f"""
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] {{
+    background: {READ_ONLY_BACKGROUND}; border: 1px solid #d5dae0; border-radius: 2px;
+    color: #1f2933; padding: 2px 1px;
+}}
+QCheckBox:disabled {{ color: #1f2933; }}
 """
 
 
@@ -71,10 +73,29 @@ def field_message(name: str, message: str) -> str:
     return f"{field_label(name)} {message}."
 
 
+def refusal_summary(fields: dict[str, str], shown: set[str]) -> str:
+    """The line under a refused form: every refused field named, and in full the messages of
+    those not `shown` under a field of their own."""
+    names = ", ".join(field_label(name) for name in fields)
+    others = [field_message(n, m) for n, m in fields.items() if n not in shown]
+    return " ".join([f"Not saved. Please check: {names}.", *others])
+
+
 def say(label: QLabel, text: str) -> None:
     """Show a message label only while it has something to say (no empty gap)."""
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def text_label(name: str, wrap: bool = True, hidden: bool = True) -> QLabel:
+    """A message line styled by `name` (errorText, hintText); hidden until it says something
+    unless `hidden` is False."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    if hidden:
+        label.hide()
+    return label
 
 
 def status_badge() -> QLabel:
@@ -89,6 +110,18 @@ def paint_badge(badge: QLabel, status: str, text: str) -> None:
     badge.setText(text)
     badge.setStyleSheet(f"QLabel#statusBadge {{ background: {colour}; color: white; "
                         "border-radius: 9px; padding: 2px 10px; font-weight: 600; }")
+
+
+def set_read_only(field: QLineEdit | QPlainTextEdit, read_only: bool) -> None:
+    """Lock or unlock a text field and let it look so at once: the style's [readOnly="true"]
+    rule is matched when a widget is polished, not when the property changes."""
+    if field.isReadOnly() == read_only:
+        return
+    field.setReadOnly(read_only)
+    style = field.style()
+    style.unpolish(field)
+    style.polish(field)
+    field.update()
 
 
 def read_only_mirror() -> QLineEdit:
@@ -174,7 +207,7 @@ class DateField(QWidget):
         self.edit.setText(day.isoformat() if day else "")
 
     def setReadOnly(self, read_only: bool) -> None:  # noqa: N802 (Qt's spelling)
-        self.edit.setReadOnly(read_only)
+        set_read_only(self.edit, read_only)
         self.edit.setClearButtonEnabled(not read_only)
         self.button.setVisible(not read_only)
 

@@ -28,6 +28,9 @@ class PagedTableModel(RowTableModel[Row], Generic[Row]):
 
     columns: Sequence[tuple[str, str]] = ()  # (sort key understood by the service, header)
     default_sort: tuple[str, bool] = ("", False)
+    # The order in words, (ascending, descending), for the sorted column's tooltip: an arrow
+    # alone is read both ways.
+    sort_words: dict[str, tuple[str, str]] = {}
 
     def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE) -> None:
         super().__init__()
@@ -66,6 +69,18 @@ class PagedTableModel(RowTableModel[Row], Generic[Row]):
         self.sort_key = self.columns[column][0]
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.reload()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.columns)):
+            key, title = self.columns[section]
+            if key != self.sort_key:
+                return f"Click to sort by {title}"
+            ascending, descending = self.sort_words.get(key, ("ascending", "descending"))
+            order = descending if self.descending else ascending
+            return f"Sorted by {title}, {order}. Click to reverse."
+        return super().headerData(section, orientation, role)
 
     def sort_column(self) -> int:
         keys = [key for key, _title in self.columns]
@@ -120,7 +135,7 @@ ASSET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
     ("location", "Location"),
     ("parent", "Parent"),
-    ("manufacturer", "Manufacturer"),
+    ("manufacturer", "Maker"),  # "Manufacturer" would need a wider column than its names
 )
 (COL_TAG, COL_NAME, COL_CATEGORY, COL_CRITICALITY, COL_STATUS, COL_LOCATION, COL_PARENT,
  COL_MANUFACTURER) = range(8)
@@ -137,6 +152,8 @@ class AssetTableModel(PagedTableModel[AssetRow]):
 
     columns = ASSET_COLUMNS
     default_sort = ("tag", False)
+    sort_words = {key: ("A to Z", "Z to A") for key, _title in ASSET_COLUMNS} | {
+        "criticality": ("A (critical) first", "C (run to failure) first")}
 
     def __init__(self, fetch_assets: FetchAssets, page_size: int = PAGE_SIZE) -> None:
         self._fetch_assets = fetch_assets
@@ -169,7 +186,7 @@ class AssetTableModel(PagedTableModel[AssetRow]):
                 return f"{row.location_code} {row.location_name}"
             if col == COL_CRITICALITY:
                 return CRITICALITY_TIPS.get(row.criticality)
-            if col in (COL_NAME, COL_MANUFACTURER):
+            if col in (COL_NAME, COL_CATEGORY, COL_MANUFACTURER):  # cut short in narrow columns
                 text = _asset_text(row, col)
                 if col == COL_MANUFACTURER and row.model:
                     text = f"{text} {row.model}".strip()
@@ -221,6 +238,10 @@ class AssetWorkOrderModel(PagedTableModel[WorkOrderRow]):
 
     columns = WO_COLUMNS
     default_sort = ("due_date", True)
+    sort_words = {"number": ("oldest first", "newest first"), "title": ("A to Z", "Z to A"),
+                  "priority": ("most urgent first", "least urgent first"),
+                  "due_date": ("earliest first", "latest first"),
+                  "assignee": ("A to Z", "Z to A")}
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         row = self._row_for(index)

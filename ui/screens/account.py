@@ -9,21 +9,16 @@ from app.permissions import Actor, Perm
 from ui.dialogs.change_password import ChangePasswordDialog
 from ui.widgets.notify import notify
 
+# What this release lets each permission do (printing, preventive maintenance, inventory and
+# reports join the list when they are in the program).
 PERMISSION_WORDS: dict[Perm, str] = {
     Perm.REQUEST_FILE: "File work requests",
-    Perm.WO_VIEW: "See work orders",
-    Perm.WO_EDIT: "Create, edit and assign work orders",
-    Perm.WO_WORK: "Work on assigned orders: tasks, labor, parts, complete",
-    Perm.WO_CLOSE: "Close, sign off and reopen work orders",
-    Perm.WO_PRINT: "Print work orders and labels",
-    Perm.PM_MANAGE: "Manage preventive-maintenance schedules",
-    Perm.PM_RUN: "Run the preventive-maintenance check",
+    Perm.WO_VIEW: "See work orders and assets",
+    Perm.WO_EDIT: "Create, edit and assign work orders; approve work requests",
+    Perm.WO_WORK: "Work on assigned orders: checklist, hours, comments, files, complete",
+    Perm.WO_CLOSE: "Sign off and reopen work orders",
     Perm.ASSET_MANAGE: "Manage assets, locations and meters",
-    Perm.INVENTORY_MANAGE: "Inventory moves and purchase orders",
-    Perm.INVENTORY_ISSUE_OWN: "Issue parts to your own work orders",
-    Perm.REPORTS_VIEW: "Reports and KPIs",
     Perm.USER_MANAGE: "Manage users and roles",
-    Perm.SETTINGS_MANAGE: "Change organisation settings",
     Perm.AUDIT_VERIFY: "Verify the audit trail",
     Perm.DB_UPGRADE: "Upgrade the database",
 }

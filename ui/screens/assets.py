@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +28,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolBar,
     QTreeView,
@@ -46,10 +59,52 @@ from ui.models.assets import (
 )
 from ui.models.locations import COL_COUNT, LocationTreeModel
 from ui.models.locations import COL_NAME as TREE_COL_NAME
+from ui.settings import gui_settings
 from ui.widgets.notify import notify
+from ui.widgets.sort_header import SortArrowHeader
 
 SEARCH_DELAY_MS = 250
 ANY_STATUS = "All statuses"
+ROW_HEIGHT = 24
+TREE_WIDTH = 270  # until the user drags the splitter (then theirs, kept in QSettings)
+TREE_MIN_WIDTH = 160
+TREE_WIDTH_KEY = "assets/tree_width"
+# The columns beside Name: (narrowest, preferred) width. Name stretches over what is left; when
+# that would leave it under NAME_MIN, the others give up room down to their narrowest first
+# (a cut-short category or location has a tooltip; a cut-short name is what users complain of).
+# When even that leaves Name too little, these columns step aside, in this order, until there is
+# room again (what they say is on the asset's form).
+COLUMN_WIDTHS = {COL_TAG: (84, 100), COL_CATEGORY: (72, 120), COL_CRITICALITY: (42, 44),
+                 COL_STATUS: (74, 84), COL_LOCATION: (84, 160), COL_PARENT: (66, 90),
+                 COL_MANUFACTURER: (66, 110)}
+HIDDEN_FIRST = (COL_PARENT, COL_MANUFACTURER, COL_CATEGORY)
+NAME_MIN = 220
+
+
+def fitted_widths(available: int, wanted: dict[int, int],
+                  narrowest: dict[int, int]) -> dict[int, int]:
+    """Widths of the columns beside Name so that Name keeps NAME_MIN of `available` if it can:
+    each column gives up the same share of its room above its narrowest, and if that is not
+    enough, HIDDEN_FIRST columns get width 0 (hidden)."""
+    shown = dict(wanted)
+    for col in HIDDEN_FIRST:
+        if sum(min(narrowest[c], w) for c, w in shown.items()) <= available - NAME_MIN:
+            break
+        del shown[col]
+    spare = available - NAME_MIN - sum(shown.values())
+    room = {col: max(0, width - narrowest[col]) for col, width in shown.items()}
+    share = min(1.0, -spare / sum(room.values())) if spare < 0 and sum(room.values()) else 0.0
+    return {col: shown[col] - int(room[col] * share + 0.999) if col in shown else 0
+            for col in wanted}
+
+
+class RoomyRows(QStyledItemDelegate):
+    """Tree rows as tall as the list's, so both read alike and are easy to hit."""
+
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), ROW_HEIGHT))
 
 
 class AssetsScreen(QWidget):
@@ -86,12 +141,18 @@ class AssetsScreen(QWidget):
         self.tree.setObjectName("locationTree")
         self.tree.setModel(self.tree_model)
         self.tree.setUniformRowHeights(True)
+        self.tree.setItemDelegate(RoomyRows(self.tree))
+        self.tree.setIndentation(14)  # five levels deep still leaves room for the names
+        self.tree.setMinimumWidth(TREE_MIN_WIDTH)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         tree_header = self.tree.header()
+        tree_header.hide()  # "Location | Assets" says nothing the rows do not; names need room
         tree_header.setStretchLastSection(False)
         tree_header.setSectionResizeMode(TREE_COL_NAME, QHeaderView.ResizeMode.Stretch)
-        tree_header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed to the counts' width, set as the tree is filled (ResizeToContents would also
+        # make room for the hidden header's "Assets").
+        tree_header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.Fixed)
         self.tree.selectionModel().selectionChanged.connect(self._location_chosen)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
@@ -121,6 +182,7 @@ class AssetsScreen(QWidget):
 
         self.table = QTableView()
         self.table.setObjectName("assetTable")
+        self.table.setHorizontalHeader(SortArrowHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
@@ -129,13 +191,15 @@ class AssetsScreen(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(36)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        widths = {COL_TAG: 105, COL_CATEGORY: 110, COL_CRITICALITY: 45, COL_STATUS: 80,
-                  COL_LOCATION: 150, COL_PARENT: 95, COL_MANUFACTURER: 110}
-        for col, width in widths.items():
-            self.table.setColumnWidth(col, width)
+        # What the user drags a column to becomes its preferred width.
+        self.column_widths = {col: wanted for col, (_least, wanted) in COLUMN_WIDTHS.items()}
+        self._fitting = False
+        header.sectionResized.connect(self._column_dragged)
+        self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self.open_asset)  # double-click or Enter
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -158,8 +222,11 @@ class AssetsScreen(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([270, 800])
         self.splitter.setChildrenCollapsible(False)
+        stored = gui_settings().value(TREE_WIDTH_KEY, TREE_WIDTH)
+        tree_width = int(stored) if str(stored).isdigit() else TREE_WIDTH
+        self.splitter.setSizes([max(tree_width, TREE_MIN_WIDTH), 1000])
+        self.splitter.splitterMoved.connect(self._remember_tree_width)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -170,6 +237,33 @@ class AssetsScreen(QWidget):
         self.tree.expandToDepth(1)  # all, sites and their buildings
         header.setSortIndicator(COL_TAG, Qt.SortOrder.AscendingOrder)  # loads the first page
         self._update_actions()
+
+    # -- layout ---------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        narrowest = {col: least for col, (least, _wanted) in COLUMN_WIDTHS.items()}
+        widths = fitted_widths(self.table.viewport().width(), self.column_widths, narrowest)
+        self._fitting = True
+        try:
+            for col, width in widths.items():
+                self.table.setColumnHidden(col, width == 0)
+                if width:
+                    self.table.setColumnWidth(col, width)
+        finally:
+            self._fitting = False
+
+    def _column_dragged(self, col: int, _old: int, new: int) -> None:
+        # Hiding a column reports it resized to 0, and not always at once: not a wish.
+        if (not self._fitting and col in self.column_widths and new > 0
+                and not self.table.isColumnHidden(col)):
+            self.column_widths[col] = new
+
+    def _remember_tree_width(self, _pos: int, _index: int) -> None:
+        gui_settings().setValue(TREE_WIDTH_KEY, self.splitter.sizes()[0])
 
     def _build_actions(self) -> None:
         self.new_action = QAction("New asset…", self)
@@ -219,6 +313,7 @@ class AssetsScreen(QWidget):
         scroll = self.tree.verticalScrollBar().value()
         try:
             self.tree_model.set_tree(sites, nodes, total)
+            self.tree.header().resizeSection(COL_COUNT, self.tree.sizeHintForColumn(COL_COUNT))
             for key in expanded:
                 self.tree.setExpanded(self.tree_model.index_of_key(key), True)
             index = self.tree_model.index_of_location(chosen)
@@ -347,7 +442,11 @@ class AssetsScreen(QWidget):
             self.open_asset_id(self.model.row_at(index.row()).id)
 
     def open_asset_id(self, asset_id: int) -> AssetForm | None:
-        """Show the form of an asset (raising it if it is open already)."""
+        """Show the form of an asset (raising it if it is open already); the main window's
+        global search and a form's sub-asset list call it. None when it cannot be read."""
+        asset_id = int(asset_id)
+        if (row := self.model.row_of(asset_id)) >= 0:
+            self.table.selectRow(row)
         form = self.forms.get(asset_id)
         if form is None:
             try:
@@ -377,6 +476,7 @@ class AssetsScreen(QWidget):
         self.forms[key] = form
         form.saved.connect(self._asset_saved)
         form.open_work_order.connect(self.open_work_order)
+        form.open_asset.connect(self.open_asset_id)
         form.finished.connect(self._form_closed)
         return form
 

@@ -31,11 +31,13 @@ from app.services.work_orders import STATUS_LABELS, WorkOrderRow
 from ui.errors import show_error
 from ui.models.work_orders import COL_DUE, COL_TITLE, COLUMNS, WorkOrderTableModel
 from ui.widgets.notify import notify
+from ui.widgets.sort_header import SortArrowHeader
 from ui.widgets.work_order_filters import WorkOrderFilterBar
 
 # Bulk status changes offered on a selection (sign-off is per order: it is a signature).
 BULK_MOVES = ("assigned", "in_progress", "on_hold", "completed", "cancelled")
 NEEDS_REASON = ("on_hold", "cancelled")
+TECHNICIAN_MOVES = ("in_progress", "on_hold", "completed")  # on their own orders
 
 
 class WorkOrdersScreen(QWidget):
@@ -72,6 +74,7 @@ class WorkOrdersScreen(QWidget):
         self._build_actions()
         self.table = QTableView()
         self.table.setObjectName("workOrderTable")
+        self.table.setHorizontalHeader(SortArrowHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
@@ -115,7 +118,8 @@ class WorkOrdersScreen(QWidget):
         self.assign_action.setToolTip("Assign or reassign the selected orders")
         self.assign_action.triggered.connect(self.bulk_assign)
         self.status_menu = QMenu("Change status", self)
-        for status in BULK_MOVES:
+        moves = BULK_MOVES if self.actor.can(Perm.WO_EDIT) else TECHNICIAN_MOVES
+        for status in moves:
             action = self.status_menu.addAction(STATUS_LABELS[status] + "…"
                                                 if status in NEEDS_REASON
                                                 else STATUS_LABELS[status])

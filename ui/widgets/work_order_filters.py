@@ -2,7 +2,8 @@
 type, priority, assignee, asset, due range and overdue. It only builds a WorkOrderFilter; the
 list applies it in SQL.
 
-Saved views: "Current work", "Overdue", "Unassigned", "My work" and "Everything" are built in;
+Saved views: "Current work", "Overdue", "Unassigned", "My work", "Waiting for sign-off" and
+"Everything" are built in;
 a user's own views are kept per user in the desk's settings.
 """
 
@@ -31,7 +32,12 @@ from PySide6.QtWidgets import (
 
 from app.models import WO_TYPES
 from app.permissions import Actor
-from app.services.work_orders import PRIORITY_LABELS, STATUS_LABELS, WorkOrderFilter
+from app.services.work_orders import (
+    OPEN_STATUSES,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    WorkOrderFilter,
+)
 from ui.settings import gui_settings
 from ui.widgets.pickers import AssetPicker, PersonPicker
 
@@ -53,8 +59,9 @@ def built_in_views(actor: Actor) -> list[SavedView]:
         SavedView("Current work", current),
         SavedView("Overdue", WorkOrderFilter(include_finished=False, overdue=True)),
         SavedView("Unassigned", WorkOrderFilter(include_finished=False, unassigned=True)),
-        SavedView("My work", WorkOrderFilter(include_finished=False,
+        SavedView("My work", WorkOrderFilter(statuses=OPEN_STATUSES,
                                              assignee_id=actor.user_id)),
+        SavedView("Waiting for sign-off", WorkOrderFilter(statuses=("completed",))),
         SavedView("Everything", WorkOrderFilter()),
     ]
 
@@ -161,9 +168,9 @@ class WorkOrderFilterBar(QWidget):
         self.status = ChoiceMenu("Status", STATUS_LABELS.items())
         self.type = ChoiceMenu("Type", ((t, t.capitalize()) for t in WO_TYPES))
         self.priority = ChoiceMenu("Priority", PRIORITY_LABELS.items())
-        self.assignee = PersonPicker(actor, none_text="Anyone")
-        self.assignee.insertItem(1, "Nobody (unassigned)", NOBODY)
-        self.assignee.setToolTip("Assignee")
+        self.assignee = PersonPicker(actor, none_text="Any assignee")
+        self.assignee.insertItem(1, "Unassigned", NOBODY)
+        self.assignee.setToolTip("Who the orders are assigned to")
         self.asset = AssetPicker(actor)
         self.asset.setPlaceholderText("Asset tag or name")
         self.asset.setMaximumWidth(220)
@@ -298,6 +305,8 @@ class WorkOrderFilterBar(QWidget):
         self.view.blockSignals(False)
 
     def _view_chosen(self, index: int) -> None:
+        for i, view in enumerate(self.views):
+            self.view.setItemText(i, view.name)
         if 0 <= index < len(self.views):
             self.delete_button.setEnabled(not self.views[index].built_in)
             self.set_filters(self.views[index].filters)
@@ -306,7 +315,17 @@ class WorkOrderFilterBar(QWidget):
     def _emit(self, *_args: object) -> None:
         if not self._quiet:
             self._timer.stop()
+            self._mark_custom()
             self.changed.emit()
+
+    def _mark_custom(self) -> None:
+        """The view box says "(changed)" once the filters differ from the chosen view."""
+        index = self.view.currentIndex()
+        if not 0 <= index < len(self.views):
+            return
+        changed = self.filters() != self.views[index].filters
+        name = self.views[index].name
+        self.view.setItemText(index, f"{name} (changed)" if changed else name)
 
     def _show_asset(self, asset_id: int) -> None:
         from app.errors import KeepwellError
