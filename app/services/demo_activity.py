@@ -13,6 +13,7 @@ from typing import Any
 from app.models import (
     Asset,
     LaborEntry,
+    Location,
     Meter,
     MeterReading,
     User,
@@ -32,18 +33,21 @@ COMMENTS = (
     "Seal kit was the wrong size; fitted the spare from stores.",
 )
 METERED = ("Compressor", "Filler", "Boiler", "Chiller", "Conveyor", "Pump")
-REQUESTS = (  # title, description, status, reason when rejected
+REQUESTS = (  # title, description, status, reason when rejected, asset or place it names
     ("Water dripping from the ceiling by door 3", "Near the loading bay, since this morning.",
-     "new", ""),
-    ("Noise from the labeller infeed", "A squeal every few seconds on line 2.", "new", ""),
-    ("Office heating not working", "Planning office is at 15 °C.", "new", ""),
-    ("Forklift charger shows a fault light", "Red light on charger 2.", "new", ""),
-    ("Broken light in the cold store", "", "approved", ""),
-    ("Conveyor guard cracked on line 1", "Crack along the top edge.", "approved", ""),
+     "new", "", "Warehouse"),
+    ("Noise from the labeler infeed", "A squeal every few seconds on line 1.", "new", "",
+     "Line 1 Labeler"),
+    ("Office heating not working", "Planning office is at 15 °C.", "new", "", "Office AHU"),
+    ("Forklift charger shows a fault light", "Red light on charger 2.", "new", "",
+     "battery charger 02"),
+    ("Broken light in the cold store", "", "approved", "", "Warehouse"),
+    ("Conveyor guard cracked on line 1", "Crack along the top edge.", "approved", "",
+     "Conveyor"),
     ("Paint the canteen", "Walls are marked.", "rejected",
-     "Not maintenance work: facilities will quote it for next year's budget."),
+     "Not maintenance work: facilities will quote it for next year's budget.", "Offices"),
     ("Replace the kettle in the break room", "", "rejected",
-     "Small appliances are bought by the office manager, not maintenance."),
+     "Small appliances are bought by the office manager, not maintenance.", "Offices"),
 )
 
 
@@ -114,13 +118,18 @@ def _requests(people: dict[str, Any], now: dt.datetime) -> int:
     first = numbering.reserve("wr", now.year, len(REQUESTS))
     open_orders: list[Any] = list(WorkOrder.select(WorkOrder.id).where(WorkOrder.status == "open")
                        .order_by(WorkOrder.id.desc()).limit(2).tuples())
-    for n, (title, description, status, reason) in enumerate(REQUESTS):
+    for n, (title, description, status, reason, about) in enumerate(REQUESTS):
+        asset: Any = (Asset.select(Asset.id, Asset.location).where(Asset.name.contains(about))
+                      .order_by(Asset.tag).first())
+        place = asset.location_id if asset else (
+            Location.select(Location.id).where(Location.name.contains(about)).scalar())
         filed = now - dt.timedelta(days=len(REQUESTS) - n, hours=3)
         decided = status != "new"
         linked = open_orders.pop()[0] if status == "approved" and open_orders else None
         WorkRequest.create(
             number=format_request_number(now.year, first + n), title=title,
             description=description, priority=2 if n % 3 == 0 else 3, requester=requester.id,
+            asset=asset.id if asset else None, location=place,
             status=status if (status != "approved" or linked) else "new",
             decided_by=planner.id if decided else None,
             decided_at=filed + dt.timedelta(hours=2) if decided else None,

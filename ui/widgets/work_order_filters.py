@@ -109,6 +109,7 @@ class ChoiceMenu(QToolButton):
         super().__init__(parent)
         self.title = title
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setStyleSheet("QToolButton { padding-right: 16px; }")  # room for the arrow
         menu = QMenu(self)
         self.actions_by_value: dict[object, QAction] = {}
         for value, label in choices:
