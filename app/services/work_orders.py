@@ -285,3 +285,14 @@ def count_work_orders(actor: Actor, filters: WorkOrderFilter = EVERYTHING) -> in
     """How many work orders `filters` lets through (for the status line)."""
     return int(_filtered(filters, counting=True).scalar() or 0)
 
+
+
+@query(Perm.WO_VIEW)
+def order_version(actor: Actor, wo_id: int) -> int:
+    """The order's version as stored now (an open form compares it with its own); NotFound."""
+    from app.errors import NotFound
+
+    version = WorkOrder.select(WorkOrder.version).where(WorkOrder.id == wo_id).scalar()
+    if version is None:
+        raise NotFound(f"Work order {wo_id} does not exist (it may have been deleted).")
+    return int(version)

@@ -185,3 +185,21 @@ def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
     form.save()
     qtbot.waitUntil(lambda: screen.model.row_at(screen.model.row_of(made.id)).title
                     == "Replace drive belt", timeout=3000)
+
+
+def test_an_open_form_follows_changes_from_another_desk(qtbot, db, admin):
+    from app.services import work_order_edit
+
+    made = work_order_edit.create_work_order(admin, "Belt slipping")
+    screen = _screen(qtbot, admin)
+    screen.open_order_id(made.id)
+    form = screen.forms[made.id]
+    changed = work_order_edit.update_work_order(admin, made.id, made.version, priority=1)
+    screen.refresh_for({"work_order": {str(made.id)}})
+    assert form.version == changed.version and form.detail.priority == 1  # reloaded
+
+    form.header.title.setText("Belt slipping badly")  # unsaved edits are never dropped
+    work_order_edit.update_work_order(admin, made.id, changed.version, priority=2)
+    screen.refresh_for({"work_order": {str(made.id)}})
+    assert form.header.title.text() == "Belt slipping badly"
+    assert "Changed at another desk" in form.notice.text()

@@ -89,3 +89,4 @@ MUTATION_CALLS["work_order_bulk.bulk_transition"] = lambda ctx: (
     (_two_orders(ctx, "assigned"), "in_progress"), {})
 MUTATION_CALLS["work_order_activity.set_completion_notes"] = lambda ctx: (
     (order(ctx, "in_progress").id, 1, "Replaced the seal; ran 30 minutes dry"), {})
+QUERY_CALLS["work_orders.order_version"] = lambda ctx: ((order(ctx).id,), {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -182,9 +183,18 @@ class WorkOrdersScreen(QWidget):
         self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
 
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        """Another desk (or this one) changed something shown here."""
+        """Another desk (or this one) changed something shown here: the list, and the open
+        forms of the orders that changed (one with unsaved edits is told, not reloaded)."""
         if changed.keys() & {"work_order", "asset", "user"}:
             self.refresh()
+        orders = changed.get("work_order", set())
+        for wo_id, form in list(self.forms.items()):
+            if str(wo_id) not in orders or not _alive(form):
+                continue
+            if form.is_dirty():
+                form.notice.setText("Changed at another desk: save shows what, or Reload")
+            elif form.detail is not None and form.version != _version_now(form, wo_id):
+                form.reload()
 
     # -- opening orders -------------------------------------------------------------------
     def open_order(self, index: QModelIndex) -> None:
@@ -319,6 +329,13 @@ class WorkOrdersScreen(QWidget):
 
 def _orders_text(rows: list[WorkOrderRow]) -> str:
     return rows[0].number if len(rows) == 1 else f"{len(rows)} orders"
+
+
+def _version_now(form: Any, wo_id: int) -> int | None:
+    try:
+        return int(work_orders.order_version(form.actor, wo_id))
+    except KeepwellError:
+        return None
 
 
 def _alive(widget: QWidget) -> bool:
