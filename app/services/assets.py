@@ -252,7 +252,7 @@ def _subtree(location_id: int) -> Any:
 
 
 def _filtered(search: str, location_id: int | None, include_sublocations: bool,
-              status: str | None) -> Any:
+              status: str | None, parent_id: int | None = None) -> Any:
     q: Any = (
         Asset.select(
             Asset.id, Asset.tag, Asset.name, Asset.category, Asset.criticality, Asset.status,
@@ -271,6 +271,8 @@ def _filtered(search: str, location_id: int | None, include_sublocations: bool,
     if location_id is not None:
         q = q.where(Asset.location.in_(_subtree(location_id)) if include_sublocations
                     else Asset.location == location_id)
+    if parent_id is not None:
+        q = q.where(Asset.parent == parent_id)
     matches = text_search((Asset.tag, Asset.name, Asset.category, Asset.manufacturer,
                            Asset.model, Asset.serial), search)
     return q if matches is None else q.where(matches)
@@ -287,13 +289,14 @@ def list_assets(
     descending: bool = False,
     offset: int = 0,
     limit: int = PAGE_SIZE,
+    parent_id: int | None = None,
 ) -> list[AssetRow]:
     """One page of assets matching `search` (tag, name, category, maker, model, serial), in a
     location (and the locations below it) and of a status; sorted in SQL by `sort` (one of
-    SORT_COLUMNS), ties broken by id so pages never overlap. ValidationError for a bad sort,
-    status or page."""
+    SORT_COLUMNS), ties broken by id so pages never overlap; `parent_id` keeps the parts of
+    one asset. ValidationError for a bad sort, status or page."""
     order = page_order(SORT_COLUMNS, sort, descending, Asset.id, offset, limit)
-    q = _filtered(search, location_id, include_sublocations, status)
+    q = _filtered(search, location_id, include_sublocations, status, parent_id)
     return [AssetRow(*r) for r in q.order_by(*order).offset(offset).limit(limit).tuples()]
 
 

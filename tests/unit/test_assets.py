@@ -375,3 +375,13 @@ def test_list_rows_carry_display_fields(admin, register):
     row = next(r for r in assets.list_assets(admin) if r.tag == "M-101")
     assert (row.location_code, row.location_name, row.parent_tag) == ("B1-A1", "Pump room",
                                                                     "P-101")
+
+
+def test_the_parts_of_an_asset_are_listed_by_their_parent(admin):
+    line = assets.add_asset(admin, "LINE-1", "Bottling line 1")
+    for tag in ("FIL-1", "CAP-1"):
+        assets.add_asset(admin, tag, f"Part {tag}", parent_id=line.id)
+    assets.add_asset(admin, "LAB-9", "Elsewhere")
+    parts = assets.list_assets(admin, parent_id=line.id)
+    assert [r.tag for r in parts] == ["CAP-1", "FIL-1"]
+    assert all(r.parent_tag == "LINE-1" for r in parts)

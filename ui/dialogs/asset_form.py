@@ -292,24 +292,9 @@ class AssetForm(QDialog):
             self.subheading.mapToGlobal(self.subheading.rect().bottomLeft()))
 
     def sub_assets(self) -> list[AssetRow]:
-        """The assets whose parent this one is, by tag. The register lists by location, not by
-        parent: look where this asset stands first (its parts nearly always stand with it),
-        then, if some are elsewhere, go through the register ordered by parent."""
+        """The assets whose parent this one is, by tag."""
         assert self.detail is not None
-        tag, wanted = self.detail.tag, self.detail.child_count
-        found: dict[int, AssetRow] = {}
-        if self.detail.location_id is not None:
-            rows = assets.list_assets(self.actor, location_id=self.detail.location_id,
-                                      include_sublocations=False, limit=MAX_PAGE)
-            found = {r.id: r for r in rows if r.parent_tag == tag}
-        offset = 0
-        while len(found) < wanted:
-            rows = assets.list_assets(self.actor, sort="parent", offset=offset, limit=MAX_PAGE)
-            found |= {r.id: r for r in rows if r.parent_tag == tag}
-            if len(rows) < MAX_PAGE:
-                break
-            offset += MAX_PAGE
-        return sorted(found.values(), key=lambda r: r.tag)
+        return assets.list_assets(self.actor, parent_id=self.detail.id, limit=MAX_PAGE)
 
     def _sub_asset_chosen(self, action: QAction) -> None:
         if isinstance(action.data(), int):
