@@ -476,3 +476,13 @@ def test_a_supervisor_reopens_a_completed_order_with_a_reason(qtbot, plant, peop
     log = WorkOrderLog.select().order_by(WorkOrderLog.id.desc()).first()
     assert (log.from_status, log.to_status, log.text) == (
         "completed", "in_progress", "Still leaking after the test run")
+
+
+def test_sign_off_without_failure_codes_shows_where_they_go(qtbot, plant, people, open_form):
+    wo = started_order(people, type="corrective")
+    done = lifecycle.transition(people["tess"], wo.id, "completed", wo.version)
+    form = open_form(people["supervisor"], done.id)
+    press(form, "Sign off…")  # no password asked: the codes come first
+    assert form.tabs.currentWidget() is form.codes
+    assert "Problem code is required to sign off a corrective order" in form.move_message.text()
+    assert row(wo.id).status == "completed"

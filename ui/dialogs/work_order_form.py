@@ -33,6 +33,7 @@ from ui.dialogs.work_order_moves import (
     MoveButton,
     UnsavedBox,
     conflict_words,
+    missing_codes,
     move_dialog,
     move_label,
     needs_dialog,
@@ -345,6 +346,11 @@ class WorkOrderForm(QDialog):
             return
         detail = self.detail
         say(self.move_message, "")
+        missing = missing_codes(detail, to_status)
+        if missing:  # say so before asking for the signature, and show where they go
+            self._move_refused(detail, to_status, ValidationError(missing))
+            self.tabs.setCurrentWidget(self.codes)
+            return
         if needs_dialog(detail.status, to_status):
             dialog = move_dialog(self.actor, detail, to_status, self)
             dialog.exec()

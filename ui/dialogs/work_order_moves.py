@@ -59,6 +59,14 @@ def move_label(from_status: str, to_status: str) -> str:
     }.get(to_status, to_status.replace("_", " ").capitalize())
 
 
+def missing_codes(detail: WorkOrderDetail, to_status: str) -> dict[str, str]:
+    """The failure codes a sign-off of this order still needs (as the service words them)."""
+    if to_status != "closed" or detail.type not in lifecycle.FAILURE_CODED_TYPES:
+        return {}
+    return {f"failure_{kind}": f"is required to sign off a {detail.type} order"
+            for kind in ("problem", "cause", "remedy") if not getattr(detail, f"failure_{kind}")}
+
+
 def needs_dialog(from_status: str, to_status: str) -> bool:
     return (to_status in REASON_MOVES or to_status in ("assigned", "closed")
             or (to_status == "in_progress" and from_status in ("completed", "closed")))
