@@ -434,3 +434,16 @@ def test_request_model_pages_and_passes_qtmodeltester(qtmodeltester, plant, rita
     rejected.set_filter("rejected", False)
     assert rejected.rowCount() == 1 and rejected.index(0, COL_OUTCOME).data() == "Duplicate"
     qtmodeltester.check(rejected)
+
+
+def test_an_approved_request_opens_its_work_order(qtbot, open_screen, plant, rita, planner):
+    from app.services import work_order_edit
+
+    filed = requests.file_request(rita, "Guard cracked")
+    order = work_order_edit.approve_request(planner, filed.id, filed.version)
+    screen = open_screen(planner)
+    screen.status_box.setCurrentIndex(screen.status_box.findData("approved"))
+    _select(screen, filed.id)
+    with qtbot.waitSignal(screen.open_work_order) as opened:
+        screen.table.activated.emit(screen.table.currentIndex())
+    assert opened.args == [order.id]

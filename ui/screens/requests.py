@@ -257,9 +257,15 @@ class RequestsScreen(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _activated(self) -> None:
-        """Enter or a double-click: a decider goes on to approve a new request."""
+        """Enter or a double-click: a decider goes on to approve a new request; an approved
+        request opens its work order (for those who may see orders)."""
         if self.approve_action.isEnabled():
             self.approve_action.trigger()
+            return
+        detail = self.panel.detail
+        if (detail is not None and detail.work_order_id is not None
+                and self.actor.can(Perm.WO_VIEW)):
+            self.open_work_order.emit(detail.work_order_id)
 
     # -- questions (separate so tests can answer them) -------------------------------------
     def warn(self, title: str, text: str) -> None:
