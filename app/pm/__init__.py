@@ -1,0 +1,1 @@
+"""The preventive-maintenance engine (DESIGN.md section 4): its date arithmetic first."""

@@ -1,0 +1,179 @@
+"""When a time-based PM schedule is due: the calendar arithmetic of DESIGN.md section 4, with no
+database in it, so that it can be tested to the day.
+
+- A fixed series is computed from its start date, occurrence k being start + k intervals, never
+  the previous occurrence + one interval: monthly from 31 January is 28 (29) February, 31 March,
+  30 April; it never drifts to the 28th.
+- A floating schedule is due one interval after the work was completed.
+- RRULEs (RFC 5545, through python-dateutil) cover "first Monday of each quarter" and the like.
+- A season window (months, possibly across the new year) removes occurrences outside it; skip
+  dates (plant holidays) move an occurrence to the next day that is not one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrulestr
+
+UNITS = ("day", "week", "month", "year", "rrule")
+MAX_EVERY = 1000
+MAX_OCCURRENCES = 100_000  # a forecast never runs away
+
+
+class RecurrenceError(ValueError):
+    """A recurrence that cannot be used, in words for the schedule form."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    unit: str  # day, week, month, year, or rrule
+    every: int = 1
+    rrule: str = ""  # for unit "rrule": the rule's body, e.g. "FREQ=MONTHLY;BYDAY=1MO"
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise RecurrenceError(f"the unit must be one of {', '.join(UNITS)}, not {self.unit!r}")
+        if self.unit == "rrule":
+            if not self.rrule.strip():
+                raise RecurrenceError("a rule (RRULE) is required, e.g. FREQ=MONTHLY;BYDAY=1MO")
+            try:
+                rrulestr(self._rule_text(dt.date(2000, 1, 1)))
+            except (ValueError, TypeError) as exc:
+                raise RecurrenceError(f"the rule {self.rrule!r} is not a valid RRULE: {exc}") \
+                    from None
+        elif isinstance(self.every, bool) or not isinstance(self.every, int) \
+                or not 1 <= self.every <= MAX_EVERY:
+            raise RecurrenceError(f"'every' must be a whole number from 1 to {MAX_EVERY}")
+
+    @property
+    def words(self) -> str:
+        """The recurrence as a planner says it: "every 3 months", "every week"."""
+        if self.unit == "rrule":
+            return f"by rule {self.rrule}"
+        return f"every {self.unit}" if self.every == 1 else f"every {self.every} {self.unit}s"
+
+    def step(self, k: int) -> relativedelta:
+        """k intervals (not for rules)."""
+        n = k * self.every
+        return {"day": relativedelta(days=n), "week": relativedelta(weeks=n),
+                "month": relativedelta(months=n), "year": relativedelta(years=n)}[self.unit]
+
+    def _rule_text(self, start: dt.date) -> str:
+        body = self.rrule.strip()
+        body = body[len("RRULE:"):] if body.upper().startswith("RRULE:") else body
+        return f"DTSTART:{start:%Y%m%d}\nRRULE:{body}"
+
+    def raw_series(self, start: dt.date) -> Iterator[dt.date]:
+        """The occurrences from `start` on, before any season or skip dates."""
+        if self.unit == "rrule":
+            rule = rrulestr(self._rule_text(start))
+            for n, stamp in enumerate(rule):
+                if n >= MAX_OCCURRENCES:
+                    return
+                yield stamp.date()
+            return
+        for k in range(MAX_OCCURRENCES):
+            yield start + self.step(k)
+
+    def after_completion(self, completed: dt.date) -> dt.date:
+        """Floating schedules: the next due date for work completed on `completed` (for a rule,
+        its first date after that day)."""
+        if self.unit != "rrule":
+            return completed + self.step(1)
+        rule = rrulestr(self._rule_text(completed + dt.timedelta(days=1)))
+        return next(iter(rule)).date()
+
+
+@dataclass(frozen=True)
+class PlantCalendar:
+    """What moves or removes occurrences. `season` is (first month, last month), inclusive;
+    (11, 2) is November to February."""
+
+    season: tuple[int, int] | None = None
+    skip_dates: frozenset[dt.date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.season is not None and not all(1 <= m <= 12 for m in self.season):
+            raise RecurrenceError("the season's months must be from 1 to 12")
+
+    def in_season(self, day: dt.date) -> bool:
+        if self.season is None:
+            return True
+        first, last = self.season
+        if first <= last:
+            return first <= day.month <= last
+        return day.month >= first or day.month <= last  # across the new year
+
+    def moved(self, day: dt.date) -> dt.date:
+        """The day, or the next day that is not a skip date."""
+        while day in self.skip_dates:
+            day += dt.timedelta(days=1)
+        return day
+
+    def apply(self, days: Iterable[dt.date]) -> Iterator[dt.date]:
+        """Occurrences in season, moved off skip dates (in order, none twice)."""
+        last: dt.date | None = None
+        for day in days:
+            if not self.in_season(day):
+                continue
+            moved = self.moved(day)
+            if last is None or moved > last:
+                last = moved
+                yield moved
+
+
+NO_CALENDAR = PlantCalendar()
+
+
+def fixed_series(rule: Recurrence, start: dt.date,
+                 calendar: PlantCalendar = NO_CALENDAR) -> Iterator[dt.date]:
+    """A fixed schedule's due dates from its start, in order."""
+    return calendar.apply(rule.raw_series(start))
+
+
+def forecast(rule: Recurrence, start: dt.date, first: dt.date, last: dt.date,
+             calendar: PlantCalendar = NO_CALENDAR) -> list[dt.date]:
+    """A fixed schedule's due dates from `first` to `last`, inclusive."""
+    if last < first:
+        raise RecurrenceError(f"the forecast ends ({last}) before it starts ({first})")
+    out = []
+    for day in fixed_series(rule, start, calendar):
+        if day > last:
+            break
+        if day >= first:
+            out.append(day)
+    return out
+
+
+def latest_not_after(rule: Recurrence, start: dt.date, today: dt.date,
+                     calendar: PlantCalendar = NO_CALENDAR) -> dt.date | None:
+    """The latest due date not after `today`: a schedule started in the past is due once, for
+    this one, and not for every occurrence it passed (None: nothing due yet)."""
+    latest = None
+    for day in fixed_series(rule, start, calendar):
+        if day > today:
+            break
+        latest = day
+    return latest
+
+
+def next_fixed(rule: Recurrence, start: dt.date, after: dt.date,
+               calendar: PlantCalendar = NO_CALENDAR) -> dt.date | None:
+    """The first due date of a fixed series after `after` (None when the series ends)."""
+    return next((day for day in fixed_series(rule, start, calendar) if day > after), None)
+
+
+def next_floating(rule: Recurrence, completed: dt.date,
+                  calendar: PlantCalendar = NO_CALENDAR) -> dt.date | None:
+    """A floating schedule's next due date after work completed on `completed`: one interval
+    later, then to the season and off skip dates."""
+    due = rule.after_completion(completed)
+    for _ in range(MAX_OCCURRENCES):
+        if calendar.in_season(due):
+            return calendar.moved(due)
+        due += dt.timedelta(days=1)  # out of season: the season's first day counts
+    return None
