@@ -231,3 +231,29 @@ def test_technicians_are_offered_only_their_own_moves_in_bulk(qtbot, plant):
     screen = _screen(qtbot, plant["tina"])
     offered = [a.data() for a in screen.status_menu.actions()]
     assert offered == ["in_progress", "on_hold", "completed"]
+
+
+def test_a_bulk_move_of_several_orders_is_confirmed_first(qtbot, plant, admin, monkeypatch):
+    screen = _screen(qtbot, admin)
+    _select_titles(screen, {"Belt worn", "Monthly lube"})
+    asked = []
+    monkeypatch.setattr(screen, "confirm", lambda title, text: asked.append(text) or False)
+    screen.bulk_status("completed")
+    assert asked == ["Move 2 orders to Completed? Each order is checked on its own; those "
+                     "that cannot move are listed afterwards."]
+    assert {w.status for w in WorkOrder.select().where(
+        WorkOrder.title.in_(["Belt worn", "Monthly lube"]))} == {"assigned", "in_progress"}
+
+
+def test_bulk_assign_offers_technicians_first(qtbot, plant, admin, monkeypatch):
+    screen = _screen(qtbot, admin)
+    _select_titles(screen, {"Seal leaking"})
+    offered = []
+
+    def choose(_parent, _title, _label, items, *args, **kwargs):
+        offered.extend(items)
+        return "", False
+
+    monkeypatch.setattr(QInputDialog, "getItem", choose)
+    screen.bulk_assign()
+    assert offered[0].endswith("(technician)") and offered[-1].endswith("(admin)")

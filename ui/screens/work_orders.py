@@ -241,7 +241,8 @@ class WorkOrdersScreen(QWidget):
         rows = self.selected_rows()
         if not rows:
             return
-        workers = people.list_workers(self.actor)
+        # Technicians first: they do most of the work; then the office roles.
+        workers = sorted(people.list_workers(self.actor), key=_technicians_first)
         labels = [p.label for p in workers]
         label, ok = QInputDialog.getItem(
             self, "Assign work orders",
@@ -268,7 +269,17 @@ class WorkOrdersScreen(QWidget):
         elif to_status == "assigned":
             self.bulk_assign()
             return
+        elif len(rows) > 1 and not self.confirm(
+                "Change status",
+                f"Move {_orders_text(rows)} to {STATUS_LABELS[to_status]}? Each order is "
+                "checked on its own; those that cannot move are listed afterwards."):
+            return
         self._run_bulk(work_order_bulk.bulk_transition, rows, to_status, reason)
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask before a change to many orders (separate so tests can answer it)."""
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _run_bulk(self, service: Callable[..., BulkResult], rows: list[WorkOrderRow],
                   *args: object) -> None:
@@ -325,6 +336,10 @@ class WorkOrdersScreen(QWidget):
     @staticmethod
     def column_titles() -> list[str]:
         return [title for _key, title in COLUMNS]
+
+
+def _technicians_first(person: Any) -> tuple[bool, str]:
+    return (person.role != "technician", person.full_name)
 
 
 def _orders_text(rows: list[WorkOrderRow]) -> str:
