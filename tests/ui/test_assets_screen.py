@@ -25,7 +25,8 @@ from ui.models.assets import (
     AssetTableModel,
 )
 from ui.models.locations import LocationTreeModel
-from ui.screens.assets import COLUMN_WIDTHS, NAME_MIN, TREE_WIDTH, AssetsScreen, fitted_widths
+from ui.screens.assets import COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN, TREE_WIDTH, AssetsScreen
+from ui.widgets.column_fit import fitted_widths as fit
 
 
 @pytest.fixture
@@ -345,6 +346,9 @@ def test_names_stay_readable_and_nothing_scrolls_sideways(qtbot, plant, admin, w
 
 
 def test_fitting_gives_name_its_room_before_the_others_their_wishes():
+    def fitted_widths(available, wanted, narrowest):
+        return fit(available, wanted, narrowest, HIDDEN_FIRST, NAME_MIN)
+
     narrowest = {col: least for col, (least, _wanted) in COLUMN_WIDTHS.items()}
     wanted = {col: wish for col, (_least, wish) in COLUMN_WIDTHS.items()}
     roomy = sum(wanted.values()) + NAME_MIN + 100

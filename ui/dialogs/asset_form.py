@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
 
 from app.errors import ConflictError, KeepwellError, ValidationError, field_label
 from app.permissions import Actor, Perm
-from app.services import assets, history
+from app.services import assets
 from app.services.asset_fields import CRITICALITIES, STATUS_LABELS
 from app.services.assets import AssetDetail, AssetRow
 from app.services.common import MAX_PAGE
-from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab, history_summary
+from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab
+from ui.dialogs.asset_conflict import ask_about_conflict
 from ui.dialogs.asset_meters import MetersTab
 from ui.errors import describe
 from ui.models.users import local_time
@@ -413,24 +414,7 @@ class AssetForm(QDialog):
         """Say who saved first and what they changed; Reload takes their version, Keep my
         edits puts this form's changes on top of it (saved with the next Save)."""
         assert self.detail is not None
-        who = exc.message
-        try:
-            latest = history.asset_history(self.actor, self.detail.id, limit=1)
-        except KeepwellError:
-            latest = []
-        if latest:
-            row = latest[0]
-            who = (f"{row.actor} saved this asset at {local_time(row.at)} while you were "
-                   f"editing it.\n\nTheir change: {history_summary(row) or row.action_label}")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Changed by someone else", who,
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText(
-            "Reload shows their version and drops your edits. Keep my edits loads their "
-            "version with your changes on top; check it, then save again.")
-        reload_button = box.addButton("Reload", QMessageBox.ButtonRole.DestructiveRole)
-        keep_button = box.addButton("Keep my edits", QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(keep_button)
-        box.exec()
+        wants_reload, by = ask_about_conflict(self, self.actor, self.detail.id, exc)
         mine = self.changed_values()
         try:
             theirs = assets.get_asset(self.actor, self.detail.id)
@@ -440,20 +424,16 @@ class AssetForm(QDialog):
             return
         self._fill(theirs)
         self._baseline = self.values()
-        if box.clickedButton() is reload_button:
-            self.message.setText(f"Reloaded: this is the asset as {self._by(latest)} left it.")
+        if wants_reload:
+            self.message.setText(f"Reloaded: this is the asset as {by} left it.")
         else:
             self._apply(mine)
             self.message.setText(
-                f"Your edits are on top of the version {self._by(latest)} saved. "
+                f"Your edits are on top of the version {by} saved. "
                 "Check them and save again.")
         self.message.show()
         if self.history_tab is not None:
             self.history_tab.refresh()
-
-    @staticmethod
-    def _by(latest: list[history.HistoryRow]) -> str:
-        return latest[0].actor if latest else "the other desk"
 
     def _apply(self, values: dict[str, Any]) -> None:
         """Put values (as `values()` gives them) back into the fields."""

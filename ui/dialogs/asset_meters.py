@@ -8,13 +8,11 @@ from decimal import Decimal
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,6 +29,7 @@ from app.services import meters
 from ui.errors import describe
 from ui.models.users import local_time
 from ui.widgets.form_dialog import FormDialog, hint_label
+from ui.widgets.tables import read_only_table
 
 READINGS_SHOWN = 100
 
@@ -42,22 +41,6 @@ def reading_text(value: Decimal | None, unit: str) -> str:
     if value is None:
         return ""
     return f"{value:,.2f} {unit}".strip()
-
-
-def _table(headers: list[str], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
@@ -88,10 +71,10 @@ class MetersTab(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
 
-        self.meter_table = _table(["Meter", "Unit", "Kind", "Last reading", "Read at"], 0)
+        self.meter_table = read_only_table(["Meter", "Unit", "Kind", "Last reading", "Read at"], 0)
         self.meter_table.setObjectName("meterTable")
         self.meter_table.itemSelectionChanged.connect(self._meter_chosen)
-        self.reading_table = _table(["Read at", "Reading", "Recorded by", "Note"], 3)
+        self.reading_table = read_only_table(["Read at", "Reading", "Recorded by", "Note"], 3)
         self.reading_table.setObjectName("readingTable")
         self.readings_title = QLabel()
         self.readings_title.setObjectName("hintText")

@@ -10,7 +10,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import field_label
+from ui.models.users import local_time as local_time
+from ui.widgets.tables import read_only_table as read_only_table
 
 STATUS_COLOURS = {
     "open": "#5b6675",
@@ -47,13 +48,6 @@ QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] {{
 }}
 QCheckBox:disabled {{ color: #1f2933; }}
 """
-
-
-def local_time(stamp: dt.datetime | None) -> str:
-    """A stored (naive UTC) time as this desk's local time."""
-    if stamp is None:
-        return ""
-    return f"{stamp.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
 
 
 def hours_text(value: Decimal | None) -> str:
@@ -222,22 +216,6 @@ class DateField(QWidget):
         self.edit.setText(f"{date.year():04d}-{date.month():02d}-{date.day():02d}")
         self.button.menu().hide()
         self.edited.emit()
-
-
-def read_only_table(headers: list[str], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]],

@@ -3,15 +3,15 @@ order the service pages in)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.services.requests import PAGE_SIZE, RequestRow
 from app.services.work_orders import PRIORITY_LABELS
-from ui.models.base import Index, RowTableModel
+from ui.models.base import Index, PagedTableModel
+from ui.models.users import local_time as local_time
 
 STATUS_LABELS = {"new": "New", "approved": "Approved", "rejected": "Rejected"}
 HEADERS = ("Number", "Title", "Asset", "Location", "Priority", "Status", "Requested by",
@@ -25,26 +25,20 @@ STATUS_COLOURS = {"new": QColor("#1d5fa0"), "approved": QColor("#1e7b34"),
 FetchPage = Callable[[str | None, bool, int, int], list[RequestRow]]
 
 
-def local_time(stamp: dt.datetime | None) -> str:
-    """A naive UTC time from the database as this desk's local time."""
-    if stamp is None:
-        return ""
-    return f"{stamp.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
+class RequestTableModel(PagedTableModel[RequestRow]):
+    """Holds the rows fetched so far; `data()` never queries. `fetch_requests(status, mine,
+    offset, limit)` is a service call bound to the signed-in user; pages come newest first
+    (the service's one order: the headers do not sort)."""
 
-
-class RequestTableModel(RowTableModel[RequestRow]):
-    """Holds the rows fetched so far; `data()` never queries. `fetch_page(status, mine,
-    offset, limit)` is a service call bound to the signed-in user."""
-
-    headers = HEADERS
-
-    def __init__(self, fetch_page: FetchPage, page_size: int = PAGE_SIZE) -> None:
-        super().__init__()
-        self._fetch_page = fetch_page
-        self._page_size = page_size
-        self._exhausted = False
+    def __init__(self, fetch_requests: FetchPage, page_size: int = PAGE_SIZE) -> None:
+        self._fetch_requests = fetch_requests
         self.status: str | None = None
         self.mine = False
+        super().__init__(self._page, page_size)
+        self.headers = HEADERS
+
+    def _page(self, offset: int, limit: int, _sort: str, _descending: bool) -> list[RequestRow]:
+        return self._fetch_requests(self.status, self.mine, offset, limit)
 
     # -- Qt model API ---------------------------------------------------------------------
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -70,44 +64,11 @@ class RequestTableModel(RowTableModel[RequestRow]):
             return row.id
         return None
 
-    def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: Index) -> None:
-        if parent.isValid() or self._exhausted:
-            return
-        page = self._fetch_page(self.status, self.mine, len(self._rows), self._page_size)
-        if len(page) < self._page_size:
-            self._exhausted = True
-        if page:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-            self._rows.extend(page)
-            self.endInsertRows()
-
     # -- ours -----------------------------------------------------------------------------
     def set_filter(self, status: str | None, mine: bool) -> None:
         if (status, mine) != (self.status, self.mine):
             self.status, self.mine = status, mine
             self.reload()
-
-    def reload(self) -> None:
-        """Drop the fetched rows and fetch the first page again."""
-        self.beginResetModel()
-        self._rows = []
-        self._exhausted = False
-        self.endResetModel()
-        self.fetchMore(QModelIndex())
-
-    def reload_at_least(self, rows: int) -> None:
-        """Reload, fetching pages until `rows` rows are back (or there are no more): a refresh
-        keeps what the user had scrolled to."""
-        self.reload()
-        while len(self._rows) < rows and not self._exhausted:
-            self.fetchMore(QModelIndex())
-
-    def row_of(self, request_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == request_id), -1)
 
     @staticmethod
     def _display(row: RequestRow, col: int) -> str:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelection,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     QPoint,
     QSize,
@@ -60,6 +58,7 @@ from ui.models.assets import (
 from ui.models.locations import COL_COUNT, LocationTreeModel
 from ui.models.locations import COL_NAME as TREE_COL_NAME
 from ui.settings import gui_settings
+from ui.widgets.column_fit import ColumnFitter
 from ui.widgets.notify import notify
 from ui.widgets.sort_header import SortArrowHeader
 
@@ -79,23 +78,6 @@ COLUMN_WIDTHS = {COL_TAG: (84, 100), COL_CATEGORY: (72, 120), COL_CRITICALITY: (
                  COL_MANUFACTURER: (66, 110)}
 HIDDEN_FIRST = (COL_PARENT, COL_MANUFACTURER, COL_CATEGORY)
 NAME_MIN = 220
-
-
-def fitted_widths(available: int, wanted: dict[int, int],
-                  narrowest: dict[int, int]) -> dict[int, int]:
-    """Widths of the columns beside Name so that Name keeps NAME_MIN of `available` if it can:
-    each column gives up the same share of its room above its narrowest, and if that is not
-    enough, HIDDEN_FIRST columns get width 0 (hidden)."""
-    shown = dict(wanted)
-    for col in HIDDEN_FIRST:
-        if sum(min(narrowest[c], w) for c, w in shown.items()) <= available - NAME_MIN:
-            break
-        del shown[col]
-    spare = available - NAME_MIN - sum(shown.values())
-    room = {col: max(0, width - narrowest[col]) for col, width in shown.items()}
-    share = min(1.0, -spare / sum(room.values())) if spare < 0 and sum(room.values()) else 0.0
-    return {col: shown[col] - int(room[col] * share + 0.999) if col in shown else 0
-            for col in wanted}
 
 
 class RoomyRows(QStyledItemDelegate):
@@ -195,11 +177,7 @@ class AssetsScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(36)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        # What the user drags a column to becomes its preferred width.
-        self.column_widths = {col: wanted for col, (_least, wanted) in COLUMN_WIDTHS.items()}
-        self._fitting = False
-        header.sectionResized.connect(self._column_dragged)
-        self.table.viewport().installEventFilter(self)
+        self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
         self.table.activated.connect(self.open_asset)  # double-click or Enter
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -239,29 +217,6 @@ class AssetsScreen(QWidget):
         self._update_actions()
 
     # -- layout ---------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
-            self._fit_columns()
-        return super().eventFilter(watched, event)
-
-    def _fit_columns(self) -> None:
-        narrowest = {col: least for col, (least, _wanted) in COLUMN_WIDTHS.items()}
-        widths = fitted_widths(self.table.viewport().width(), self.column_widths, narrowest)
-        self._fitting = True
-        try:
-            for col, width in widths.items():
-                self.table.setColumnHidden(col, width == 0)
-                if width:
-                    self.table.setColumnWidth(col, width)
-        finally:
-            self._fitting = False
-
-    def _column_dragged(self, col: int, _old: int, new: int) -> None:
-        # Hiding a column reports it resized to 0, and not always at once: not a wish.
-        if (not self._fitting and col in self.column_widths and new > 0
-                and not self.table.isColumnHidden(col)):
-            self.column_widths[col] = new
-
     def _remember_tree_width(self, _pos: int, _index: int) -> None:
         gui_settings().setValue(TREE_WIDTH_KEY, self.splitter.sizes()[0])
 
