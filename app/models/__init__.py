@@ -4,6 +4,7 @@ import app.db  # noqa: F401  (first: it loads peewee without psycopg, see app.db
 from app.models.assets import Asset, Location, Site
 from app.models.base import BaseModel, VersionedModel, utcnow
 from app.models.meters import Meter, MeterReading
+from app.models.pm import PM_ANCHORS, PmMissed, PmSchedule, RunLease
 from app.models.requests import REQUEST_STATUSES, WorkRequest
 from app.models.system import AuditEvent, NumberSequence, Setting
 from app.models.users import User
@@ -17,8 +18,9 @@ from app.models.work_log import (
 )
 
 ALL_MODELS = [
-    User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, WorkOrder, Task,
-    WorkRequest, WorkOrderLog, LaborEntry, Attachment, Meter, MeterReading,
+    User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, Meter, MeterReading,
+    PmSchedule, WorkOrder, Task, WorkRequest, WorkOrderLog, LaborEntry, Attachment, PmMissed,
+    RunLease,
 ]
 
 __all__ = [
@@ -37,6 +39,10 @@ __all__ = [
     "BaseModel",
     "Location",
     "NumberSequence",
+    "PM_ANCHORS",
+    "PmMissed",
+    "PmSchedule",
+    "RunLease",
     "Setting",
     "Site",
     "TASK_KINDS",

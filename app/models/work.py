@@ -6,6 +6,7 @@ import peewee
 
 from app.models.assets import Asset, Location
 from app.models.base import BaseModel, VersionedModel
+from app.models.pm import PmSchedule
 from app.models.users import User
 
 WO_STATUSES = ("open", "assigned", "in_progress", "on_hold", "completed", "closed", "cancelled")
@@ -46,11 +47,18 @@ class WorkOrder(VersionedModel):
     )
     signature_name = peewee.CharField(max_length=120, default="")
     signature_meaning = peewee.CharField(max_length=80, default="")
+    # A preventive order: the schedule and the occurrence it serves, at most one order each.
+    pm_schedule = peewee.ForeignKeyField(
+        PmSchedule, null=True, backref="work_orders", on_delete="RESTRICT"
+    )
+    pm_due = peewee.DateField(null=True)
+    pm_due_reading = peewee.DecimalField(max_digits=14, decimal_places=2, null=True)
 
     class Meta:
         indexes = (
             (("status", "due_date"), False),
             (("due_date",), False),
+            (("pm_schedule", "pm_due"), True),
         )
 
 

@@ -51,6 +51,7 @@ QUERIES = sorted(name for name, info in SERVICES.items() if not info.mutating)
 NOT_SERVICES = {
     "registry.check": "the permission check itself, run first by every service",
     "audit.record": "appends an event inside the calling service's transaction",
+    "audit.record_many": "appends events inside the calling service's transaction",
     "settings.write_setting": "stores a setting inside the calling service's transaction",
     "users.create_user_record": "shared by users.add_user and first-run setup",
     "auth.verify_password": "re-checks the signed-in user's own password; False for no account",

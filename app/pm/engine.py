@@ -1,0 +1,437 @@
+"""Whether a PM schedule is due, and why: the rules of DESIGN.md section 4 applied to one
+schedule and what its past holds, with no database in it.
+
+`decide(plan, past, as_of)` says what a check on `as_of` must do: the occurrence to order (if
+any), the fixed occurrences to record as missed, and the reasons in the office's words. The
+service layer loads `Plan` and `Past` from the database and writes what the decision says;
+forecasting and the schedule form's preview use the same functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from app.pm.recurrence import (
+    MAX_OCCURRENCES,
+    PlantCalendar,
+    Recurrence,
+    fixed_series,
+    next_floating,
+)
+
+ONE_DAY = dt.timedelta(days=1)
+CENT = Decimal("0.01")  # meter values are kept to two decimals
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A schedule's rules. `recurrence` None: no time trigger; `meter_every` None: no meter."""
+
+    anchor: str  # fixed or floating
+    start: dt.date
+    recurrence: Recurrence | None = None
+    calendar: PlantCalendar = field(default_factory=PlantCalendar)
+    end: dt.date | None = None
+    lead_days: int = 0
+    meter_every: Decimal | None = None
+    tolerance: Decimal = Decimal(0)
+    meter_start: Decimal | None = None  # the reading the meter count starts from
+    meter_unit: str = ""
+    created_on: dt.date | None = None  # fixed occurrences before it are ignored, not missed
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Past:
+    """What has happened to a schedule so far."""
+
+    last_due: dt.date | None = None  # the latest occurrence ordered (its orders' pm_due)
+    last_due_reading: Decimal | None = None  # the highest meter threshold ordered
+    last_missed: dt.date | None = None  # the latest occurrence recorded missed
+    last_missed_reading: Decimal | None = None
+    open_order: str = ""  # the number of its order still open
+    last_completed_on: dt.date | None = None
+    last_completed_reading: Decimal | None = None
+    reading: Decimal | None = None  # the meter's latest reading
+
+
+@dataclass(frozen=True)
+class Missed:
+    occurrence: str  # the key under which it is recorded: "2026-03-31", "meter 5000.00"
+    due_date: dt.date
+    due_reading: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    due: dt.date | None  # the occurrence to order now (None: nothing to order)
+    due_reading: Decimal | None  # the meter threshold the order serves
+    missed: tuple[Missed, ...]
+    next_due: dt.date | None  # the next date by time, for lists (ordered or not)
+    next_reading: Decimal | None  # the next meter threshold
+    reasons: tuple[str, ...]  # why, in words; the first line is the verdict
+
+    @property
+    def create(self) -> bool:
+        return self.due is not None
+
+    @property
+    def words(self) -> str:
+        return " ".join(self.reasons)
+
+
+# --- words --------------------------------------------------------------------------------------
+
+
+def amount(value: Decimal | None, unit: str = "") -> str:
+    """4820 -> "4,820 h"; 12.5 -> "12.5 h"."""
+    if value is None:
+        return "no reading"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip()
+
+
+def day(value: dt.date | None) -> str:
+    return "—" if value is None else f"{value:%a %d %b %Y}"
+
+
+def trigger_words(plan: Plan) -> str:
+    """"every 3 months (fixed)", "every 500 h", "every month or 500 h, whichever first"."""
+    parts = []
+    if plan.recurrence is not None:
+        parts.append(plan.recurrence.words)
+    if plan.meter_every is not None:
+        parts.append(f"every {amount(plan.meter_every, plan.meter_unit)}")
+    if not parts:
+        return "no trigger"
+    text = " or ".join(parts)
+    if len(parts) == 2:
+        return f"{text}, whichever first"
+    return f"{text} ({plan.anchor})"
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def _series(plan: Plan) -> Iterator[dt.date]:
+    assert plan.recurrence is not None
+    for d in fixed_series(plan.recurrence, plan.start, plan.calendar):
+        if plan.end is not None and d > plan.end:
+            return
+        yield d
+
+
+def first_due(plan: Plan) -> dt.date | None:
+    """The start date, or the first occurrence on or after it (in season, off skip dates)."""
+    return next(_series(plan), None) if plan.recurrence is not None else None
+
+
+def _floating_due(plan: Plan, past: Past) -> dt.date | None:
+    assert plan.recurrence is not None
+    if past.last_completed_on is None:
+        due = first_due(plan)
+    else:
+        due = next_floating(plan.recurrence, past.last_completed_on, plan.calendar)
+    if due is not None and past.last_due is not None and due <= past.last_due:
+        # Completed so early that one interval on is the occurrence already ordered (or an
+        # order was cancelled): the next one is an interval after that.
+        due = next_floating(plan.recurrence, past.last_due, plan.calendar)
+    if due is not None and plan.end is not None and due > plan.end:
+        return None
+    return due
+
+
+@dataclass(frozen=True)
+class _TimeVerdict:
+    due: dt.date | None
+    next_due: dt.date | None
+    missed: tuple[Missed, ...]
+    reasons: tuple[str, ...]
+
+
+def _lead(plan: Plan) -> str:
+    return "" if not plan.lead_days else (
+        f" ({plan.lead_days} day{'s' if plan.lead_days != 1 else ''}' lead)")
+
+
+def _time_fixed(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
+    floor = max((d for d in (past.last_due, past.last_missed) if d is not None), default=None)
+    horizon = as_of + dt.timedelta(days=plan.lead_days)
+    pending: list[dt.date] = []
+    following = None
+    for n, d in enumerate(_series(plan)):
+        if n >= MAX_OCCURRENCES:
+            break
+        if floor is not None and d <= floor:
+            continue
+        if d > horizon:
+            following = d
+            break
+        pending.append(d)
+    passed = [d for d in pending if d <= as_of]
+    created = plan.created_on or plan.start
+
+    def missed(days: list[dt.date]) -> tuple[Missed, ...]:
+        return tuple(Missed(d.isoformat(), d) for d in days if d >= created)
+
+    if past.open_order:
+        gone = missed(passed)
+        reasons = [f"Not ordered: {past.open_order} is still open."]
+        if gone:
+            reasons.append(f"{_dates(gone)} passed meanwhile and "
+                           f"{'is' if len(gone) == 1 else 'are'} recorded as missed.")
+        nxt = next((d for d in pending if d > as_of), following)
+        return _TimeVerdict(None, nxt, gone, tuple(reasons))
+    if not pending:
+        if following is None:
+            return _TimeVerdict(None, None, (), (_ended(plan, past),))
+        generate_on = following - dt.timedelta(days=plan.lead_days)
+        return _TimeVerdict(None, following, (), (
+            f"Not due yet: next due {day(following)}, ordered from {day(generate_on)}"
+            f"{_lead(plan)}.",))
+    target = passed[-1] if passed else pending[0]
+    gone = missed(passed[:-1])
+    reasons = [f"Due {day(target)}" + (" (overdue)." if target < as_of else ".")
+               if target <= as_of else
+               f"Due {day(target)}, ordered now{_lead(plan)}."]
+    skipped_old = [d for d in passed[:-1] if d < created]
+    if skipped_old:
+        reasons.append(f"{len(skipped_old)} earlier occurrence"
+                       f"{'s' if len(skipped_old) != 1 else ''} before the schedule existed "
+                       f"{'are' if len(skipped_old) != 1 else 'is'} not ordered.")
+    if gone:
+        reasons.append(f"{_dates(gone)} passed without an order and "
+                       f"{'is' if len(gone) == 1 else 'are'} recorded as missed.")
+    return _TimeVerdict(target, target, gone, tuple(reasons))
+
+
+def _ended(plan: Plan, past: Past) -> str:
+    if plan.end is not None:
+        return f"Not due: the schedule ended on {day(plan.end)}."
+    return "Not due: the rule has no further dates."
+
+
+def _dates(items: tuple[Missed, ...]) -> str:
+    shown = ", ".join(day(m.due_date) for m in items[:3])
+    return shown if len(items) <= 3 else f"{shown} and {len(items) - 3} more"
+
+
+def _time_floating(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
+    due = _floating_due(plan, past)
+    if due is None:
+        return _TimeVerdict(None, None, (), (_ended(plan, past),))
+    since = (f"completed {day(past.last_completed_on)}, due {plan.recurrence.words} after"
+             if past.last_completed_on and plan.recurrence else "first due on the start date")
+    if past.open_order:
+        return _TimeVerdict(None, due, (), (
+            f"Not ordered: {past.open_order} is still open; the next is counted from "
+            "its completion.",))
+    generate_on = due - dt.timedelta(days=plan.lead_days)
+    if generate_on > as_of:
+        return _TimeVerdict(None, due, (), (
+            f"Not due yet: next due {day(due)} ({since}), ordered from {day(generate_on)}"
+            f"{_lead(plan)}.",))
+    verdict = f"Due {day(due)}" + (" (overdue)" if due < as_of else "") + f" ({since})."
+    return _TimeVerdict(due, due, (), (verdict,))
+
+
+# --- meter --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _MeterVerdict:
+    due_reading: Decimal | None  # the threshold to order now
+    next_reading: Decimal | None
+    missed: tuple[Missed, ...]
+    reasons: tuple[str, ...]
+
+
+def _meter_key(threshold: Decimal) -> str:
+    return f"meter {threshold:.2f}"
+
+
+def _meter(plan: Plan, past: Past, as_of: dt.date) -> _MeterVerdict:
+    every = plan.meter_every
+    assert every is not None and every > 0
+    unit = plan.meter_unit
+    tol = plan.tolerance or Decimal(0)
+    reading = past.reading
+    if plan.anchor == "fixed":
+        base = plan.meter_start or Decimal(0)
+        served = max((r for r in (past.last_due_reading, past.last_missed_reading)
+                      if r is not None), default=base)
+        k = int((served - base) // every) + 1
+        threshold = base + k * every
+    else:
+        base = (past.last_completed_reading if past.last_completed_reading is not None
+                else plan.meter_start if plan.meter_start is not None else Decimal(0))
+        threshold = base + every
+        if past.last_due_reading is not None and threshold <= past.last_due_reading:
+            threshold = past.last_due_reading + every
+    threshold = threshold.quantize(CENT)
+    if reading is None:
+        return _MeterVerdict(None, threshold, (), (
+            f"Meter: no reading yet; due at {amount(threshold, unit)}.",))
+    trigger = threshold - tol
+    gauge = f"meter at {amount(reading, unit)}; due at {amount(threshold, unit)}"
+    if tol:
+        gauge += f" minus {amount(tol, unit)} tolerance"
+    if reading < trigger:
+        return _MeterVerdict(None, threshold, (), (f"Not due by meter: {gauge}.",))
+    passed: list[Decimal] = []
+    if plan.anchor == "fixed":  # thresholds run past while no order could be made
+        while reading >= threshold + every - tol:
+            passed.append(threshold)
+            threshold += every
+        if past.open_order and reading >= threshold:
+            passed.append(threshold)
+            threshold += every
+    missed = tuple(Missed(_meter_key(t), as_of, t) for t in passed)
+    if past.open_order:
+        text = f"Not ordered by meter ({gauge}): {past.open_order} is still open."
+        if missed:
+            text += f" {len(missed)} threshold{'s' if len(missed) != 1 else ''} passed and " \
+                    "recorded as missed."
+        return _MeterVerdict(None, threshold, missed, (text,))
+    text = f"Due by meter: {gauge}."
+    if missed:
+        text += (f" {', '.join(amount(m.due_reading, unit) for m in missed[:3])} passed without"
+                 " an order and recorded as missed.")
+    return _MeterVerdict(threshold, threshold, missed, (text,))
+
+
+# --- the decision -------------------------------------------------------------------------------
+
+
+def decide(plan: Plan, past: Past, as_of: dt.date) -> Decision:
+    """What a PM check on `as_of` does for this schedule, and why."""
+    if not plan.active:
+        return Decision(None, None, (), None, None, ("Not due: the schedule is inactive.",))
+    if as_of < plan.start - dt.timedelta(days=plan.lead_days) and plan.recurrence is None:
+        return Decision(None, None, (), None, None,
+                        (f"Not due: the schedule starts on {day(plan.start)}.",))
+    if plan.end is not None and as_of > plan.end and plan.recurrence is None:
+        return Decision(None, None, (), None, None, (_ended(plan, past),))
+    time = None
+    if plan.recurrence is not None:
+        time = (_time_fixed if plan.anchor == "fixed" else _time_floating)(plan, past, as_of)
+    meter = None
+    if plan.meter_every is not None and as_of >= plan.start:
+        meter = _meter(plan, past, as_of)
+    elif plan.meter_every is not None:
+        meter = _MeterVerdict(None, None, (), ())
+    due = time.due if time else None
+    due_reading = None
+    if meter is not None and meter.due_reading is not None:
+        due_reading = meter.due_reading
+        if due is None:
+            due = as_of  # ordered today, because of the meter
+    elif meter is not None and due is not None:
+        due_reading = meter.next_reading  # ordered by time: completing it resets the count
+    reasons: list[str] = []
+    for part in (time, meter):
+        if part is not None:
+            reasons.extend(part.reasons)
+    if due is not None and time is not None and meter is not None:
+        reasons.insert(0, "Due (whichever comes first):")
+    return Decision(
+        due, due_reading,
+        (time.missed if time else ()) + (meter.missed if meter else ()),
+        time.next_due if time else None,
+        meter.next_reading if meter else None,
+        tuple(reasons),
+    )
+
+
+def occurrences(plan: Plan, past: Past, first: dt.date, last: dt.date,
+                daily_use: Decimal | None = None,
+                today: dt.date | None = None) -> list[tuple[dt.date, str]]:
+    """The dates the schedule is expected due from `first` to `last`, with how each was found:
+    "time" (the calendar), or "meter" (estimated from `daily_use`, units per day, counting from
+    the latest reading on `today`). A floating schedule is projected as if each order were
+    completed on its due date; whichever-first restarts both counts at each one."""
+    if not plan.active or last < first:
+        return []
+    today = today or first
+    use = daily_use if daily_use is not None and daily_use > 0 else None
+    if plan.meter_every is not None and plan.recurrence is not None:
+        if use is None:
+            return [(d, "time") for d in _time_dates(plan, past, first, last)]
+        return list(_whichever_dates(plan, past, first, last, use, today))
+    if plan.recurrence is not None:
+        return [(d, "time") for d in _time_dates(plan, past, first, last)]
+    if plan.meter_every is not None and use is not None:
+        return [(d, "meter") for d in _meter_dates(plan, past, first, last, use, today)]
+    return []
+
+
+def _time_dates(plan: Plan, past: Past, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    assert plan.recurrence is not None
+    if plan.anchor == "fixed":
+        for d in _series(plan):
+            if d > last:
+                return
+            if d >= first:
+                yield d
+        return
+    due = _floating_due(plan, past)
+    for _ in range(MAX_OCCURRENCES):
+        if due is None or due > last:
+            return
+        if due >= first:
+            yield due
+        due = next_floating(plan.recurrence, due, plan.calendar)
+        if due is not None and plan.end is not None and due > plan.end:
+            return
+
+
+def _reaches(reading: Decimal, target: Decimal, use: Decimal, since: dt.date) -> dt.date:
+    """The day a meter at `reading` on `since`, rising `use` a day, reaches `target`."""
+    return since + dt.timedelta(days=int(max(Decimal(0), (target - reading) / use)))
+
+
+def _meter_dates(plan: Plan, past: Past, first: dt.date, last: dt.date, use: Decimal,
+                 today: dt.date) -> Iterator[dt.date]:
+    assert plan.meter_every is not None
+    reading = past.reading if past.reading is not None else (plan.meter_start or Decimal(0))
+    threshold = _meter(plan, replace(past, open_order="", reading=None), today).next_reading
+    if threshold is None:
+        return
+    since = max(today, plan.start)
+    tol = plan.tolerance or Decimal(0)
+    for _ in range(MAX_OCCURRENCES):
+        d = _reaches(reading, threshold - tol, use, since)
+        if d > last or (plan.end is not None and d > plan.end):
+            return
+        if d >= first:
+            yield d
+        since, reading = d, max(reading, threshold - tol)
+        threshold += plan.meter_every
+
+
+def _whichever_dates(plan: Plan, past: Past, first: dt.date, last: dt.date, use: Decimal,
+                     today: dt.date) -> Iterator[tuple[dt.date, str]]:
+    assert plan.meter_every is not None and plan.recurrence is not None
+    reading = past.reading if past.reading is not None else (plan.meter_start or Decimal(0))
+    threshold = _meter(plan, replace(past, open_order="", reading=None), today).next_reading
+    due = _floating_due(plan, past)
+    since = max(today, plan.start)
+    tol = plan.tolerance or Decimal(0)
+    for _ in range(MAX_OCCURRENCES):
+        by_meter = _reaches(reading, threshold - tol, use, since) if threshold else None
+        if due is None and by_meter is None:
+            return
+        d, how = min((x for x in ((due, "time"), (by_meter, "meter")) if x[0] is not None),
+                     key=lambda x: x[0])  # type: ignore[arg-type,return-value]
+        assert d is not None
+        if d > last or (plan.end is not None and d > plan.end):
+            return
+        if d >= first:
+            yield d, how
+        reading = reading + use * (d - since).days  # completed on the day: both restart
+        since = d
+        threshold = reading + plan.meter_every
+        due = next_floating(plan.recurrence, d, plan.calendar)

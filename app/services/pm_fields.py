@@ -1,0 +1,221 @@
+"""The fields of a PM schedule: checking what a planner enters, and turning a stored schedule
+into the engine's `Plan`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.models import PM_ANCHORS, WO_TYPES, Meter
+from app.pm.engine import Plan
+from app.pm.recurrence import UNITS, PlantCalendar, Recurrence, RecurrenceError
+from app.services.common import clean_date, clean_text
+from app.services.work_order_fields import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    check_asset,
+    check_worker,
+    clean_choice,
+    clean_hours,
+    clean_id,
+    clean_priority,
+    clean_tasks,
+)
+
+MAX_LEAD_DAYS = 365
+MAX_SKIP_DATES = 366
+MAX_METER = Decimal("999999999999")
+TIME_UNITS = ("", *UNITS)  # "" = no time trigger
+
+# The schedule form's fields, as create_schedule names them.
+FIELDS = (
+    "name", "asset_id", "active", "anchor", "time_unit", "time_every", "rrule", "meter_id",
+    "meter_every", "meter_tolerance", "meter_start", "start_date", "end_date", "lead_days",
+    "season_from", "season_to", "skip_dates", "description", "wo_type", "priority",
+    "estimated_hours", "assignee_id", "tasks",
+)
+DEFAULTS: dict[str, Any] = dict(
+    active=True, anchor="fixed", time_unit="", time_every=1, rrule="", meter_id=None,
+    meter_every=None, meter_tolerance=0, meter_start=None, end_date=None, lead_days=0,
+    season_from=None, season_to=None, skip_dates=(), description="", wo_type="preventive",
+    priority=3, estimated_hours=None, assignee_id=None, tasks=(),
+)
+
+
+def _whole(errors: dict[str, str], name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors[name] = f"must be a whole number from {low} to {high}"
+        return low
+    return value
+
+
+def _amount(errors: dict[str, str], name: str, value: Any, *, positive: bool = False,
+            required: bool = False) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "is required"
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "")) if not isinstance(
+            value, bool) else Decimal("NaN")
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0 or number > MAX_METER or (positive and number == 0):
+        errors[name] = f"must be a number {'more than' if positive else 'from'} 0" + (
+            "" if positive else f" to {MAX_METER:,}")
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def _month(errors: dict[str, str], name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    return _whole(errors, name, value, 1, 12)
+
+
+def clean_skip_dates(errors: dict[str, str], value: Any) -> str:
+    """Plant holidays as "YYYY-MM-DD,..." (sorted, none twice), from text or a list."""
+    if value is None:
+        return ""
+    items = value.replace(";", ",").replace("\n", ",").split(",") if isinstance(
+        value, str) else list(value)
+    days: set[dt.date] = set()
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        mine: dict[str, str] = {}
+        day = clean_date(mine, "skip_dates", item)
+        if mine or day is None:
+            errors["skip_dates"] = (f"{str(item).strip()[:20]!r} is not a date written "
+                                    "YYYY-MM-DD")
+            return ""
+        days.add(day)
+    if len(days) > MAX_SKIP_DATES:
+        errors["skip_dates"] = f"has {len(days)} dates; at most {MAX_SKIP_DATES} are allowed"
+        return ""
+    return ",".join(d.isoformat() for d in sorted(days))
+
+
+def skip_dates_of(text: str) -> frozenset[dt.date]:
+    return frozenset(dt.date.fromisoformat(t) for t in text.split(",") if t)
+
+
+def check_fields(values: dict[str, Any], current: Any,
+                 errors: dict[str, str]) -> dict[str, Any]:
+    """Check a whole schedule (`values` over the `current` one's fields, or over DEFAULTS):
+    returns the model's fields. Every problem goes into `errors` under the field's name."""
+    merged = dict(DEFAULTS)
+    if current is not None:
+        merged.update(stored_values(current))
+    merged.update(values)
+    out: dict[str, Any] = {}
+    out["name"] = clean_text(errors, "name", merged["name"], max_length=TITLE_MAX)
+    asset = check_asset(errors, merged["asset_id"])
+    if asset is None and "asset" not in errors:
+        errors["asset"] = "is required: the machine the work is done on"
+    out["asset_id"] = asset.id if asset else None
+    active = merged["active"]
+    if not isinstance(active, bool):
+        errors["active"] = "must be yes or no"
+    out["active"] = bool(active)
+    out["anchor"] = clean_choice(errors, "anchor", merged["anchor"], PM_ANCHORS)
+    unit = merged["time_unit"] or ""
+    out["time_unit"] = clean_choice(errors, "time_unit", unit, TIME_UNITS) if unit else ""
+    out["time_every"] = _whole(errors, "time_every", merged["time_every"], 1, 1000)
+    out["rrule"] = clean_text(errors, "rrule", merged["rrule"], max_length=500,
+                              required=False) if out["time_unit"] == "rrule" else ""
+    if out["time_unit"] and "time_unit" not in errors and "time_every" not in errors:
+        try:
+            Recurrence(out["time_unit"], out["time_every"], out["rrule"])
+        except RecurrenceError as exc:
+            errors["rrule" if out["time_unit"] == "rrule" else "time_every"] = str(exc)
+    _check_meter(errors, merged, asset, current, out, set(values))
+    if not out["time_unit"] and out["meter_id"] is None and not (
+            {"time_unit", "meter", "time_every"} & set(errors)):
+        errors["trigger"] = "choose a time trigger, a meter trigger or both"
+    if out["time_unit"] and out["meter_id"] is not None and out["anchor"] == "fixed":
+        errors["anchor"] = ("must be floating when the schedule is due by time or meter, "
+                            "whichever comes first: each completion restarts both counts")
+    start = clean_date(errors, "start_date", merged.get("start_date") or dt.date.today())
+    out["start_date"] = start
+    out["end_date"] = clean_date(errors, "end_date", merged["end_date"])
+    if start and out["end_date"] and out["end_date"] < start:
+        errors["end_date"] = f"({out['end_date']}) is before the start date ({start})"
+    out["lead_days"] = _whole(errors, "lead_days", merged["lead_days"], 0, MAX_LEAD_DAYS)
+    out["season_from"] = _month(errors, "season_from", merged["season_from"])
+    out["season_to"] = _month(errors, "season_to", merged["season_to"])
+    if (out["season_from"] is None) != (out["season_to"] is None):
+        errors["season_to" if out["season_to"] is None else "season_from"] = (
+            "is needed too: a season has a first and a last month")
+    out["skip_dates"] = clean_skip_dates(errors, merged["skip_dates"])
+    out["description"] = clean_text(errors, "description", merged["description"],
+                                    max_length=DESCRIPTION_MAX, required=False)
+    out["wo_type"] = clean_choice(errors, "wo_type", merged["wo_type"], WO_TYPES)
+    out["priority"] = clean_priority(errors, merged["priority"])
+    out["estimated_hours"] = clean_hours(errors, "estimated_hours", merged["estimated_hours"])
+    user = check_worker(errors, "assignee", merged["assignee_id"])
+    out["assignee_id"] = user.id if user else None
+    tasks = clean_tasks(errors, merged["tasks"])
+    out["tasks"] = json.dumps([{k: t[k] for k in ("text", "kind", "required", "unit")}
+                               for t in tasks])
+    return out
+
+
+def _check_meter(errors: dict[str, str], merged: dict[str, Any], asset: Any,
+                 current: Any, out: dict[str, Any], given: set[str]) -> None:
+    meter_id = clean_id(errors, "meter", merged["meter_id"])
+    out["meter_id"] = None
+    out["meter_every"] = out["meter_start"] = None
+    out["meter_tolerance"] = Decimal("0.00")
+    if meter_id is None:
+        return
+    meter: Any = Meter.get_or_none(Meter.id == meter_id)
+    if meter is None:
+        errors["meter"] = "does not exist (it may have been deleted)"
+        return
+    if asset is not None and meter.asset_id != asset.id:
+        errors["meter"] = f"{meter.name} is not a meter of {asset.tag}"
+        return
+    out["meter_id"] = meter.id
+    every = _amount(errors, "meter_every", merged["meter_every"], positive=True, required=True)
+    tolerance = _amount(errors, "meter_tolerance", merged["meter_tolerance"]) or Decimal("0.00")
+    if every is not None and tolerance >= every:
+        errors["meter_tolerance"] = f"must be less than the interval ({every:,} {meter.unit})"
+    start = _amount(errors, "meter_start", merged["meter_start"])
+    if start is None or (current is not None and current.meter_id != meter.id
+                         and "meter_start" not in given):  # a new meter counts from now
+        start = meter.last_reading if meter.last_reading is not None else Decimal("0.00")
+    out.update(meter_every=every, meter_tolerance=tolerance, meter_start=start)
+
+
+def stored_values(s: Any) -> dict[str, Any]:
+    """A schedule's fields under the names check_fields takes."""
+    values = {name: getattr(s, name) for name in FIELDS
+              if name not in ("asset_id", "meter_id", "assignee_id", "tasks", "skip_dates")}
+    values.update(asset_id=s.asset_id, meter_id=s.meter_id, assignee_id=s.assignee_id,
+                  skip_dates=s.skip_dates, tasks=json.loads(s.tasks or "[]"))
+    return values
+
+
+def plan_of(s: Any, meter_unit: str = "") -> Plan:
+    """The engine's view of a schedule row (a model or anything with its attributes)."""
+    season = (s.season_from, s.season_to) if s.season_from and s.season_to else None
+    created = s.created_at.date() if getattr(s, "created_at", None) else None
+    return Plan(
+        anchor=s.anchor,
+        start=s.start_date,
+        recurrence=Recurrence(s.time_unit, s.time_every, s.rrule) if s.time_unit else None,
+        calendar=PlantCalendar(season, skip_dates_of(s.skip_dates or "")),
+        end=s.end_date,
+        lead_days=s.lead_days,
+        meter_every=Decimal(s.meter_every) if s.meter_id and s.meter_every else None,
+        tolerance=Decimal(s.meter_tolerance or 0),
+        meter_start=Decimal(s.meter_start) if s.meter_start is not None else None,
+        meter_unit=meter_unit,
+        created_on=created,
+        active=bool(s.active),
+    )

@@ -1,0 +1,332 @@
+"""The PM check: generate the work orders that are due, exactly once, however many desks and
+headless schedulers run it at the same moment (DESIGN.md section 4).
+
+- A lease row (`run_lease`) lets one runner work while the others wait for it; a runner that
+  dies loses its lease when it expires.
+- The schedules are worked through in chunks, each one transaction that re-reads what it
+  decides on (under row locks on PostgreSQL, BEGIN IMMEDIATE on SQLite), writes the orders
+  with their checklists, the misses and the audit events together. A runner killed mid-run
+  leaves whole orders only; the next run finishes the job.
+- The UNIQUE (pm_schedule, pm_due) of work_order still holds if a lease is lost mid-run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from app import db
+from app.db import write_transaction
+from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
+from app.permissions import Actor, Perm
+from app.pm.engine import Decision, decide
+from app.services import audit
+from app.services.common import lock_rows
+from app.services.numbering import format_work_order_number, reserve
+from app.services.pm_schedules import task_template
+from app.services.pm_state import pasts, plans, schedule_rows, tuples_of
+from app.services.registry import mutation
+
+LEASE = "pm_check"
+LEASE_SECONDS = 120  # renewed with every chunk; a dead runner's claim lapses after this
+CHUNK = 250  # schedules per transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    schedule_id: int
+    schedule: str
+    asset_tag: str
+    number: str  # "" in a dry run
+    due: dt.date
+    due_reading: Decimal | None
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    schedule_id: int
+    schedule: str
+    asset_tag: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissedRow:
+    schedule_id: int
+    schedule: str
+    asset_tag: str
+    occurrence: str
+    due: dt.date
+
+
+@dataclass
+class RunResult:
+    as_of: dt.date
+    dry_run: bool
+    created: list[Created] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # due-ish, but not ordered: why
+    missed: list[MissedRow] = field(default_factory=list)
+    checked: int = 0  # active schedules looked at
+    waited_for: str = ""  # the runner whose lease this one waited for
+    not_run: str = ""  # why nothing was checked (another runner kept the lease)
+
+    @property
+    def summary(self) -> str:
+        if self.not_run:
+            return self.not_run
+        verb = "would create" if self.dry_run else "created"
+        return (f"PM check for {self.as_of:%d %b %Y}: {verb} {len(self.created)} order"
+                f"{'s' if len(self.created) != 1 else ''}, {len(self.skipped)} skipped, "
+                f"{len(self.missed)} missed, of {self.checked} active schedules.")
+
+
+def _runner_name(actor: Actor) -> str:
+    return f"{actor.username} on {socket.gethostname()} (process {os.getpid()})"
+
+
+# --- the lease ----------------------------------------------------------------------------------
+
+
+def _try_lease(holder: str) -> str:
+    """Take or renew the lease; returns "" when it is ours, else who holds it."""
+    now = utcnow()
+    with write_transaction():
+        RunLease.insert(name=LEASE, holder="", expires_at=None).on_conflict_ignore().execute()
+        taken = (RunLease.update(holder=holder,
+                                 expires_at=now + dt.timedelta(seconds=LEASE_SECONDS))
+                 .where((RunLease.name == LEASE)
+                        & ((RunLease.holder == "") | (RunLease.holder == holder)
+                           | (RunLease.expires_at < now)))
+                 .execute())
+        if taken:
+            return ""
+        return str(RunLease.get_by_id(LEASE).holder)
+
+
+def _release(holder: str) -> None:
+    with write_transaction():
+        RunLease.update(holder="", expires_at=None).where(
+            (RunLease.name == LEASE) & (RunLease.holder == holder)).execute()
+
+
+def _acquire(holder: str, wait_seconds: float) -> tuple[bool, str]:
+    """(got it, whom we waited for). Polls while another runner holds the lease."""
+    deadline = time.monotonic() + wait_seconds
+    waited = ""
+    while True:
+        other = _try_lease(holder)
+        if not other:
+            return True, waited
+        waited = other
+        if time.monotonic() >= deadline:
+            return False, other
+        time.sleep(0.2)
+
+
+# --- one chunk ----------------------------------------------------------------------------------
+
+
+def _order_fields(r: Any, d: Decision) -> dict[str, Any]:
+    assert d.due is not None
+    return dict(
+        title=r.name, description=r.description, type=r.wo_type, priority=r.priority,
+        asset=r.asset_id, location=r.asset_location_id, assignee=r.assignee_id,
+        status="assigned" if r.assignee_id else "open", due_date=d.due,
+        estimated_hours=r.estimated_hours, pm_schedule=r.id, pm_due=d.due,
+        pm_due_reading=d.due_reading,
+    )
+
+
+def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResult,
+               write: bool, holder: str) -> None:
+    if write and holder:
+        _try_lease(holder)  # renew (the orders' UNIQUE holds even if it was lost)
+    if write and not db.is_sqlite():  # SQLite: BEGIN IMMEDIATE already keeps writers apart
+        lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(list(ids)))
+                  .order_by(PmSchedule.id)).execute()
+    rows = list(schedule_rows(PmSchedule.id.in_(list(ids))).order_by(PmSchedule.id))
+    the_plans, the_pasts = plans(rows), pasts(rows)
+    orders: list[tuple[Any, Decision]] = []
+    missed: list[dict[str, Any]] = []
+    for r in rows:
+        result.checked += 1
+        try:
+            d = decide(the_plans[r.id], the_pasts[r.id], as_of)
+        except ValueError as exc:  # a rule that cannot be used: said, never silently dropped
+            result.skipped.append(Skipped(r.id, r.name, r.asset_tag, f"Cannot be checked: {exc}"))
+            continue
+        for m in d.missed:
+            missed.append(dict(schedule=r.id, occurrence=m.occurrence, due_date=m.due_date,
+                               due_reading=m.due_reading,
+                               open_order=the_pasts[r.id].open_order))
+            result.missed.append(MissedRow(r.id, r.name, r.asset_tag, m.occurrence, m.due_date))
+        if d.create:
+            orders.append((r, d))
+        elif the_pasts[r.id].open_order and d.reasons:
+            result.skipped.append(Skipped(r.id, r.name, r.asset_tag, d.reasons[0]))
+    numbers = _insert(actor, orders, missed, as_of) if write else [""] * len(orders)
+    for (r, d), number in zip(orders, numbers, strict=True):
+        result.created.append(Created(r.id, r.name, r.asset_tag, number, d.due or as_of,
+                                      d.due_reading, d.words))
+
+
+def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[str, Any]],
+            as_of: dt.date) -> list[str]:
+    """Write the chunk's orders (numbered), their checklists, status log, misses and audit
+    events. Inside the chunk's transaction."""
+    events: list[tuple[str, object, str, dict[str, Any]]] = []
+    if missed:
+        PmMissed.insert_many(missed).on_conflict_ignore().execute()
+        events += [("pm_schedule", m["schedule"], "missed",
+                    {"occurrence": [None, m["occurrence"]], "open_order": [None, m["open_order"]]})
+                   for m in missed]
+    if not orders:
+        audit.record_many(actor, events)
+        return []
+    year = dt.date.today().year
+    first = reserve("wo", year, len(orders))
+    numbers = [format_work_order_number(year, first + i) for i in range(len(orders))]
+    now = utcnow()
+    WorkOrder.insert_many([dict(_order_fields(r, d), number=n, created_at=now, updated_at=now)
+                           for (r, d), n in zip(orders, numbers, strict=True)]).execute()
+    ids: dict[str, int] = dict(tuples_of(WorkOrder.select(WorkOrder.number, WorkOrder.id)
+                                       .where(WorkOrder.number.in_(numbers))))
+    tasks = []
+    logs = []
+    for (r, d), n in zip(orders, numbers, strict=True):
+        wo_id = ids[n]
+        for pos, t in enumerate(task_template(r), 1):
+            tasks.append(dict(t, work_order=wo_id, position=pos))
+        if r.assignee_id:
+            logs.append(dict(work_order=wo_id, author=actor.user_id, kind="status",
+                             from_status="open", to_status="assigned",
+                             text="assigned by its PM schedule"))
+        created = {"number": [None, n], "pm_schedule": [None, r.name],
+                   "pm_due": [None, d.due.isoformat() if d.due else None],
+                   "status": [None, "assigned" if r.assignee_id else "open"],
+                   "why": [None, d.words]}
+        if d.due_reading is not None:
+            created["pm_due_reading"] = [None, str(d.due_reading)]
+        events.append(("work_order", wo_id, "created", created))
+    for i in range(0, len(tasks), 1000):
+        Task.insert_many(tasks[i:i + 1000]).execute()
+    if logs:
+        WorkOrderLog.insert_many(logs).execute()
+    audit.record_many(actor, events)
+    return numbers
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+@mutation(Perm.PM_RUN, transaction=False)
+def generate_due_work_orders(
+    actor: Actor,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    wait_seconds: float = 60.0,
+    progress: Callable[[int, int], None] | None = None,
+    schedule_ids: Sequence[int] | None = None,
+) -> RunResult:
+    """Create the orders due up to `as_of` (today) plus each schedule's lead days; record the
+    fixed occurrences passed over as missed. Returns what was created, skipped (and why) and
+    missed. A dry run returns the same without writing (and without the lease). While another
+    runner holds the lease this one waits up to `wait_seconds`, then runs (finding its work
+    done) or, if still kept out, returns with `not_run` saying by whom. `progress(done,
+    total)` is called after each chunk."""
+    as_of = as_of or dt.date.today()
+    result = RunResult(as_of=as_of, dry_run=dry_run)
+    holder = "" if dry_run else _runner_name(actor)
+    if holder:
+        got, waited = _acquire(holder, wait_seconds)
+        result.waited_for = waited
+        if not got:
+            result.not_run = (f"Not run: {waited} is running the PM check; "
+                              "it will create what is due.")
+            return result
+    try:
+        where = PmSchedule.active == True  # noqa: E712 (SQL)
+        if schedule_ids is not None:
+            where &= PmSchedule.id.in_(list(schedule_ids))
+        ids = [i for (i,) in tuples_of(PmSchedule.select(PmSchedule.id).where(where)
+                                     .order_by(PmSchedule.id))]
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start:start + CHUNK]
+            if dry_run:
+                _run_chunk(actor, part, as_of, result, write=False, holder="")
+            else:
+                _chunk_with_retry(actor, part, as_of, result, holder)
+            if progress is not None:
+                progress(min(start + CHUNK, len(ids)), len(ids))
+    finally:
+        if holder:
+            _release(holder)
+    return result
+
+
+def _chunk_with_retry(actor: Actor, part: Sequence[int], as_of: dt.date, result: RunResult,
+                      holder: str) -> None:
+    """One chunk in one transaction. Should another runner (whose lease lapsed) have written
+    the same occurrence first, the UNIQUE constraint refuses ours: the chunk is read again and
+    done again."""
+    for attempt in range(3):
+        mark = (len(result.created), len(result.skipped), len(result.missed), result.checked)
+        try:
+            with write_transaction():
+                _run_chunk(actor, part, as_of, result, write=True, holder=holder)
+            return
+        except peewee.IntegrityError:
+            del result.created[mark[0]:], result.skipped[mark[1]:], result.missed[mark[2]:]
+            result.checked = mark[3]
+            if attempt == 2:
+                raise
+
+
+# --- completion ---------------------------------------------------------------------------------
+
+
+def local_today() -> dt.date:
+    """The office's date (tests set it)."""
+    return dt.date.today()
+
+
+def record_completion(wo: Any) -> None:
+    """A PM order was completed: its schedule's floating baselines restart from today and the
+    meter's reading now. Inside the completing transaction; no new version of the schedule (a
+    planner editing it meanwhile is not in conflict)."""
+    if not wo.pm_schedule_id:
+        return
+    s: Any = PmSchedule.get_or_none(PmSchedule.id == wo.pm_schedule_id)
+    if s is None:
+        return
+    reading = None
+    if s.meter_id:
+        reading = Meter.select(Meter.last_reading).where(Meter.id == s.meter_id).scalar()
+    PmSchedule.update(last_completed_on=local_today(), last_completed_reading=reading).where(
+        PmSchedule.id == s.id).execute()
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    """The result as plain JSON data (for `keepwell pm run --json`)."""
+    def plain(items: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            row = {k: getattr(item, k) for k in item.__slots__}
+            out.append({k: (v.isoformat() if isinstance(v, dt.date) else
+                            str(v) if isinstance(v, Decimal) else v) for k, v in row.items()})
+        return out
+    return {"as_of": result.as_of.isoformat(), "dry_run": result.dry_run,
+            "checked": result.checked, "created": plain(result.created),
+            "skipped": plain(result.skipped), "missed": plain(result.missed),
+            "waited_for": result.waited_for, "not_run": result.not_run,
+            "summary": result.summary}
+

@@ -1,0 +1,312 @@
+"""PM schedules: setting them up, listing them with when they are next due, and asking the
+engine why a schedule is (not) due and when it will be (DESIGN.md section 4). Generating the
+orders is in pm_run.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.errors import ValidationError
+from app.models import Asset, Meter, PmSchedule
+from app.permissions import Actor, Perm
+from app.pm.engine import Decision, Past, Plan, amount, decide, occurrences, trigger_words
+from app.pm.recurrence import RecurrenceError
+from app.services import audit
+from app.services.common import (
+    clean_date,
+    get_or_not_found,
+    lock_rows,
+    raise_if,
+    text_search,
+    versioned_update,
+)
+from app.services.pm_fields import FIELDS, check_fields, plan_of, stored_values
+from app.services.pm_state import compliance, daily_use, pasts, plans, schedule_rows
+from app.services.registry import mutation, query
+
+PREVIEW_COUNT = 12
+MAX_FORECAST_DAYS = 3 * 366
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A line of the PM Schedules table."""
+
+    id: int
+    name: str
+    asset_id: int
+    asset_tag: str
+    asset_name: str
+    active: bool
+    trigger: str  # in words: "every 3 months (fixed)"
+    next_due: dt.date | None
+    next_reading: str  # "5,000 h" or ""
+    last_done: dt.date | None
+    open_order: str
+    compliance: float | None  # done / due over the last year; None: nothing was due yet
+    assignee_name: str
+    estimated_hours: Decimal | None
+    version: int
+
+
+@dataclass(frozen=True)
+class ScheduleDetail:
+    id: int
+    version: int
+    values: dict[str, Any]  # the form's fields, as create_schedule takes them
+    asset_tag: str
+    asset_name: str
+    meter_name: str
+    meter_unit: str
+    meter_reading: Decimal | None
+    trigger: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    day: dt.date
+    how: str  # "time" or "meter" (a date estimated from the meter's use)
+
+
+def _row(r: Any, plan: Plan, past: Past, today: dt.date,
+         done_due: tuple[int, int] | None) -> ScheduleRow:
+    decision = decide(plan, past, today)
+    rate = None
+    if done_due and done_due[1]:
+        rate = done_due[0] / done_due[1]
+    return ScheduleRow(
+        id=r.id, name=r.name, asset_id=r.asset_id, asset_tag=r.asset_tag,
+        asset_name=r.asset_name, active=r.active, trigger=trigger_words(plan),
+        next_due=decision.next_due if plan.recurrence else decision.due,
+        next_reading=amount(decision.next_reading, plan.meter_unit)
+        if decision.next_reading is not None else "",
+        last_done=r.last_completed_on, open_order=past.open_order, compliance=rate,
+        assignee_name=r.assignee_name, estimated_hours=r.estimated_hours, version=r.version,
+    )
+
+
+def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
+    rows = list(query_)
+    if not rows:
+        return []
+    the_plans, the_pasts = plans(rows), pasts(rows)
+    rates = compliance([r.id for r in rows], today)
+    return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id)) for r in rows]
+
+
+@query(Perm.WO_VIEW)
+def list_schedules(actor: Actor, text: str = "", asset_id: int | None = None,
+                   active: bool | None = None, offset: int = 0, limit: int = 200,
+                   today: dt.date | None = None) -> list[ScheduleRow]:
+    """A page of schedules by asset tag then name, with when each is next due."""
+    if offset < 0 or not 0 < limit <= 1000:
+        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
+    q = _filtered(text, asset_id, active)
+    q = q.order_by(Asset.tag, PmSchedule.name, PmSchedule.id).offset(offset).limit(limit)
+    return _rows(q, today or dt.date.today())
+
+
+@query(Perm.WO_VIEW)
+def count_schedules(actor: Actor, text: str = "", asset_id: int | None = None,
+                    active: bool | None = None) -> int:
+    return int(_filtered(text, asset_id, active).count())
+
+
+def _filtered(text: str, asset_id: int | None, active: bool | None) -> Any:
+    q = schedule_rows()
+    cond = text_search((PmSchedule.name, Asset.tag, Asset.name), text)
+    if cond is not None:
+        q = q.where(cond)
+    if asset_id is not None:
+        q = q.where(PmSchedule.asset == asset_id)
+    if active is not None:
+        q = q.where(PmSchedule.active == active)
+    return q
+
+
+def _one(schedule_id: int) -> Any:
+    row = schedule_rows(PmSchedule.id == schedule_id).first()
+    if row is None:
+        get_or_not_found(PmSchedule, schedule_id, "PM schedule")  # raises NotFound
+    return row
+
+
+def _detail(schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
+    r = _one(schedule_id)
+    plan = plan_of(r, r.meter_unit)
+    past = pasts([r])[r.id]
+    return ScheduleDetail(
+        id=r.id, version=r.version, values=stored_values(r), asset_tag=r.asset_tag,
+        asset_name=r.asset_name, meter_name=r.meter_name, meter_unit=r.meter_unit,
+        meter_reading=past.reading, trigger=trigger_words(plan),
+        decision=decide(plan, past, as_of or dt.date.today()),
+    )
+
+
+@query(Perm.WO_VIEW)
+def get_schedule(actor: Actor, schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
+    """The schedule's fields and what a check on `as_of` (today) would do. NotFound."""
+    return _detail(schedule_id, as_of)
+
+
+@mutation(Perm.PM_MANAGE)
+def create_schedule(actor: Actor, **values: Any) -> ScheduleDetail:
+    """Set up a schedule from the fields of pm_fields.FIELDS. ValidationError names every bad
+    field (and "trigger" when there is none); nothing is written then."""
+    _known(values)
+    errors: dict[str, str] = {}
+    fields = check_fields(values, None, errors)
+    raise_if(errors)
+    s = PmSchedule.create(**fields)
+    audit.record(actor, "pm_schedule", s.id, "created",
+                 {k: [None, v] for k, v in fields.items() if v not in (None, "", "[]")})
+    return _detail(s.id)
+
+
+@mutation(Perm.PM_MANAGE)
+def update_schedule(actor: Actor, schedule_id: int, expected_version: int,
+                    **values: Any) -> ScheduleDetail:
+    """Change the given fields. ValidationError per field, ConflictError naming who saved the
+    schedule since `expected_version`, NotFound."""
+    _known(values)
+    s = lock_rows(PmSchedule.select().where(PmSchedule.id == schedule_id)).first()
+    if s is None:
+        get_or_not_found(PmSchedule, schedule_id, "PM schedule")
+    errors: dict[str, str] = {}
+    fields = check_fields(values, s, errors)
+    raise_if(errors)
+    changes = versioned_update(s, expected_version, "pm_schedule", **fields)
+    if changes:
+        audit.record(actor, "pm_schedule", s.id, "updated", changes)
+    return _detail(s.id)
+
+
+def _known(values: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise TypeError(f"unknown schedule fields {unknown}")
+
+
+@query(Perm.PM_MANAGE)
+def preview_schedule(actor: Actor, values: dict[str, Any], schedule_id: int | None = None,
+                     as_of: dt.date | None = None,
+                     count: int = PREVIEW_COUNT) -> tuple[list[Occurrence], str]:
+    """The next `count` occurrences and the explanation of a schedule as the form holds it,
+    before it is saved. ValidationError as create/update would raise."""
+    today = as_of or dt.date.today()
+    current = _one(schedule_id) if schedule_id is not None else None
+    errors: dict[str, str] = {}
+    fields = check_fields(values, current, errors)
+    raise_if(errors)
+    meter: Any = Meter.get_or_none(Meter.id == fields["meter_id"]) if fields["meter_id"] else None
+    row = PmSchedule(**fields)
+    if current is not None:
+        row.id, row.created_at = current.id, current.created_at
+        row.last_completed_on = current.last_completed_on
+        row.last_completed_reading = current.last_completed_reading
+    plan = plan_of(row, meter.unit if meter else "")
+    if current is not None:
+        past = pasts([current])[current.id]
+    else:
+        past = Past(reading=Decimal(meter.last_reading) if meter and meter.last_reading
+                    is not None else None)
+    use = daily_use([meter.id], today).get(meter.id) if meter else None
+    decision = decide(plan, past, today)
+    first = min(today, decision.due) if decision.due else today  # an overdue one too
+    found = occurrences(plan, past, first, first + dt.timedelta(days=10 * MAX_FORECAST_DAYS),
+                        use, today)[:count]
+    return [Occurrence(d, how) for d, how in found], decision.words
+
+
+@query(Perm.WO_VIEW)
+def explain_schedule(actor: Actor, schedule_id: int, as_of: dt.date | None = None) -> str:
+    """Why the schedule is or is not due on `as_of` (today), in words. NotFound."""
+    return _detail(schedule_id, as_of).decision.words
+
+
+def check_range(first: Any, last: Any) -> tuple[dt.date, dt.date]:
+    errors: dict[str, str] = {}
+    start = clean_date(errors, "from", first)
+    end = clean_date(errors, "to", last)
+    if start is None and "from" not in errors:
+        errors["from"] = "is required"
+    if end is None and "to" not in errors:
+        errors["to"] = "is required"
+    if start and end and end < start:
+        errors["to"] = f"({end}) is before the start ({start})"
+    elif start and end and (end - start).days > MAX_FORECAST_DAYS:
+        errors["to"] = f"is more than {MAX_FORECAST_DAYS} days after the start"
+    raise_if(errors)
+    assert start is not None and end is not None
+    return start, end
+
+
+@query(Perm.WO_VIEW)
+def forecast_schedule(actor: Actor, schedule_id: int, first: Any, last: Any,
+                      today: dt.date | None = None) -> list[Occurrence]:
+    """When the schedule is expected due from `first` to `last` (at most three years):
+    calendar dates, and dates estimated from the meter's use over the last 90 days."""
+    start, end = check_range(first, last)
+    r = _one(schedule_id)
+    plan = plan_of(r, r.meter_unit)
+    past = pasts([r])[r.id]
+    today = today or dt.date.today()
+    use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
+    try:
+        found = occurrences(plan, past, start, end, use, today)
+    except RecurrenceError as exc:
+        raise ValidationError({"schedule": str(exc)}) from None
+    return [Occurrence(d, how) for d, how in found]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastItem:
+    """One expected PM order on one day, for the forecast calendar and its .ics export."""
+
+    day: dt.date
+    how: str
+    schedule_id: int
+    name: str
+    asset_tag: str
+    asset_name: str
+    assignee_name: str
+    hours: Decimal
+
+
+@query(Perm.WO_VIEW)
+def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = None,
+                 today: dt.date | None = None) -> list[ForecastItem]:
+    """Every active schedule's expected orders from `first` to `last`, by day then asset."""
+    start, end = check_range(first, last)
+    today = today or dt.date.today()
+    where = PmSchedule.active == True  # noqa: E712 (SQL)
+    if asset_id is not None:
+        where &= PmSchedule.asset == asset_id
+    rows = list(schedule_rows(where).order_by(PmSchedule.id))
+    the_plans, the_pasts = plans(rows), pasts(rows)
+    uses = daily_use(sorted({r.meter_id for r in rows if r.meter_id}), today)
+    out = []
+    for r in rows:
+        hours = Decimal(r.estimated_hours or 0)
+        for d, how in occurrences(the_plans[r.id], the_pasts[r.id], start, end,
+                                  uses.get(r.meter_id), today):
+            out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
+                                    r.assignee_name, hours))
+    out.sort(key=lambda i: (i.day, i.asset_tag, i.name))
+    return out
+
+
+def task_template(s: Any) -> list[dict[str, Any]]:
+    return list(json.loads(s.tasks or "[]"))
+
+
+__all__ = [
+    "ForecastItem", "Occurrence", "ScheduleDetail", "ScheduleRow", "count_schedules",
+    "create_schedule", "explain_schedule", "forecast_all", "forecast_schedule", "get_schedule",
+    "list_schedules", "preview_schedule", "task_template", "update_schedule",
+]

@@ -1,0 +1,144 @@
+"""What has happened to PM schedules so far, read for many at once: the engine's `Past` of each
+(last occurrence ordered, misses, the order still open, completions, the meter's reading)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from app.models import Asset, Meter, MeterReading, PmMissed, PmSchedule, User, WorkOrder
+from app.pm.engine import Past, Plan
+from app.services.pm_fields import plan_of
+
+OPEN_STATUSES = ("open", "assigned", "in_progress", "on_hold")
+DONE_STATUSES = ("completed", "closed")
+CHUNK = 500  # ids per IN (...): well under SQLite's variable limit
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def tuples_of(query: Any) -> list[Any]:
+    return list(query.tuples())
+
+
+def schedule_rows(where: Any = None) -> Any:
+    """Schedules with their asset, meter and assignee columns (as model instances)."""
+    q = (PmSchedule.select(
+            PmSchedule, Asset.tag.alias("asset_tag"), Asset.name.alias("asset_name"),
+            Asset.location.alias("asset_location_id"),
+            peewee.fn.COALESCE(Meter.name, "").alias("meter_name"),
+            peewee.fn.COALESCE(Meter.unit, "").alias("meter_unit"),
+            Meter.last_reading.alias("meter_reading"),
+            peewee.fn.COALESCE(User.full_name, "").alias("assignee_name"))
+         .join_from(PmSchedule, Asset)
+         .join_from(PmSchedule, Meter, peewee.JOIN.LEFT_OUTER)
+         .join_from(PmSchedule, User, peewee.JOIN.LEFT_OUTER,
+                    on=(PmSchedule.assignee == User.id)))
+    q = q.objects()  # the joined columns as attributes of the schedule
+    return q if where is None else q.where(where)
+
+
+def pasts(rows: Sequence[Any]) -> dict[int, Past]:
+    """The Past of each schedule row (from schedule_rows), with a few queries per 500."""
+    ids = [r.id for r in rows]
+    served: dict[int, tuple[Any, Any]] = {}
+    open_orders: dict[int, str] = {}
+    missed: dict[int, tuple[Any, Any]] = {}
+    for part in _chunks(ids):
+        for sid, last_due, last_reading in tuples_of(
+                WorkOrder.select(WorkOrder.pm_schedule, peewee.fn.MAX(WorkOrder.pm_due),
+                                 peewee.fn.MAX(WorkOrder.pm_due_reading))
+                .where(WorkOrder.pm_schedule.in_(part))
+                .group_by(WorkOrder.pm_schedule)):
+            served[sid] = (last_due, last_reading)
+        for sid, number in tuples_of(WorkOrder.select(WorkOrder.pm_schedule, WorkOrder.number)
+                                   .where(WorkOrder.pm_schedule.in_(part)
+                                          & WorkOrder.status.in_(OPEN_STATUSES))):
+            open_orders[sid] = number
+        for sid, last_day, last_reading in tuples_of(
+                PmMissed.select(
+                    PmMissed.schedule,
+                    peewee.fn.MAX(peewee.Case(None, [(PmMissed.due_reading.is_null(),
+                                                      PmMissed.due_date)])),
+                    peewee.fn.MAX(PmMissed.due_reading))
+                .where(PmMissed.schedule.in_(part))
+                .group_by(PmMissed.schedule)):
+            missed[sid] = (last_day, last_reading)
+    out = {}
+    for r in rows:
+        last_due, last_due_reading = served.get(r.id, (None, None))
+        last_missed, last_missed_reading = missed.get(r.id, (None, None))
+        out[r.id] = Past(
+            last_due=_date(last_due), last_due_reading=_dec(last_due_reading),
+            last_missed=_date(last_missed), last_missed_reading=_dec(last_missed_reading),
+            open_order=open_orders.get(r.id, ""),
+            last_completed_on=r.last_completed_on,
+            last_completed_reading=_dec(r.last_completed_reading),
+            reading=_dec(getattr(r, "meter_reading", None)) if r.meter_id else None,
+        )
+    return out
+
+
+def plans(rows: Sequence[Any]) -> dict[int, Plan]:
+    return {r.id: plan_of(r, getattr(r, "meter_unit", "")) for r in rows}
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])  # SQLite's MAX() of a date is text
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def daily_use(meter_ids: Sequence[int], today: dt.date, days: int = 90) -> dict[int, Decimal]:
+    """Each meter's average rise per day over the last `days` days (or since its first reading
+    in them), for forecasting meter schedules. Meters with fewer than two readings are left out."""
+    since = dt.datetime.combine(today - dt.timedelta(days=days), dt.time())
+    out: dict[int, Decimal] = {}
+    for part in _chunks(list(meter_ids)):
+        for mid, low, high, first, last in tuples_of(
+                MeterReading.select(MeterReading.meter, peewee.fn.MIN(MeterReading.value),
+                                    peewee.fn.MAX(MeterReading.value),
+                                    peewee.fn.MIN(MeterReading.at),
+                                    peewee.fn.MAX(MeterReading.at))
+                .where(MeterReading.meter.in_(part) & (MeterReading.at >= since))
+                .group_by(MeterReading.meter)):
+            first, last = _stamp(first), _stamp(last)
+            span = (last - first).total_seconds() / 86400
+            if span >= 1 and high is not None and low is not None and high > low:
+                out[mid] = (Decimal(str(high)) - Decimal(str(low))) / Decimal(str(span))
+    return out
+
+
+def _stamp(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def compliance(ids: Sequence[int], today: dt.date, days: int = 365) -> dict[int, tuple[int, int]]:
+    """(done, due) per schedule over the last `days` days: occurrences due in them (orders not
+    still ahead of their due date, and misses) and how many of those orders were completed."""
+    since = today - dt.timedelta(days=days)
+    out: dict[int, list[int]] = {}
+    for part in _chunks(list(ids)):
+        done = peewee.fn.SUM(peewee.Case(None, [(WorkOrder.status.in_(DONE_STATUSES), 1)], 0))
+        for sid, d, n in tuples_of(WorkOrder.select(WorkOrder.pm_schedule, done, peewee.fn.COUNT(1))
+                          .where(WorkOrder.pm_schedule.in_(part)
+                                 & WorkOrder.pm_due.between(since, today))
+                          .group_by(WorkOrder.pm_schedule)):
+            out[sid] = [int(d or 0), int(n)]
+        for sid, n in tuples_of(PmMissed.select(PmMissed.schedule, peewee.fn.COUNT(1))
+                       .where(PmMissed.schedule.in_(part)
+                              & PmMissed.due_date.between(since, today))
+                       .group_by(PmMissed.schedule)):
+            out.setdefault(sid, [0, 0])[1] += int(n)
+    return {k: (v[0], v[1]) for k, v in out.items()}

@@ -1,0 +1,50 @@
+"""Permission-test argument builders for PM schedules and the PM check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from app.services import assets, pm_schedules
+from tests.unit.permission_context import Call, Context
+
+
+def _schedule(ctx: Context) -> pm_schedules.ScheduleDetail:
+    """A monthly schedule that is due today (its start date)."""
+    asset = assets.add_asset(ctx.admin, f"PM-{next(ctx.serial)}", "Compressor")
+    return pm_schedules.create_schedule(
+        ctx.admin, name="Monthly check", asset_id=asset.id, time_unit="month",
+        start_date=dt.date.today(), tasks=[{"text": "Check the belt"}])
+
+
+def _values(ctx: Context) -> dict:
+    asset = assets.add_asset(ctx.admin, f"PV-{next(ctx.serial)}", "Fan")
+    return dict(name="Weekly", asset_id=asset.id, time_unit="week", start_date="2026-01-05")
+
+
+def _rename(ctx: Context) -> Call:
+    s = _schedule(ctx)
+    return (s.id, s.version), {"name": "Renamed check"}
+
+
+def _run(ctx: Context) -> Call:
+    _schedule(ctx)
+    return (), {}
+
+
+MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
+    "pm_schedules.create_schedule": lambda ctx: ((), _values(ctx)),
+    "pm_schedules.update_schedule": _rename,
+    "pm_run.generate_due_work_orders": _run,
+}
+
+QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
+    "pm_schedules.list_schedules": lambda ctx: ((), {}),
+    "pm_schedules.count_schedules": lambda ctx: ((), {}),
+    "pm_schedules.get_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
+    "pm_schedules.explain_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
+    "pm_schedules.preview_schedule": lambda ctx: ((_values(ctx),), {}),
+    "pm_schedules.forecast_schedule": lambda ctx: (
+        (_schedule(ctx).id, "2026-01-01", "2026-12-31"), {}),
+    "pm_schedules.forecast_all": lambda ctx: (("2026-01-01", "2026-12-31"), {}),
+}

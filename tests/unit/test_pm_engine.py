@@ -1,0 +1,296 @@
+"""The PM engine against the database: a table of schedule scenarios whose due dates are written
+out by hand, each played as a sequence of checks and completions on given days. Run on SQLite
+here and on PostgreSQL by tests/integration/test_pm_pg.py.
+
+A scenario step is one of:
+- ("check", day, [expected pm_due of the orders created], [expected missed occurrences])
+- ("complete", day)            complete the schedule's open order on that day
+- ("cancel", day)              cancel it
+- ("reading", value)           record a meter reading
+- ("deactivate",) / ("end", day)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from app.models import PmMissed, WorkOrder
+from app.permissions import Actor
+from app.services import assets, lifecycle, meters, pm_run, pm_schedules
+from app.services.pm_state import OPEN_STATUSES
+
+D = dt.date.fromisoformat
+
+
+def _complete(actor: Actor, schedule_id: int, on: dt.date, monkeypatch: Any) -> None:
+    wo = WorkOrder.get((WorkOrder.pm_schedule == schedule_id)
+                       & WorkOrder.status.in_(OPEN_STATUSES))
+    _freeze_today(monkeypatch, on)
+    version = wo.version
+    if wo.status == "open":
+        version = lifecycle.transition(actor, wo.id, "assigned", version,
+                                       assignee_id=actor.user_id).version
+    version = lifecycle.transition(actor, wo.id, "in_progress", version).version
+    lifecycle.transition(actor, wo.id, "completed", version)
+
+
+def _freeze_today(monkeypatch: Any, day: dt.date) -> None:
+    monkeypatch.setattr(pm_run, "local_today", lambda: day)
+
+
+# name, schedule fields, steps
+SCENARIOS: list[tuple[str, dict[str, Any], list[tuple]]] = [
+    ("monthly fixed from 31 January never drifts",
+     dict(time_unit="month", start_date="2026-01-31"),
+     [("check", "2026-01-31", ["2026-01-31"], []),
+      ("complete", "2026-02-01"),
+      ("check", "2026-02-27", [], []),
+      ("check", "2026-02-28", ["2026-02-28"], []),
+      ("complete", "2026-03-02"),
+      ("check", "2026-03-31", ["2026-03-31"], []),
+      ("complete", "2026-03-31"),
+      ("check", "2026-04-30", ["2026-04-30"], [])]),
+    ("leap year: monthly from 31 January 2028 gives 29 February",
+     dict(time_unit="month", start_date="2028-01-31"),
+     [("check", "2028-01-31", ["2028-01-31"], []),
+      ("complete", "2028-02-10"),
+      ("check", "2028-02-29", ["2028-02-29"], [])]),
+    ("fixed, completed late: the series keeps its dates; passed ones are missed",
+     dict(time_unit="week", start_date="2026-03-02"),
+     [("check", "2026-03-02", ["2026-03-02"], []),
+      ("check", "2026-03-09", [], ["2026-03-09"]),
+      ("check", "2026-03-16", [], ["2026-03-16"]),
+      ("check", "2026-03-16", [], []),  # a second check records nothing twice
+      ("complete", "2026-03-18"),
+      ("check", "2026-03-18", [], []),
+      ("check", "2026-03-23", ["2026-03-23"], [])]),
+    ("fixed, completed early: the next is still the series' next date",
+     dict(time_unit="month", start_date="2026-05-15", lead_days=10),
+     [("check", "2026-05-05", ["2026-05-15"], []),
+      ("complete", "2026-05-06"),
+      ("check", "2026-06-04", [], []),
+      ("check", "2026-06-05", ["2026-06-15"], [])]),
+    ("start date in the past: one overdue order for the latest occurrence",
+     dict(time_unit="month", start_date="2025-01-10", created="2026-04-20"),
+     [("check", "2026-04-20", ["2026-04-10"], [])]),
+    ("floating: due one interval after completion, early or late",
+     dict(time_unit="month", anchor="floating", start_date="2026-01-10"),
+     [("check", "2026-01-10", ["2026-01-10"], []),
+      ("complete", "2026-01-25"),
+      ("check", "2026-02-24", [], []),
+      ("check", "2026-02-25", ["2026-02-25"], []),
+      ("complete", "2026-02-20"),  # completed before its due date
+      ("check", "2026-03-20", ["2026-03-20"], [])]),
+    ("floating never records misses",
+     dict(time_unit="day", every=7, anchor="floating", start_date="2026-01-01"),
+     [("check", "2026-01-01", ["2026-01-01"], []),
+      ("check", "2026-02-01", [], []),
+      ("complete", "2026-02-01"),
+      ("check", "2026-02-08", ["2026-02-08"], [])]),
+    ("lead days: ordered a week before it is due",
+     dict(time_unit="month", start_date="2026-06-01", lead_days=7),
+     [("check", "2026-05-24", [], []),
+      ("check", "2026-05-25", ["2026-06-01"], []),
+      ("complete", "2026-06-01"),
+      ("check", "2026-06-23", [], []),
+      ("check", "2026-06-24", ["2026-07-01"], [])]),
+    ("season window April-October: winter months are neither due nor missed",
+     dict(time_unit="month", start_date="2026-09-15", season_from=4, season_to=10),
+     [("check", "2026-09-15", ["2026-09-15"], []),
+      ("complete", "2026-09-16"),
+      ("check", "2026-10-15", ["2026-10-15"], []),
+      ("complete", "2026-10-16"),
+      ("check", "2027-03-31", [], []),
+      ("check", "2027-04-15", ["2027-04-15"], [])]),
+    ("skip dates move an occurrence to the next open day",
+     dict(time_unit="year", start_date="2026-12-25", skip_dates="2026-12-25,2026-12-26"),
+     [("check", "2026-12-26", [], []),
+      ("check", "2026-12-27", ["2026-12-27"], [])]),
+    ("end date: nothing after it",
+     dict(time_unit="week", start_date="2026-03-02", end_date="2026-03-10"),
+     [("check", "2026-03-02", ["2026-03-02"], []),
+      ("complete", "2026-03-02"),
+      ("check", "2026-03-09", ["2026-03-09"], []),
+      ("complete", "2026-03-09"),
+      ("check", "2026-03-20", [], [])]),
+    ("deactivated: nothing at all",
+     dict(time_unit="week", start_date="2026-03-02"),
+     [("deactivate",),
+      ("check", "2026-03-30", [], [])]),
+    ("RRULE: first Monday of each quarter",
+     dict(time_unit="rrule", rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO", start_date="2026-01-01"),
+     [("check", "2026-01-05", ["2026-01-05"], []),
+      ("complete", "2026-01-06"),
+      ("check", "2026-04-05", [], []),
+      ("check", "2026-04-06", ["2026-04-06"], [])]),
+    ("cancelled order: the fixed series goes on",
+     dict(time_unit="month", start_date="2026-02-01"),
+     [("check", "2026-02-01", ["2026-02-01"], []),
+      ("cancel", "2026-02-02"),
+      ("check", "2026-02-15", [], []),
+      ("check", "2026-03-01", ["2026-03-01"], [])]),
+]
+
+METER_SCENARIOS: list[tuple[str, dict[str, Any], list[tuple]]] = [
+    ("meter fixed every 500 h with 50 h tolerance, from 1,000 h",
+     dict(meter_every="500", meter_tolerance="50", start_date="2026-01-01"),
+     [("reading", "1440"),
+      ("check", "2026-01-10", [], []),
+      ("reading", "1450"),
+      ("check", "2026-01-11", ["2026-01-11@1500.00"], []),
+      ("reading", "2100"),  # 2,000 passes while the order is open
+      ("check", "2026-01-20", [], ["meter 2000.00"]),
+      ("complete", "2026-01-21"),
+      ("reading", "2460"),
+      ("check", "2026-01-30", ["2026-01-30@2500.00"], [])]),
+    ("meter floating: counted from the reading at completion",
+     dict(meter_every="500", anchor="floating", start_date="2026-01-01"),
+     [("reading", "1500"),
+      ("check", "2026-01-05", ["2026-01-05@1500.00"], []),
+      ("reading", "1620"),
+      ("complete", "2026-01-06"),
+      ("reading", "2100"),
+      ("check", "2026-01-10", [], []),
+      ("reading", "2120"),
+      ("check", "2026-01-11", ["2026-01-11@2120.00"], [])]),
+    ("whichever first: the meter wins, then the calendar restarts from completion",
+     dict(time_unit="month", meter_every="500", anchor="floating", start_date="2026-01-01"),
+     [("check", "2026-01-01", ["2026-01-01@1500.00"], []),
+      ("reading", "1200"),
+      ("complete", "2026-01-02"),
+      ("reading", "1700"),
+      ("check", "2026-01-20", ["2026-01-20@1700.00"], []),
+      ("complete", "2026-01-21"),
+      ("check", "2026-02-20", [], []),
+      ("check", "2026-02-21", ["2026-02-21@2200.00"], [])]),
+]
+
+
+def _setup(actor: Actor, fields: dict[str, Any]) -> int:
+    asset = assets.add_asset(actor, "CMP-01", "Compressor")
+    values = dict(fields)
+    if "every" in values:
+        values["time_every"] = values.pop("every")
+    if "meter_every" in values:
+        meter = meters.add_meter(actor, asset.id, "Run hours", "h")
+        meters.record_reading(actor, meter.id, "1000")
+        values["meter_id"] = meter.id
+    values.pop("created", None)
+    values.setdefault("tasks", [{"text": "Inspect"}, {"text": "Grease"}])
+    return pm_schedules.create_schedule(actor, name="PM", asset_id=asset.id, **values).id
+
+
+def _play(actor: Actor, schedule_id: int, steps: list[tuple], monkeypatch: Any) -> None:
+    for step in steps:
+        kind = step[0]
+        if kind == "check":
+            _, on, expected, expected_missed = step
+            result = pm_run.generate_due_work_orders(actor, as_of=D(on))
+            got = [c.due.isoformat() + (f"@{c.due_reading}" if c.due_reading is not None
+                                        and "@" in "".join(expected) else "")
+                   for c in result.created]
+            assert got == expected, f"check on {on}: {result.created} {result.skipped}"
+            assert [m.occurrence for m in result.missed] == expected_missed, f"check on {on}"
+        elif kind == "complete":
+            _complete(actor, schedule_id, D(step[1]), monkeypatch)
+        elif kind == "cancel":
+            wo = WorkOrder.get((WorkOrder.pm_schedule == schedule_id)
+                               & WorkOrder.status.in_(OPEN_STATUSES))
+            lifecycle.transition(actor, wo.id, "cancelled", wo.version, reason="not needed")
+        elif kind == "reading":
+            meter_id = pm_schedules.get_schedule(actor, schedule_id).values["meter_id"]
+            meters.record_reading(actor, meter_id, step[1])
+        elif kind == "deactivate":
+            s = pm_schedules.get_schedule(actor, schedule_id)
+            pm_schedules.update_schedule(actor, schedule_id, s.version, active=False)
+        else:  # pragma: no cover - a typo in the table
+            raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(("name", "fields", "steps"), SCENARIOS + METER_SCENARIOS,
+                         ids=[s[0] for s in SCENARIOS + METER_SCENARIOS])
+def test_scenario(admin: Actor, monkeypatch: pytest.MonkeyPatch, name: str,
+                  fields: dict[str, Any], steps: list[tuple]) -> None:
+    schedule_id = _setup(admin, fields)
+    # Fixed occurrences before the schedule existed are ignored, not missed: the scenarios
+    # play as if it was set up long ago.
+    from app.models import PmSchedule
+    created = D(fields.get("created", "2020-01-01"))
+    PmSchedule.update(created_at=dt.datetime.combine(created, dt.time(8))).execute()
+    _play(admin, schedule_id, steps, monkeypatch)
+    orders = WorkOrder.select().where(WorkOrder.pm_schedule == schedule_id)
+    keys = [(o.pm_schedule_id, o.pm_due) for o in orders]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_generated_order_copies_the_schedule(admin: Actor, make_user: Any) -> None:
+    tech = make_user("technician", "tina")
+    schedule_id = _setup(admin, dict(time_unit="month", start_date="2026-01-31"))
+    s = pm_schedules.get_schedule(admin, schedule_id)
+    pm_schedules.update_schedule(admin, schedule_id, s.version, priority=2,
+                                 tasks=[{"text": "Inspect"}, {"text": "Grease", "required": True}],
+                                 estimated_hours="1.5", assignee_id=tech.user_id,
+                                 description="Follow the OEM sheet")
+    result = pm_run.generate_due_work_orders(admin, as_of=D("2026-01-31"))
+    wo = WorkOrder.get(WorkOrder.number == result.created[0].number)
+    assert (wo.title, wo.type, wo.priority, wo.status, wo.assignee_id) == (
+        "PM", "preventive", 2, "assigned", tech.user_id)
+    assert (wo.estimated_hours, wo.description, wo.due_date) == (
+        Decimal("1.5"), "Follow the OEM sheet", D("2026-01-31"))
+    assert [(t.position, t.text, t.required) for t in wo.tasks.order_by("position")] == [
+        (1, "Inspect", False), (2, "Grease", True)]
+
+
+def test_a_dry_run_says_the_same_and_writes_nothing(admin: Actor) -> None:
+    _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
+    dry = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"), dry_run=True)
+    assert [c.due for c in dry.created] == [D("2026-03-02")] and dry.created[0].number == ""
+    assert WorkOrder.select().count() == 0
+    real = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
+    assert [c.due for c in real.created] == [D("2026-03-02")]
+    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02")).created == []
+
+
+def test_missed_occurrences_are_stored_once(admin: Actor) -> None:
+    schedule_id = _setup(admin, dict(time_unit="day", start_date="2026-03-01"))
+    from app.models import PmSchedule
+    PmSchedule.update(created_at=dt.datetime(2020, 1, 1)).execute()
+    pm_run.generate_due_work_orders(admin, as_of=D("2026-03-01"))
+    first = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-04"))
+    assert [m.occurrence for m in first.missed] == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-04")).missed == []
+    assert PmMissed.select().where(PmMissed.schedule == schedule_id).count() == 3
+    assert first.skipped[0].why.startswith("Not ordered: ") and "still open" in first.skipped[0].why
+
+
+def test_explain_says_why_in_words(admin: Actor) -> None:
+    schedule_id = _setup(admin, dict(meter_every="5000", meter_tolerance="100",
+                                     start_date="2026-01-01"))
+    s = pm_schedules.get_schedule(admin, schedule_id)
+    meters.record_reading(admin, s.values["meter_id"], "4820")
+    pm_schedules.update_schedule(admin, schedule_id, s.version, meter_start="0")
+    text = pm_schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-01"))
+    assert text == ("Not due by meter: meter at 4,820 h; due at 5,000 h minus 100 h "
+                    "tolerance.")
+    meters.record_reading(admin, s.values["meter_id"], "4900")
+    text = pm_schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-02"))
+    assert text.startswith("Due by meter: meter at 4,900 h")
+    monthly = _second(admin, dict(time_unit="month", start_date="2026-06-01", lead_days=7))
+    assert pm_schedules.explain_schedule(admin, monthly, as_of=D("2026-05-01")) == (
+        "Not due yet: next due Mon 01 Jun 2026, ordered from Mon 25 May 2026 (7 days' lead).")
+
+
+def _second(actor: Actor, fields: dict[str, Any]) -> int:
+    asset = assets.add_asset(actor, "FAN-02", "Fan")
+    return pm_schedules.create_schedule(actor, name="Fan PM", asset_id=asset.id, **fields).id
+
+
+def test_forecast_lists_a_years_dates(admin: Actor) -> None:
+    schedule_id = _setup(admin, dict(time_unit="month", every=3, start_date="2026-01-31"))
+    days = [o.day for o in pm_schedules.forecast_schedule(
+        admin, schedule_id, "2026-01-01", "2026-12-31")]
+    assert days == [D("2026-01-31"), D("2026-04-30"), D("2026-07-31"), D("2026-10-31")]
