@@ -234,7 +234,7 @@ def _time_floating(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
         return _TimeVerdict(None, due, (), (
             f"Not due yet: next due {day(due)} ({since}), ordered from {day(generate_on)}"
             f"{_lead(plan)}.",))
-    verdict = f"Due {day(due)}" + (" (overdue)" if due < as_of else "") + f" ({since})."
+    verdict = f"Due {day(due)}" + (" (overdue)" if due < as_of else "") + f": {since}."
     return _TimeVerdict(due, due, (), (verdict,))
 
 

@@ -22,6 +22,7 @@ from dateutil.rrule import rrulestr
 UNITS = ("day", "week", "month", "year", "rrule")
 MAX_EVERY = 1000
 MAX_OCCURRENCES = 100_000  # a forecast never runs away
+MAX_YEARS = 200  # nor does a series whose dates never fall in its season
 
 
 class RecurrenceError(ValueError):
@@ -68,16 +69,21 @@ class Recurrence:
         return f"DTSTART:{start:%Y%m%d}\nRRULE:{body}"
 
     def raw_series(self, start: dt.date) -> Iterator[dt.date]:
-        """The occurrences from `start` on, before any season or skip dates."""
+        """The occurrences from `start` on, before any season or skip dates (for at most
+        MAX_YEARS years)."""
+        last_year = start.year + MAX_YEARS
         if self.unit == "rrule":
             rule = rrulestr(self._rule_text(start))
             for n, stamp in enumerate(rule):
-                if n >= MAX_OCCURRENCES:
+                if n >= MAX_OCCURRENCES or stamp.year > last_year:
                     return
                 yield stamp.date()
             return
         for k in range(MAX_OCCURRENCES):
-            yield start + self.step(k)
+            day = start + self.step(k)
+            if day.year > last_year:
+                return
+            yield day
 
     def after_completion(self, completed: dt.date) -> dt.date:
         """Floating schedules: the next due date for work completed on `completed` (for a rule,

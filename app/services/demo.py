@@ -37,6 +37,7 @@ from app.services.demo_plan import (
     OrderPlan,
     Planner,
 )
+from app.services.demo_pm import add_demo_schedules
 
 DEMO_SEED = 20260101
 BATCH_ROWS = 500
@@ -98,6 +99,8 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
         task_count = _insert_orders(orders, users, locations, asset_ids, steps)
         steps("Booking hours, meters and work requests")
         add_demo_activity(random.Random(DEMO_SEED + 1), now, dt.date.today())
+        add_demo_schedules(random.Random(DEMO_SEED + 2), dt.date.today(),
+                           now - dt.timedelta(days=365))
         summary = DemoSummary(sites=1, locations=len(locations), assets=len(assets),
                               work_orders=len(orders), tasks=task_count, users=len(users))
         steps("Saving the demo plant")

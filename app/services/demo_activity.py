@@ -93,7 +93,8 @@ def _labor_and_comments(rng: random.Random, workers: list[Any],
 def _meters(rng: random.Random, reader: Any, now: dt.datetime) -> tuple[int, int]:
     assets: Any = (Asset.select(Asset.id, Asset.name).where(Asset.status != "retired")
                    .order_by(Asset.tag).tuples())
-    chosen = [(i, name) for i, name in assets if any(w in name for w in METERED)][:30]
+    chosen = [(i, name) for i, name in assets
+              if any(w.lower() in name.lower() for w in METERED)][:30]
     readings = 0
     for asset_id, _name in chosen:
         value = Decimal(rng.randint(2_000, 30_000))

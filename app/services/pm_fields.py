@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.models import PM_ANCHORS, WO_TYPES, Meter
-from app.pm.engine import Plan
+from app.pm.engine import Plan, amount
 from app.pm.recurrence import UNITS, PlantCalendar, Recurrence, RecurrenceError
 from app.services.common import clean_date, clean_text
 from app.services.work_order_fields import (
@@ -131,12 +131,19 @@ def check_fields(values: dict[str, Any], current: Any,
     if out["time_unit"] and "time_unit" not in errors and "time_every" not in errors:
         try:
             Recurrence(out["time_unit"], out["time_every"], out["rrule"])
-        except RecurrenceError as exc:
-            errors["rrule" if out["time_unit"] == "rrule" else "time_every"] = str(exc)
+        except RecurrenceError as exc:  # its words name the field: keep what follows
+            if out["time_unit"] != "rrule":
+                errors["time_every"] = "must be a whole number from 1 to 1000"
+            elif not out["rrule"]:
+                errors["rrule"] = "is required, e.g. FREQ=MONTHLY;BYDAY=1MO"
+            else:
+                detail = str(exc).partition(": ")[2]
+                errors["rrule"] = f"is not a valid RRULE ({detail})" if detail else \
+                    "is not a valid RRULE"
     _check_meter(errors, merged, asset, current, out, set(values))
     if not out["time_unit"] and out["meter_id"] is None and not (
             {"time_unit", "meter", "time_every"} & set(errors)):
-        errors["trigger"] = "choose a time trigger, a meter trigger or both"
+        errors["trigger"] = "needs a time trigger, a meter trigger or both"
     if out["time_unit"] and out["meter_id"] is not None and out["anchor"] == "fixed":
         errors["anchor"] = ("must be floating when the schedule is due by time or meter, "
                             "whichever comes first: each completion restarts both counts")
@@ -152,6 +159,9 @@ def check_fields(values: dict[str, Any], current: Any,
         errors["season_to" if out["season_to"] is None else "season_from"] = (
             "is needed too: a season has a first and a last month")
     out["skip_dates"] = clean_skip_dates(errors, merged["skip_dates"])
+    if out["time_unit"] and out["season_from"] and out["season_to"] and start and not (
+            {"time_unit", "time_every", "rrule", "season_from", "season_to"} & set(errors)):
+        _check_season_reachable(errors, out, start)
     out["description"] = clean_text(errors, "description", merged["description"],
                                     max_length=DESCRIPTION_MAX, required=False)
     out["wo_type"] = clean_choice(errors, "wo_type", merged["wo_type"], WO_TYPES)
@@ -163,6 +173,22 @@ def check_fields(values: dict[str, Any], current: Any,
     out["tasks"] = json.dumps([{k: t[k] for k in ("text", "kind", "required", "unit")}
                                for t in tasks])
     return out
+
+
+def _check_season_reachable(errors: dict[str, str], out: dict[str, Any],
+                            start: dt.date) -> None:
+    """A rule whose dates never fall in the season would never be due: say so now."""
+    rule = Recurrence(out["time_unit"], out["time_every"], out["rrule"])
+    season = PlantCalendar((out["season_from"], out["season_to"]))
+    horizon = start.replace(year=start.year + 10) if (start.month, start.day) != (2, 29) \
+        else start + dt.timedelta(days=3652)
+    for day in rule.raw_series(start):
+        if day > horizon:
+            break
+        if season.in_season(day):
+            return
+    errors["season_from"] = (f"leaves no date of the schedule ({rule.words}) in the season: "
+                             "it would never be due")
 
 
 def _check_meter(errors: dict[str, str], merged: dict[str, Any], asset: Any,
@@ -184,7 +210,8 @@ def _check_meter(errors: dict[str, str], merged: dict[str, Any], asset: Any,
     every = _amount(errors, "meter_every", merged["meter_every"], positive=True, required=True)
     tolerance = _amount(errors, "meter_tolerance", merged["meter_tolerance"]) or Decimal("0.00")
     if every is not None and tolerance >= every:
-        errors["meter_tolerance"] = f"must be less than the interval ({every:,} {meter.unit})"
+        errors["meter_tolerance"] = (f"must be less than the interval "
+                                     f"({amount(every, meter.unit)})")
     start = _amount(errors, "meter_start", merged["meter_start"])
     if start is None or (current is not None and current.meter_id != meter.id
                          and "meter_start" not in given):  # a new meter counts from now

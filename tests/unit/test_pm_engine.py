@@ -294,3 +294,52 @@ def test_forecast_lists_a_years_dates(admin: Actor) -> None:
     days = [o.day for o in pm_schedules.forecast_schedule(
         admin, schedule_id, "2026-01-01", "2026-12-31")]
     assert days == [D("2026-01-31"), D("2026-04-30"), D("2026-07-31"), D("2026-10-31")]
+
+
+@pytest.mark.parametrize(("fields", "field", "words"), [
+    (dict(), "trigger", "needs a time trigger, a meter trigger or both"),
+    (dict(time_unit="fortnight"), "time_unit", "must be one of"),
+    (dict(time_unit="month", time_every=0), "time_every", "from 1 to 1000"),
+    (dict(time_unit="rrule", rrule="FREQ=SOMETIMES"), "rrule", "not a valid RRULE"),
+    (dict(time_unit="month", time_every=2, start_date="2027-01-01", season_from=2,
+          season_to=2), "season_from", "it would never be due"),
+    (dict(time_unit="week", season_from=4), "season_to", "a first and a last month"),
+    (dict(time_unit="week", start_date="2026-05-01", end_date="2026-04-01"), "end_date",
+     "is before the start date"),
+    (dict(time_unit="week", lead_days=400), "lead_days", "from 0 to 365"),
+    (dict(time_unit="week", skip_dates="2026-02-30"), "skip_dates", "is not a date"),
+    (dict(time_unit="week", anchor="sometimes"), "anchor", "must be one of"),
+    (dict(time_unit="week", tasks=[{"text": ""}]), "task_1", "text is required"),
+])
+def test_bad_schedules_are_refused_in_words(admin: Actor, fields: dict[str, Any], field: str,
+                                            words: str) -> None:
+    from app.errors import ValidationError
+    from app.models import PmSchedule
+
+    asset = assets.add_asset(admin, "BAD-01", "Pump")
+    with pytest.raises(ValidationError) as caught:
+        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, **fields)
+    assert words in caught.value.fields[field]
+    assert words in str(caught.value)
+    assert PmSchedule.select().count() == 0
+
+
+def test_meter_triggers_are_checked(admin: Actor) -> None:
+    from app.errors import ValidationError
+
+    asset = assets.add_asset(admin, "CMP-09", "Compressor")
+    other = assets.add_asset(admin, "CMP-10", "Compressor")
+    meter = meters.add_meter(admin, other.id, "Run hours", "h")
+    with pytest.raises(ValidationError) as caught:
+        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=meter.id,
+                                     meter_every="500")
+    assert caught.value.fields["meter"] == "Run hours is not a meter of CMP-09"
+    own = meters.add_meter(admin, asset.id, "Run hours", "h")
+    with pytest.raises(ValidationError) as caught:
+        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
+                                     meter_every="500", meter_tolerance="500")
+    assert caught.value.fields["meter_tolerance"] == "must be less than the interval (500 h)"
+    with pytest.raises(ValidationError) as caught:
+        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
+                                     meter_every="500", time_unit="month")
+    assert "must be floating" in caught.value.fields["anchor"]
