@@ -407,10 +407,24 @@ def _register_assets(commands: Subcommands, common: argparse.ArgumentParser) -> 
     register_asset_commands(commands, common)
 
 
+def _register_pm(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    from app.cli_pm import register_pm_commands  # it uses this module's helpers
+
+    register_pm_commands(commands, common)
+
+
+def _register_scheduler(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    from app.scheduler import register_scheduler_command  # it uses this module's helpers
+
+    register_scheduler_command(commands, common)
+
+
 COMMAND_GROUPS: list[Callable[[Subcommands, argparse.ArgumentParser], None]] = [
     _register_admin,
     _register_work_orders,
     _register_assets,
+    _register_pm,
+    _register_scheduler,
 ]
 
 

@@ -65,12 +65,14 @@ def up(migrator, db):
         tasks = TextField(default="[]")
         last_completed_on = DateField(null=True)
         last_completed_reading = DecimalField(max_digits=14, decimal_places=2, null=True)
+        next_check = DateField(null=True)
         version = IntegerField(default=1)
         created_at = DateTimeField(default=_now)
         updated_at = DateTimeField(default=_now)
 
         class Meta:
             table_name = "pm_schedule"
+            indexes = ((("active", "next_check"), False),)
 
     class PmMissed(Base):
         schedule = ForeignKeyField(PmSchedule, on_delete="CASCADE")

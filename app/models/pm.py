@@ -46,9 +46,14 @@ class PmSchedule(VersionedModel):
     tasks = peewee.TextField(default="[]")  # JSON: the checklist each order gets
     last_completed_on = peewee.DateField(null=True)
     last_completed_reading = peewee.DecimalField(max_digits=14, decimal_places=2, null=True)
+    # The first day a check could have something to do (NULL: check it at the next run). The
+    # check writes it; anything that can make the schedule due sooner clears it (an edit, a
+    # status change of one of its orders, a reading of its meter).
+    next_check = peewee.DateField(null=True)
 
     class Meta:
         table_name = "pm_schedule"
+        indexes = ((("active", "next_check"), False),)
 
 
 class PmMissed(BaseModel):

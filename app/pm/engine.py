@@ -346,6 +346,29 @@ def decide(plan: Plan, past: Past, as_of: dt.date) -> Decision:
     )
 
 
+NEVER = dt.date(9999, 12, 31)  # no check can do anything until something changes
+
+
+def next_check(plan: Plan, past: Past, as_of: dt.date) -> dt.date:
+    """The first day from `as_of` on when a check could have something to do for a schedule
+    whose past (after this check's orders and misses) is `past`, assuming nothing else changes:
+    an edit, a status change of its order or a meter reading must ask again (the caller clears
+    it then). Never later than the truth; it may be earlier."""
+    if not plan.active or plan.recurrence is None:
+        return NEVER  # meter triggers wait for a reading
+    if plan.anchor == "fixed":
+        floor = max((d for d in (past.last_due, past.last_missed) if d is not None),
+                    default=None)
+        due = next((d for d in _series(plan) if floor is None or d > floor), None)
+    elif past.open_order:
+        return NEVER  # counted from its completion
+    else:
+        due = _floating_due(plan, past)
+    if due is None:
+        return NEVER
+    return max(due - dt.timedelta(days=plan.lead_days), as_of)
+
+
 def occurrences(plan: Plan, past: Past, first: dt.date, last: dt.date,
                 daily_use: Decimal | None = None,
                 today: dt.date | None = None) -> list[tuple[dt.date, str]]:

@@ -13,8 +13,10 @@ database in it, so that it can be tested to the day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
@@ -68,13 +70,15 @@ class Recurrence:
         body = body[len("RRULE:"):] if body.upper().startswith("RRULE:") else body
         return f"DTSTART:{start:%Y%m%d}\nRRULE:{body}"
 
+    def _rule(self, start: dt.date) -> Any:
+        return _parsed_rule(self._rule_text(start))
+
     def raw_series(self, start: dt.date) -> Iterator[dt.date]:
         """The occurrences from `start` on, before any season or skip dates (for at most
         MAX_YEARS years)."""
         last_year = start.year + MAX_YEARS
         if self.unit == "rrule":
-            rule = rrulestr(self._rule_text(start))
-            for n, stamp in enumerate(rule):
+            for n, stamp in enumerate(self._rule(start)):
                 if n >= MAX_OCCURRENCES or stamp.year > last_year:
                     return
                 yield stamp.date()
@@ -90,8 +94,13 @@ class Recurrence:
         its first date after that day)."""
         if self.unit != "rrule":
             return completed + self.step(1)
-        rule = rrulestr(self._rule_text(completed + dt.timedelta(days=1)))
-        return next(iter(rule)).date()
+        return next(iter(self._rule(completed + dt.timedelta(days=1)))).date()
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_rule(text: str) -> Any:
+    """A parsed rule (with its start): many schedules share one, and a check reads each often."""
+    return rrulestr(text)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from app import db
 from app.change_feed import CHANNEL
 from app.models import AuditEvent, utcnow
 from app.permissions import Actor, Perm
+from app.services.bulk import insert_rows
 from app.services.registry import query
 
 GENESIS = "0" * 64
@@ -105,8 +106,7 @@ def record_many(
                          entity_id=str(entity_id), action=action, changes=changes_json,
                          prev_hash=prev_hash, hash=digest))
         prev_hash = digest
-    for i in range(0, len(rows), 500):
-        AuditEvent.insert_many(rows[i:i + 500]).execute()
+    insert_rows(AuditEvent, rows)
     if not db.is_sqlite():
         database.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, "batch"))
 

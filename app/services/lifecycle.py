@@ -28,7 +28,7 @@ from app.models import WO_STATUSES, LaborEntry, Task, User, WorkOrder, WorkOrder
 from app.permissions import Actor, Perm, Role
 from app.services import audit, auth
 from app.services.common import clean_text, get_or_not_found, raise_if, versioned_update
-from app.services.pm_run import record_completion
+from app.services.pm_run import pm_order_moved
 from app.services.registry import mutation, query
 from app.services.work_order_detail import (
     WorkOrderDetail,
@@ -236,8 +236,7 @@ def transition(
                                    **_effects(actor, wo, to_status, fields))
         WorkOrderLog.create(work_order=wo.id, author=actor.user_id, kind="status",
                             from_status=frm, to_status=to_status, text=fields["reason"])
-        if to_status == "completed":
-            record_completion(wo)  # a PM order: its schedule counts on from now
+        pm_order_moved(wo, to_status)  # a PM order: its schedule is looked at again
         if fields["reason"]:
             changes["reason"] = [None, fields["reason"]]
         audit.record(actor, "work_order", wo.id, "status_changed", changes)

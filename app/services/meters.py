@@ -16,7 +16,7 @@ from typing import Any
 import peewee
 
 from app.errors import NotFound, ValidationError
-from app.models import Asset, Meter, MeterReading, User, utcnow
+from app.models import Asset, Meter, MeterReading, PmSchedule, User, utcnow
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.asset_fields import cents, clean_money
@@ -152,6 +152,8 @@ def record_reading(
     if meter.last_reading_at is None or at >= meter.last_reading_at:
         Meter.update(last_reading=amount, last_reading_at=at).where(
             Meter.id == meter.id).execute()
+        # PM schedules counting on this meter may be due now: the next check looks again.
+        PmSchedule.update(next_check=None).where(PmSchedule.meter == meter.id).execute()
     audit.record(actor, "meter", meter.id, "reading",
                  {"value": [None if meter.last_reading is None else str(cents(meter.last_reading)),
                             str(amount)], "at": [None, at], "replacement": [None, replacement]})

@@ -41,6 +41,12 @@ def format_work_order_number(year: int, value: int) -> str:
     return f"{prefix}-{year}-{value:06d}"
 
 
+def format_work_order_numbers(year: int, first: int, count: int) -> list[str]:
+    """`count` numbers from `first` on (one read of the prefix setting)."""
+    prefix = get_setting("wo_number_prefix") or "WO"
+    return [f"{prefix}-{year}-{value:06d}" for value in range(first, first + count)]
+
+
 def next_work_order_number(on: dt.date | None = None) -> str:
     year = (on or dt.date.today()).year
     return format_work_order_number(year, reserve("wo", year))

@@ -17,7 +17,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,11 @@ from app import db
 from app.db import write_transaction
 from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm
-from app.pm.engine import Decision, decide
+from app.pm.engine import Decision, Past, decide, next_check
 from app.services import audit
+from app.services.bulk import insert_rows
 from app.services.common import lock_rows
-from app.services.numbering import format_work_order_number, reserve
+from app.services.numbering import format_work_order_numbers, reserve
 from app.services.pm_schedules import task_template
 from app.services.pm_state import pasts, plans, schedule_rows, tuples_of
 from app.services.registry import mutation
@@ -75,7 +76,8 @@ class RunResult:
     created: list[Created] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # due-ish, but not ordered: why
     missed: list[MissedRow] = field(default_factory=list)
-    checked: int = 0  # active schedules looked at
+    checked: int = 0  # schedules looked at (the others' next check is later)
+    active: int = 0  # active schedules in all
     waited_for: str = ""  # the runner whose lease this one waited for
     not_run: str = ""  # why nothing was checked (another runner kept the lease)
 
@@ -86,7 +88,8 @@ class RunResult:
         verb = "would create" if self.dry_run else "created"
         return (f"PM check for {self.as_of:%d %b %Y}: {verb} {len(self.created)} order"
                 f"{'s' if len(self.created) != 1 else ''}, {len(self.skipped)} skipped, "
-                f"{len(self.missed)} missed, of {self.checked} active schedules.")
+                f"{len(self.missed)} missed ({self.active} active schedules; {self.checked} "
+                "looked at, the rest are not due yet).")
 
 
 def _runner_name(actor: Actor) -> str:
@@ -157,13 +160,17 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
     the_plans, the_pasts = plans(rows), pasts(rows)
     orders: list[tuple[Any, Decision]] = []
     missed: list[dict[str, Any]] = []
+    checks: list[tuple[dt.date, int]] = []
     for r in rows:
         result.checked += 1
         try:
             d = decide(the_plans[r.id], the_pasts[r.id], as_of)
+            again = next_check(the_plans[r.id], _after(the_pasts[r.id], d), as_of)
         except ValueError as exc:  # a rule that cannot be used: said, never silently dropped
             result.skipped.append(Skipped(r.id, r.name, r.asset_tag, f"Cannot be checked: {exc}"))
             continue
+        if again != r.next_check:
+            checks.append((again, r.id))
         for m in d.missed:
             missed.append(dict(schedule=r.id, occurrence=m.occurrence, due_date=m.due_date,
                                due_reading=m.due_reading,
@@ -174,9 +181,28 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
         elif the_pasts[r.id].open_order and d.reasons:
             result.skipped.append(Skipped(r.id, r.name, r.asset_tag, d.reasons[0]))
     numbers = _insert(actor, orders, missed, as_of) if write else [""] * len(orders)
+    if write and checks:
+        database = db.database.obj
+        database.cursor().executemany(
+            f"UPDATE pm_schedule SET next_check = {database.param} WHERE id = {database.param}",
+            [(PmSchedule.next_check.db_value(day), sid) for day, sid in checks])
     for (r, d), number in zip(orders, numbers, strict=True):
         result.created.append(Created(r.id, r.name, r.asset_tag, number, d.due or as_of,
                                       d.due_reading, d.words))
+
+
+def _after(past: Past, d: Decision) -> Past:
+    """The schedule's past once the check's decision is written."""
+    times = [m.due_date for m in d.missed if m.due_reading is None]
+    readings = [m.due_reading for m in d.missed if m.due_reading is not None]
+    return replace(
+        past,
+        last_due=d.due if d.due is not None else past.last_due,
+        open_order="(new)" if d.create else past.open_order,
+        last_missed=max([*times, past.last_missed] if past.last_missed else times, default=None),
+        last_missed_reading=max([*readings, past.last_missed_reading]
+                                if past.last_missed_reading is not None else readings,
+                                default=None))
 
 
 def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[str, Any]],
@@ -184,8 +210,8 @@ def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[
     """Write the chunk's orders (numbered), their checklists, status log, misses and audit
     events. Inside the chunk's transaction."""
     events: list[tuple[str, object, str, dict[str, Any]]] = []
-    if missed:
-        PmMissed.insert_many(missed).on_conflict_ignore().execute()
+    if missed:  # each is found once, under the chunk's locks
+        insert_rows(PmMissed, missed)
         events += [("pm_schedule", m["schedule"], "missed",
                     {"occurrence": [None, m["occurrence"]], "open_order": [None, m["open_order"]]})
                    for m in missed]
@@ -194,10 +220,10 @@ def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[
         return []
     year = dt.date.today().year
     first = reserve("wo", year, len(orders))
-    numbers = [format_work_order_number(year, first + i) for i in range(len(orders))]
+    numbers = format_work_order_numbers(year, first, len(orders))
     now = utcnow()
-    WorkOrder.insert_many([dict(_order_fields(r, d), number=n, created_at=now, updated_at=now)
-                           for (r, d), n in zip(orders, numbers, strict=True)]).execute()
+    insert_rows(WorkOrder, [dict(_order_fields(r, d), number=n, created_at=now, updated_at=now)
+                            for (r, d), n in zip(orders, numbers, strict=True)])
     ids: dict[str, int] = dict(tuples_of(WorkOrder.select(WorkOrder.number, WorkOrder.id)
                                        .where(WorkOrder.number.in_(numbers))))
     tasks = []
@@ -217,10 +243,8 @@ def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[
         if d.due_reading is not None:
             created["pm_due_reading"] = [None, str(d.due_reading)]
         events.append(("work_order", wo_id, "created", created))
-    for i in range(0, len(tasks), 1000):
-        Task.insert_many(tasks[i:i + 1000]).execute()
-    if logs:
-        WorkOrderLog.insert_many(logs).execute()
+    insert_rows(Task, tasks)
+    insert_rows(WorkOrderLog, logs)
     audit.record_many(actor, events)
     return numbers
 
@@ -254,11 +278,13 @@ def generate_due_work_orders(
                               "it will create what is due.")
             return result
     try:
-        where = PmSchedule.active == True  # noqa: E712 (SQL)
+        where = (PmSchedule.active == True) & (  # noqa: E712 (SQL)
+            PmSchedule.next_check.is_null() | (PmSchedule.next_check <= as_of))
         if schedule_ids is not None:
             where &= PmSchedule.id.in_(list(schedule_ids))
         ids = [i for (i,) in tuples_of(PmSchedule.select(PmSchedule.id).where(where)
                                      .order_by(PmSchedule.id))]
+        result.active = PmSchedule.select().where(PmSchedule.active == True).count()  # noqa: E712
         for start in range(0, len(ids), CHUNK):
             part = ids[start:start + CHUNK]
             if dry_run:
@@ -299,20 +325,21 @@ def local_today() -> dt.date:
     return dt.date.today()
 
 
-def record_completion(wo: Any) -> None:
-    """A PM order was completed: its schedule's floating baselines restart from today and the
-    meter's reading now. Inside the completing transaction; no new version of the schedule (a
-    planner editing it meanwhile is not in conflict)."""
+def pm_order_moved(wo: Any, to_status: str) -> None:
+    """A PM order changed status: the next check looks at its schedule again, and completing
+    it restarts the schedule's floating baselines from today and the meter's reading now.
+    Inside the transition's transaction; no new version of the schedule (a planner editing it
+    meanwhile is not in conflict)."""
     if not wo.pm_schedule_id:
         return
-    s: Any = PmSchedule.get_or_none(PmSchedule.id == wo.pm_schedule_id)
-    if s is None:
-        return
-    reading = None
-    if s.meter_id:
-        reading = Meter.select(Meter.last_reading).where(Meter.id == s.meter_id).scalar()
-    PmSchedule.update(last_completed_on=local_today(), last_completed_reading=reading).where(
-        PmSchedule.id == s.id).execute()
+    changes: dict[Any, Any] = {PmSchedule.next_check: None}
+    if to_status == "completed":
+        meter_id = PmSchedule.select(PmSchedule.meter).where(
+            PmSchedule.id == wo.pm_schedule_id).scalar()
+        changes[PmSchedule.last_completed_on] = local_today()
+        changes[PmSchedule.last_completed_reading] = Meter.select(Meter.last_reading).where(
+            Meter.id == meter_id).scalar() if meter_id else None
+    PmSchedule.update(changes).where(PmSchedule.id == wo.pm_schedule_id).execute()
 
 
 def result_json(result: RunResult) -> dict[str, Any]:
@@ -325,7 +352,8 @@ def result_json(result: RunResult) -> dict[str, Any]:
                             str(v) if isinstance(v, Decimal) else v) for k, v in row.items()})
         return out
     return {"as_of": result.as_of.isoformat(), "dry_run": result.dry_run,
-            "checked": result.checked, "created": plain(result.created),
+            "checked": result.checked, "active": result.active,
+            "created": plain(result.created),
             "skipped": plain(result.skipped), "missed": plain(result.missed),
             "waited_for": result.waited_for, "not_run": result.not_run,
             "summary": result.summary}

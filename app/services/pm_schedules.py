@@ -182,6 +182,7 @@ def update_schedule(actor: Actor, schedule_id: int, expected_version: int,
     raise_if(errors)
     changes = versioned_update(s, expected_version, "pm_schedule", **fields)
     if changes:
+        PmSchedule.update(next_check=None).where(PmSchedule.id == s.id).execute()
         audit.record(actor, "pm_schedule", s.id, "updated", changes)
     return _detail(s.id)
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.pm.engine import Past, Plan, decide
+from app.pm.engine import Past, Plan, decide, next_check
 from app.pm.recurrence import PlantCalendar, Recurrence, fixed_series, next_floating
 
 START = dt.date(2027, 1, 1)
@@ -40,9 +40,13 @@ plans = st.builds(
 delays = st.lists(st.integers(0, 45), min_size=1, max_size=12)
 
 
-def simulate(plan: Plan, completion_delays: list[int], days: int) -> dict[str, Any]:
-    """Run the check every day for `days` days; complete each order after the next delay."""
+def simulate(plan: Plan, completion_delays: list[int], days: int,
+             skip_ahead: bool = False) -> dict[str, Any]:
+    """Run the check every day for `days` days; complete each order after the next delay.
+    `skip_ahead`: as the service does, look at the schedule only from its `next_check` on
+    (cleared when an order is completed)."""
     past = Past()
+    check_from: dt.date | None = None
     orders: list[dt.date] = []
     completions: list[dt.date] = []  # completion day of orders[i]
     missed: list[dt.date] = []
@@ -54,6 +58,9 @@ def simulate(plan: Plan, completion_delays: list[int], days: int) -> dict[str, A
             if (today - raised_on).days >= delay:
                 completions.append(today)
                 past = replace(past, open_order="", last_completed_on=today)
+                check_from = None
+        if skip_ahead and check_from is not None and today < check_from:
+            continue
         d = decide(plan, past, today)
         missed.extend(m.due_date for m in d.missed)
         if d.missed:
@@ -62,11 +69,12 @@ def simulate(plan: Plan, completion_delays: list[int], days: int) -> dict[str, A
             orders.append(d.due)
             raised_on = today
             past = replace(past, last_due=d.due, open_order=f"WO-{len(orders)}")
+        check_from = next_check(plan, past, today)
     return dict(orders=orders, completions=completions, missed=missed,
                 last_day=START + dt.timedelta(days=days - 1))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans, delays)
 def test_no_occurrence_is_ordered_twice(plan: Plan, completion_delays: list[int]) -> None:
     run = simulate(plan, completion_delays, 160)
@@ -75,7 +83,7 @@ def test_no_occurrence_is_ordered_twice(plan: Plan, completion_delays: list[int]
     assert not set(run["orders"]) & set(run["missed"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans.map(lambda p: replace(p, anchor="fixed")), delays)
 def test_a_fixed_series_is_the_series_from_its_start(plan: Plan,
                                                      completion_delays: list[int]) -> None:
@@ -92,7 +100,7 @@ def test_a_fixed_series_is_the_series_from_its_start(plan: Plan,
     assert set(passed) <= seen, "every date of the series that passed was ordered or missed"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plans.map(lambda p: replace(p, anchor="floating")), delays)
 def test_floating_due_dates_follow_completions(plan: Plan, completion_delays: list[int]) -> None:
     run = simulate(plan, completion_delays, 160)
@@ -105,3 +113,13 @@ def test_floating_due_dates_follow_completions(plan: Plan, completion_delays: li
         if expected <= run["orders"][k - 1]:  # completed before the next was even due
             expected = next_floating(plan.recurrence, run["orders"][k - 1], plan.calendar)
         assert run["orders"][k] == expected
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans, delays)
+def test_skipping_ahead_to_next_check_changes_nothing(plan: Plan,
+                                                      completion_delays: list[int]) -> None:
+    """The service looks at a schedule only from its next_check on: the same orders and misses
+    as looking every day."""
+    assert simulate(plan, completion_delays, 160, skip_ahead=True) == simulate(
+        plan, completion_delays, 160)
