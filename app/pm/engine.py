@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import islice
 
 from app.pm.recurrence import (
     MAX_OCCURRENCES,
@@ -116,9 +117,10 @@ def trigger_words(plan: Plan) -> str:
 # --- time ---------------------------------------------------------------------------------------
 
 
-def _series(plan: Plan) -> Iterator[dt.date]:
+def _series(plan: Plan, from_day: dt.date | None = None) -> Iterator[dt.date]:
+    """The fixed series (up to the end date); with `from_day`, from that day on."""
     assert plan.recurrence is not None
-    for d in fixed_series(plan.recurrence, plan.start, plan.calendar):
+    for d in fixed_series(plan.recurrence, plan.start, plan.calendar, from_day):
         if plan.end is not None and d > plan.end:
             return
         yield d
@@ -157,12 +159,21 @@ def _lead(plan: Plan) -> str:
         f" ({plan.lead_days} day{'s' if plan.lead_days != 1 else ''}' lead)")
 
 
+def _floor(past: Past) -> dt.date | None:
+    """The latest fixed occurrence settled (ordered or missed): the series goes on after it."""
+    return max((d for d in (past.last_due, past.last_missed) if d is not None), default=None)
+
+
+def _after_floor(plan: Plan, floor: dt.date | None) -> Iterator[dt.date]:
+    return _series(plan, None if floor is None else floor + ONE_DAY)
+
+
 def _time_fixed(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
-    floor = max((d for d in (past.last_due, past.last_missed) if d is not None), default=None)
+    floor = _floor(past)
     horizon = as_of + dt.timedelta(days=plan.lead_days)
     pending: list[dt.date] = []
     following = None
-    for n, d in enumerate(_series(plan)):
+    for n, d in enumerate(_after_floor(plan, floor)):
         if n >= MAX_OCCURRENCES:
             break
         if floor is not None and d <= floor:
@@ -357,9 +368,7 @@ def next_check(plan: Plan, past: Past, as_of: dt.date) -> dt.date:
     if not plan.active or plan.recurrence is None:
         return NEVER  # meter triggers wait for a reading
     if plan.anchor == "fixed":
-        floor = max((d for d in (past.last_due, past.last_missed) if d is not None),
-                    default=None)
-        due = next((d for d in _series(plan) if floor is None or d > floor), None)
+        due = next(_after_floor(plan, _floor(past)), None)
     elif past.open_order:
         return NEVER  # counted from its completion
     else:
@@ -370,35 +379,36 @@ def next_check(plan: Plan, past: Past, as_of: dt.date) -> dt.date:
 
 
 def occurrences(plan: Plan, past: Past, first: dt.date, last: dt.date,
-                daily_use: Decimal | None = None,
-                today: dt.date | None = None) -> list[tuple[dt.date, str]]:
-    """The dates the schedule is expected due from `first` to `last`, with how each was found:
-    "time" (the calendar), or "meter" (estimated from `daily_use`, units per day, counting from
-    the latest reading on `today`). A floating schedule is projected as if each order were
-    completed on its due date; whichever-first restarts both counts at each one."""
+                daily_use: Decimal | None = None, today: dt.date | None = None,
+                limit: int | None = None) -> list[tuple[dt.date, str]]:
+    """The dates (at most `limit`) the schedule is expected due from `first` to `last`, with
+    how each was found: "time" (the calendar), or "meter" (estimated from `daily_use`, units
+    per day, counting from the latest reading on `today`). A floating schedule is projected as
+    if each order were completed on its due date; whichever-first restarts both counts at each
+    one."""
     if not plan.active or last < first:
         return []
     today = today or first
     use = daily_use if daily_use is not None and daily_use > 0 else None
-    if plan.meter_every is not None and plan.recurrence is not None:
-        if use is None:
-            return [(d, "time") for d in _time_dates(plan, past, first, last)]
-        return list(_whichever_dates(plan, past, first, last, use, today))
-    if plan.recurrence is not None:
-        return [(d, "time") for d in _time_dates(plan, past, first, last)]
-    if plan.meter_every is not None and use is not None:
-        return [(d, "meter") for d in _meter_dates(plan, past, first, last, use, today)]
-    return []
+    found: Iterator[tuple[dt.date, str]] = iter(())
+    if plan.recurrence is not None and (plan.meter_every is None or use is None):
+        found = ((d, "time") for d in _time_dates(plan, past, first, last))
+    elif plan.recurrence is not None:
+        found = _whichever_dates(plan, past, first, last, use, today)  # type: ignore[arg-type]
+    elif plan.meter_every is not None and use is not None:
+        found = ((d, "meter") for d in _meter_dates(plan, past, first, last, use, today))
+    return list(islice(found, limit))
 
 
 def _time_dates(plan: Plan, past: Past, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    """Dates not ordered yet (an order already made is on the Work Orders screen)."""
     assert plan.recurrence is not None
     if plan.anchor == "fixed":
-        for d in _series(plan):
+        floor = _floor(past)
+        for d in _series(plan, first if floor is None or floor < first else floor + ONE_DAY):
             if d > last:
                 return
-            if d >= first:
-                yield d
+            yield d
         return
     due = _floating_due(plan, past)
     for _ in range(MAX_OCCURRENCES):

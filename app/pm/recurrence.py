@@ -62,8 +62,25 @@ class Recurrence:
     def step(self, k: int) -> relativedelta:
         """k intervals (not for rules)."""
         n = k * self.every
-        return {"day": relativedelta(days=n), "week": relativedelta(weeks=n),
-                "month": relativedelta(months=n), "year": relativedelta(years=n)}[self.unit]
+        if self.unit == "day":
+            return relativedelta(days=n)
+        if self.unit == "week":
+            return relativedelta(weeks=n)
+        if self.unit == "month":
+            return relativedelta(months=n)
+        return relativedelta(years=n)
+
+    def _first_k_near(self, start: dt.date, near: dt.date) -> int:
+        """An index k whose occurrence start + k intervals is on or before `near` (0 if none):
+        where a walk along the series may begin instead of at its start."""
+        if near <= start:
+            return 0
+        if self.unit in ("day", "week"):
+            span = (7 if self.unit == "week" else 1) * self.every
+            return (near - start).days // span
+        months = (near.year - start.year) * 12 + near.month - start.month
+        per = self.every * (12 if self.unit == "year" else 1)
+        return max(0, months // per - 1)
 
     def _rule_text(self, start: dt.date) -> str:
         body = self.rrule.strip()
@@ -73,17 +90,22 @@ class Recurrence:
     def _rule(self, start: dt.date) -> Any:
         return _parsed_rule(self._rule_text(start))
 
-    def raw_series(self, start: dt.date) -> Iterator[dt.date]:
+    def raw_series(self, start: dt.date, near: dt.date | None = None) -> Iterator[dt.date]:
         """The occurrences from `start` on, before any season or skip dates (for at most
-        MAX_YEARS years)."""
+        MAX_YEARS years). With `near`, the walk begins at an occurrence not after that day
+        rather than at the start (the dates are the same: each is start + k intervals)."""
         last_year = start.year + MAX_YEARS
         if self.unit == "rrule":
-            for n, stamp in enumerate(self._rule(start)):
+            rule = self._rule(start)
+            stamps = rule if near is None or near <= start else rule.xafter(
+                dt.datetime.combine(near, dt.time()), inc=True)
+            for n, stamp in enumerate(stamps):
                 if n >= MAX_OCCURRENCES or stamp.year > last_year:
                     return
                 yield stamp.date()
             return
-        for k in range(MAX_OCCURRENCES):
+        first = 0 if near is None else self._first_k_near(start, near)
+        for k in range(first, first + MAX_OCCURRENCES):
             day = start + self.step(k)
             if day.year > last_year:
                 return
@@ -144,10 +166,19 @@ class PlantCalendar:
 NO_CALENDAR = PlantCalendar()
 
 
-def fixed_series(rule: Recurrence, start: dt.date,
-                 calendar: PlantCalendar = NO_CALENDAR) -> Iterator[dt.date]:
-    """A fixed schedule's due dates from its start, in order."""
-    return calendar.apply(rule.raw_series(start))
+# How far before the day asked about a walk along a series begins: a run of skip dates (at most
+# MAX_SKIP_RUN days) can move an earlier occurrence past it.
+MAX_SKIP_RUN = 400
+
+
+def fixed_series(rule: Recurrence, start: dt.date, calendar: PlantCalendar = NO_CALENDAR,
+                 from_day: dt.date | None = None) -> Iterator[dt.date]:
+    """A fixed schedule's due dates from its start, in order; with `from_day`, those on or
+    after that day (found without walking the series from its start)."""
+    if from_day is None:
+        return calendar.apply(rule.raw_series(start))
+    near = from_day - dt.timedelta(days=MAX_SKIP_RUN)
+    return (d for d in calendar.apply(rule.raw_series(start, near)) if d >= from_day)
 
 
 def forecast(rule: Recurrence, start: dt.date, first: dt.date, last: dt.date,

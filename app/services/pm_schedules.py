@@ -220,7 +220,7 @@ def preview_schedule(actor: Actor, values: dict[str, Any], schedule_id: int | No
     decision = decide(plan, past, today)
     first = min(today, decision.due) if decision.due else today  # an overdue one too
     found = occurrences(plan, past, first, first + dt.timedelta(days=10 * MAX_FORECAST_DAYS),
-                        use, today)[:count]
+                        use, today, limit=count)
     return [Occurrence(d, how) for d, how in found], decision.words
 
 
@@ -277,6 +277,7 @@ class ForecastItem:
     asset_name: str
     assignee_name: str
     hours: Decimal
+    assignee_id: int | None = None  # two people may share a name
 
 
 @query(Perm.WO_VIEW)
@@ -297,7 +298,7 @@ def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = Non
         for d, how in occurrences(the_plans[r.id], the_pasts[r.id], start, end,
                                   uses.get(r.meter_id), today):
             out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
-                                    r.assignee_name, hours))
+                                    r.assignee_name, hours, r.assignee_id))
     out.sort(key=lambda i: (i.day, i.asset_tag, i.name))
     return out
 

@@ -123,3 +123,24 @@ def test_skipping_ahead_to_next_check_changes_nothing(plan: Plan,
     as looking every day."""
     assert simulate(plan, completion_delays, 160, skip_ahead=True) == simulate(
         plan, completion_delays, 160)
+
+
+@settings(max_examples=200, deadline=None)
+@given(plans, st.integers(0, 3000))
+def test_a_series_read_from_a_later_day_is_the_same_series(plan: Plan, offset: int) -> None:
+    """Checks read a series from where they need it, not from its start: same dates."""
+    assert plan.recurrence is not None
+    from_day = plan.start + dt.timedelta(days=offset)
+    until = from_day + dt.timedelta(days=800)
+
+    def upto(days: Any) -> list[dt.date]:
+        out = []
+        for d in days:
+            if d > until:
+                break
+            out.append(d)
+        return out
+
+    whole = [d for d in upto(fixed_series(plan.recurrence, plan.start, plan.calendar))
+             if d >= from_day]
+    assert upto(fixed_series(plan.recurrence, plan.start, plan.calendar, from_day)) == whole
