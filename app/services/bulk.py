@@ -28,15 +28,16 @@ def insert_rows(model: type[peewee.Model], rows: Sequence[dict[str, Any]]) -> No
     sql = (f"INSERT INTO {quote(meta.table_name)} "
            f"({', '.join(quote(f.column_name) for f in fields)}) "
            f"VALUES ({', '.join([mark] * len(fields))})")
-    defaults = [(f.name, f.default, f.db_value) for f in fields]
-    plain = (str, int, type(None))  # passed as they are; others through the field's db_value
-    params = []
-    for row in rows:
-        values = []
-        for name, default, convert in defaults:
-            value = row[name] if name in row else default
-            if callable(value):
-                value = value()
-            values.append(value if type(value) in plain else convert(value))
-        params.append(tuple(values))
+    plain = {str, int, type(None)}  # passed as they are; others through the field's db_value
+    columns = []
+    for f in fields:  # column by column: comprehensions, not a loop per value
+        name, default, convert = f.name, f.default, f.db_value
+        if callable(default):
+            column = [row[name] if name in row else default() for row in rows]
+        else:
+            column = [row.get(name, default) for row in rows]
+        if not {type(v) for v in column} <= plain:
+            column = [v if type(v) in plain else convert(v) for v in column]
+        columns.append(column)
+    params = list(zip(*columns, strict=True))
     database.cursor().executemany(sql, params)

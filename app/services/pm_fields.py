@@ -4,6 +4,7 @@ into the engine's `Plan`."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -228,15 +229,25 @@ def stored_values(s: Any) -> dict[str, Any]:
     return values
 
 
+@functools.lru_cache(maxsize=4096)
+def _recurrence(unit: str, every: int, rule: str) -> Recurrence:
+    return Recurrence(unit, every, rule)  # checked once: thousands of schedules share one
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar(season_from: int | None, season_to: int | None, skip_dates: str) -> PlantCalendar:
+    season = (season_from, season_to) if season_from and season_to else None
+    return PlantCalendar(season, skip_dates_of(skip_dates))
+
+
 def plan_of(s: Any, meter_unit: str = "") -> Plan:
     """The engine's view of a schedule row (a model or anything with its attributes)."""
-    season = (s.season_from, s.season_to) if s.season_from and s.season_to else None
     created = s.created_at.date() if getattr(s, "created_at", None) else None
     return Plan(
         anchor=s.anchor,
         start=s.start_date,
-        recurrence=Recurrence(s.time_unit, s.time_every, s.rrule) if s.time_unit else None,
-        calendar=PlantCalendar(season, skip_dates_of(s.skip_dates or "")),
+        recurrence=_recurrence(s.time_unit, s.time_every, s.rrule) if s.time_unit else None,
+        calendar=_calendar(s.season_from, s.season_to, s.skip_dates or ""),
         end=s.end_date,
         lead_days=s.lead_days,
         meter_every=Decimal(s.meter_every) if s.meter_id and s.meter_every else None,
