@@ -16,7 +16,7 @@ import peewee
 
 from app import db
 from app.errors import NotFound, ValidationError
-from app.models import Asset, Location, WorkOrder
+from app.models import Asset, Location, PmSchedule, WorkOrder
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.asset_fields import (
@@ -186,6 +186,8 @@ def update_asset(actor: Actor, asset_id: int, expected_version: int, **fields: A
         raise ValidationError(
             {"tag": f"{values.get('tag', '')!r} is already used by another asset"}) from exc
     if changes:
+        if "status" in changes:  # retired or back in service: its PM schedules are looked at
+            PmSchedule.update(next_check=None).where(PmSchedule.asset == asset.id).execute()
         audit.record(actor, "asset", asset.id, "updated", changes)
     return _detail(asset.id)
 

@@ -38,6 +38,14 @@ def last_change_by(entity: str, entity_id: object) -> str:
     return f"{event.actor} at {event.at:%H:%M} UTC"
 
 
+ENTITY_WORDS = {"work_order": "work order", "pm_schedule": "PM schedule",
+                "work_request": "work request"}
+
+
+def _words(entity: str) -> str:
+    return ENTITY_WORDS.get(entity, entity.replace("_", " "))
+
+
 def versioned_update(
     obj: VersionedModel, expected_version: int | None, entity: str, **fields: Any
 ) -> dict[str, list[Any]]:
@@ -56,10 +64,10 @@ def versioned_update(
     if count == 0:
         theirs = model.get_or_none(model.id == obj.id)
         if theirs is None:
-            raise NotFound(f"{entity.capitalize()} {obj.id} was deleted by someone else.")
+            raise NotFound(f"{_words(entity).capitalize()} {obj.id} was deleted by someone else.")
         secret = {"password_hash"}
         raise ConflictError(
-            f"This {entity} was changed by {last_change_by(entity, obj.id)}: "
+            f"This {_words(entity)} was changed by {last_change_by(entity, obj.id)}: "
             "reload to see their changes, then make yours again.",
             mine={k: v for k, v in fields.items() if k not in secret},
             theirs={k: v for k, v in theirs.__data__.items() if k not in secret},

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.models import PM_ANCHORS, WO_TYPES, Meter
+from app.models import PM_ANCHORS, WO_TYPES, Asset, Meter
 from app.pm.engine import Plan, amount
 from app.pm.recurrence import UNITS, PlantCalendar, Recurrence, RecurrenceError
 from app.services.common import clean_date, clean_text
@@ -115,14 +115,12 @@ def check_fields(values: dict[str, Any], current: Any,
     merged.update(values)
     out: dict[str, Any] = {}
     out["name"] = clean_text(errors, "name", merged["name"], max_length=TITLE_MAX)
-    asset = check_asset(errors, merged["asset_id"])
-    if asset is None and "asset" not in errors:
-        errors["asset"] = "is required: the machine the work is done on"
-    out["asset_id"] = asset.id if asset else None
     active = merged["active"]
     if not isinstance(active, bool):
         errors["active"] = "must be yes or no"
     out["active"] = bool(active)
+    asset = _check_asset(errors, merged["asset_id"], current, out["active"])
+    out["asset_id"] = asset.id if asset else None
     out["anchor"] = clean_choice(errors, "anchor", merged["anchor"], PM_ANCHORS)
     unit = merged["time_unit"] or ""
     out["time_unit"] = clean_choice(errors, "time_unit", unit, TIME_UNITS) if unit else ""
@@ -168,12 +166,30 @@ def check_fields(values: dict[str, Any], current: Any,
     out["wo_type"] = clean_choice(errors, "wo_type", merged["wo_type"], WO_TYPES)
     out["priority"] = clean_priority(errors, merged["priority"])
     out["estimated_hours"] = clean_hours(errors, "estimated_hours", merged["estimated_hours"])
-    user = check_worker(errors, "assignee", merged["assignee_id"])
-    out["assignee_id"] = user.id if user else None
+    if current is not None and merged["assignee_id"] == current.assignee_id:
+        out["assignee_id"] = current.assignee_id  # unchanged: a deactivated one stays, unused
+    else:
+        user = check_worker(errors, "assignee", merged["assignee_id"])
+        out["assignee_id"] = user.id if user else None
     tasks = clean_tasks(errors, merged["tasks"])
     out["tasks"] = json.dumps([{k: t[k] for k in ("text", "kind", "required", "unit")}
                                for t in tasks])
     return out
+
+
+def _check_asset(errors: dict[str, str], asset_id: Any, current: Any, active: bool) -> Any:
+    """The schedule's machine. A retired one may stay on an inactive schedule (so that its
+    schedules can be switched off), never on an active one."""
+    if current is not None and asset_id == current.asset_id and asset_id is not None:
+        asset: Any = Asset.get_or_none(Asset.id == asset_id)
+        if asset is not None and asset.status == "retired" and active:
+            errors["asset"] = (f"{asset.tag} is retired: deactivate the schedule, or move it "
+                               "to another asset")
+        return asset
+    asset = check_asset(errors, asset_id)
+    if asset is None and "asset" not in errors:
+        errors["asset"] = "is required: the machine the work is done on"
+    return asset
 
 
 def _check_season_reachable(errors: dict[str, str], out: dict[str, Any],

@@ -27,7 +27,7 @@ from app import db
 from app.db import write_transaction
 from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm
-from app.pm.engine import Decision, Past, decide, next_check
+from app.pm.engine import NEVER, Decision, Past, decide, next_check
 from app.services import audit
 from app.services.bulk import insert_rows
 from app.services.common import lock_rows
@@ -138,12 +138,17 @@ def _acquire(holder: str, wait_seconds: float) -> tuple[bool, str]:
 # --- one chunk ----------------------------------------------------------------------------------
 
 
+def _assignee(r: Any) -> int | None:
+    """The schedule's assignee, if the account may still be given work."""
+    return r.assignee_id if r.assignee_id and r.assignee_active else None
+
+
 def _order_fields(r: Any, d: Decision) -> dict[str, Any]:
     assert d.due is not None
     return dict(
         title=r.name, description=r.description, type=r.wo_type, priority=r.priority,
-        asset=r.asset_id, location=r.asset_location_id, assignee=r.assignee_id,
-        status="assigned" if r.assignee_id else "open", due_date=d.due,
+        asset=r.asset_id, location=r.asset_location_id, assignee=_assignee(r),
+        status="assigned" if _assignee(r) else "open", due_date=d.due,
         estimated_hours=r.estimated_hours, pm_schedule=r.id, pm_due=d.due,
         pm_due_reading=d.due_reading,
     )
@@ -163,6 +168,12 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
     checks: list[tuple[dt.date, int]] = []
     for r in rows:
         result.checked += 1
+        if r.asset_status == "retired":  # looked at again if it returns to service
+            result.skipped.append(Skipped(r.id, r.name, r.asset_tag,
+                                          f"Not ordered: {r.asset_tag} is retired."))
+            if r.next_check != NEVER:
+                checks.append((NEVER, r.id))
+            continue
         try:
             d = decide(the_plans[r.id], the_pasts[r.id], as_of)
             again = next_check(the_plans[r.id], _after(the_pasts[r.id], d), as_of)
@@ -232,13 +243,13 @@ def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[
         wo_id = ids[n]
         for pos, t in enumerate(task_template(r), 1):
             tasks.append(dict(t, work_order=wo_id, position=pos))
-        if r.assignee_id:
+        if _assignee(r):
             logs.append(dict(work_order=wo_id, author=actor.user_id, kind="status",
                              from_status="open", to_status="assigned",
                              text="assigned by its PM schedule"))
         created = {"number": [None, n], "pm_schedule": [None, r.name],
                    "pm_due": [None, d.due.isoformat() if d.due else None],
-                   "status": [None, "assigned" if r.assignee_id else "open"],
+                   "status": [None, "assigned" if _assignee(r) else "open"],
                    "why": [None, d.words]}
         if d.due_reading is not None:
             created["pm_due_reading"] = [None, str(d.due_reading)]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.errors import ValidationError
-from app.models import Asset, Meter, PmSchedule
+from app.models import Asset, Meter, PmSchedule, User
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, Past, Plan, amount, decide, occurrences, trigger_words
 from app.pm.recurrence import RecurrenceError
@@ -20,6 +20,7 @@ from app.services.common import (
     clean_date,
     get_or_not_found,
     lock_rows,
+    page_order,
     raise_if,
     text_search,
     versioned_update,
@@ -65,6 +66,7 @@ class ScheduleDetail:
     meter_reading: Decimal | None
     trigger: str
     decision: Decision
+    assignee_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +101,24 @@ def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
     return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id)) for r in rows]
 
 
+# The columns a page may be sorted by (in SQL); ties by asset tag, then name.
+SORTS: dict[str, Any] = {
+    "asset": Asset.tag, "name": PmSchedule.name, "start": PmSchedule.start_date,
+    "last_done": PmSchedule.last_completed_on, "assignee": User.full_name,
+    "estimated_hours": PmSchedule.estimated_hours,
+}
+
+
 @query(Perm.WO_VIEW)
 def list_schedules(actor: Actor, text: str = "", asset_id: int | None = None,
                    active: bool | None = None, offset: int = 0, limit: int = 200,
-                   today: dt.date | None = None) -> list[ScheduleRow]:
-    """A page of schedules by asset tag then name, with when each is next due."""
-    if offset < 0 or not 0 < limit <= 1000:
-        raise ValidationError({"limit": "must be between 1 and 1,000 rows from offset 0 on"})
+                   today: dt.date | None = None, sort: str = "asset",
+                   descending: bool = False) -> list[ScheduleRow]:
+    """A page of schedules sorted by `sort` (one of SORTS; blanks last), with when each is next
+    due. ValidationError for a bad sort or page."""
+    order = page_order(SORTS, sort, descending, PmSchedule.id, offset, limit)
     q = _filtered(text, asset_id, active)
-    q = q.order_by(Asset.tag, PmSchedule.name, PmSchedule.id).offset(offset).limit(limit)
+    q = q.order_by(order[0], Asset.tag, PmSchedule.name, order[1]).offset(offset).limit(limit)
     return _rows(q, today or dt.date.today())
 
 
@@ -144,7 +155,7 @@ def _detail(schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
         id=r.id, version=r.version, values=stored_values(r), asset_tag=r.asset_tag,
         asset_name=r.asset_name, meter_name=r.meter_name, meter_unit=r.meter_unit,
         meter_reading=past.reading, trigger=trigger_words(plan),
-        decision=decide(plan, past, as_of or dt.date.today()),
+        decision=decide(plan, past, as_of or dt.date.today()), assignee_name=r.assignee_name,
     )
 
 

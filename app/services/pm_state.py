@@ -39,7 +39,8 @@ def schedule_rows(where: Any = None) -> Any:
     reads thousands)."""
     q = (PmSchedule.select(
             *_schedule_columns(), Asset.tag.alias("asset_tag"), Asset.name.alias("asset_name"),
-            Asset.location.alias("asset_location_id"),
+            Asset.location.alias("asset_location_id"), Asset.status.alias("asset_status"),
+            peewee.fn.COALESCE(User.active, False).alias("assignee_active"),
             peewee.fn.COALESCE(Meter.name, "").alias("meter_name"),
             peewee.fn.COALESCE(Meter.unit, "").alias("meter_unit"),
             Meter.last_reading.alias("meter_reading"),

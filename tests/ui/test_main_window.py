@@ -13,9 +13,11 @@ from ui.main_window import MainWindow
 
 # Written out by hand from DESIGN.md section 6 and the screens that exist so far.
 EXPECTED_SCREENS = {
-    Role.ADMIN: ["work_orders", "requests", "assets", "users", "account"],
-    Role.PLANNER: ["work_orders", "requests", "assets", "account"],
-    Role.SUPERVISOR: ["work_orders", "requests", "assets", "account"],
+    Role.ADMIN: ["work_orders", "requests", "assets", "pm_schedules", "pm_forecast", "users",
+                 "account"],
+    Role.PLANNER: ["work_orders", "requests", "assets", "pm_schedules", "pm_forecast",
+                   "account"],
+    Role.SUPERVISOR: ["work_orders", "requests", "assets", "pm_forecast", "account"],
     Role.TECHNICIAN: ["my_work", "work_orders", "requests", "assets", "account"],
     Role.REQUESTER: ["requests", "assets", "account"],
 }
@@ -141,7 +143,8 @@ def test_view_menu_shortcuts_switch_screens(qtbot, db, admin):
     window = _window(qtbot, admin, db)
     actions = {a.data(): a for a in window.findChildren(QAction) if a.data()}
     assert actions["work_orders"].shortcut().toString() == "Ctrl+1"
-    assert actions["users"].shortcut().toString() == "Ctrl+4"
+    assert actions["pm_schedules"].shortcut().toString() == "Ctrl+4"
+    assert actions["users"].shortcut().toString() == "Ctrl+6"
     actions["users"].trigger()
     assert window.current_screen_key() == "users"
     actions["work_orders"].trigger()

@@ -343,3 +343,45 @@ def test_meter_triggers_are_checked(admin: Actor) -> None:
         pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
                                      meter_every="500", time_unit="month")
     assert "must be floating" in caught.value.fields["anchor"]
+
+
+def test_a_retired_machines_schedule_can_be_switched_off_and_is_not_ordered(
+        admin: Actor, make_user: Any) -> None:
+    from app.errors import ValidationError
+    from app.services import users
+
+    tech = make_user("technician", "tom")
+    schedule_id = _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
+    s = pm_schedules.get_schedule(admin, schedule_id)
+    s = pm_schedules.update_schedule(admin, schedule_id, s.version, assignee_id=tech.user_id)
+    users.deactivate_user(admin, tech.user_id)
+    # A deactivated default assignee: the order is raised unassigned, the schedule still edits.
+    result = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
+    wo = WorkOrder.get(WorkOrder.number == result.created[0].number)
+    assert (wo.assignee_id, wo.status) == (None, "open")
+    s = pm_schedules.update_schedule(admin, schedule_id, s.version, name="Weekly check")
+    asset = assets.get_asset(admin, s.values["asset_id"])
+    assets.update_asset(admin, asset.id, asset.version, status="retired")
+    with pytest.raises(ValidationError) as caught:
+        pm_schedules.update_schedule(admin, schedule_id, s.version, name="Still on")
+    assert "CMP-01 is retired: deactivate the schedule" in caught.value.fields["asset"]
+    lifecycle.transition(admin, wo.id, "cancelled", wo.version, reason="machine retired")
+    skipped = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-09"))
+    assert skipped.created == [] and skipped.skipped[0].why == "Not ordered: CMP-01 is retired."
+    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-10")).skipped == []
+    off = pm_schedules.update_schedule(admin, schedule_id, s.version, active=False)
+    assert off.values["active"] is False
+
+
+def test_schedules_sort_by_column(admin: Actor) -> None:
+    from app.errors import ValidationError
+
+    first = _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
+    second = _second(admin, dict(time_unit="month", start_date="2026-01-01"))
+    pm_schedules.update_schedule(admin, second, pm_schedules.get_schedule(admin, second).version,
+                                 name="Alpha")
+    assert [r.id for r in pm_schedules.list_schedules(admin, sort="name")] == [second, first]
+    assert [r.id for r in pm_schedules.list_schedules(admin, sort="start",
+                                                      descending=True)] == [first, second]
+    with pytest.raises(ValidationError):
+        pm_schedules.list_schedules(admin, sort="colour")

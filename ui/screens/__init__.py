@@ -43,6 +43,18 @@ def _assets(actor: Actor) -> QWidget:
     return AssetsScreen(actor)
 
 
+def _pm_schedules(actor: Actor) -> QWidget:
+    from ui.screens.pm_schedules import PmSchedulesScreen
+
+    return PmSchedulesScreen(actor)
+
+
+def _pm_forecast(actor: Actor) -> QWidget:
+    from ui.screens.pm_forecast import PmForecastScreen
+
+    return PmForecastScreen(actor)
+
+
 def _users(actor: Actor) -> QWidget:
     from ui.screens.users import UsersScreen
 
@@ -60,6 +72,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("work_orders", "Work Orders", Perm.WO_VIEW, _work_orders),
     ScreenSpec("requests", "Work Requests", Perm.REQUEST_FILE, _requests),
     ScreenSpec("assets", "Assets", None, _assets),
+    ScreenSpec("pm_schedules", "PM Schedules", Perm.PM_MANAGE, _pm_schedules),
+    ScreenSpec("pm_forecast", "PM Forecast", Perm.WO_EDIT, _pm_forecast),
     ScreenSpec("users", "Users", Perm.USER_MANAGE, _users),
     ScreenSpec("account", "My Account", None, _account),
 )

@@ -1,0 +1,637 @@
+"""PM Forecast: the preventive work the schedules will bring, on a month or week calendar, with
+the hours each person gets per day so a planner sees overloaded days and people before the
+orders arrive; and the forecast as an .ics file for the office's calendars.
+
+The forecast is read in the background (a large plant takes seconds) for a window a little
+wider than the period shown, so paging through the next weeks does not read it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import KeepwellError
+from app.permissions import Actor
+from app.pm import ics
+from app.services import pm_schedules
+from app.services.pm_schedules import MAX_FORECAST_DAYS, ForecastItem
+from ui.errors import describe
+from ui.settings import gui_settings
+from ui.widgets.notify import notify
+from ui.widgets.pickers import AssetPicker
+from ui.widgets.pm_calendar import (
+    MONTH,
+    OVER_INK,
+    UNASSIGNED,
+    WEEK,
+    DayLoad,
+    PmCalendar,
+    assign_colours,
+    day_loads,
+    hours_text,
+    item_text,
+    period,
+    period_title,
+    person_loads,
+    short_day,
+    step,
+    who,
+)
+from ui.widgets.tables import read_only_table
+from ui.workers import BackgroundTask
+
+DEFAULT_FILE = "keepwell-pm-forecast.ics"
+READ_AHEAD_DAYS = 91  # read a quarter past what is shown: paging on needs no new read
+RELOAD_DELAY_MS = 150  # several clicks on Next read once
+CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again after a minute
+EVERYONE = "Everyone"
+CAPACITY_KEY = "pm_forecast/capacity"
+VIEW_KEY = "pm_forecast/view"
+EXPORT_RANGES = (("Visible period", 0), ("Next 3 months", 3), ("Next 6 months", 6),
+                 ("Next 12 months", 12))
+PANEL_WIDTH = 340
+PICK_A_DAY = "Click a day to list its orders"
+
+
+def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
+          today: dt.date, _progress: object) -> tuple[int | None, dt.date, dt.date,
+                                                      list[ForecastItem]]:
+    return asset_id, first, last, pm_schedules.forecast_all(actor, first, last, asset_id, today)
+
+
+def _export(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None, today: dt.date,
+            assignee: str | None, held: list[ForecastItem] | None, name: str, path: str,
+            _progress: object) -> tuple[str, int]:
+    items = held if held is not None else pm_schedules.forecast_all(actor, first, last,
+                                                                    asset_id, today)
+    items = [i for i in items if first <= i.day <= last and _matches(i, assignee)]
+    try:
+        Path(path).write_bytes(ics.forecast_calendar(items, name))
+    except OSError as exc:
+        raise KeepwellError(f"{path} could not be written: {exc.strerror or exc}") from None
+    return path, len(items)
+
+
+def long_day(day: dt.date) -> str:
+    """"Thursday 16 April 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _matches(item: ForecastItem, assignee: str | None) -> bool:
+    return assignee is None or who(item) == assignee
+
+
+class PmForecastScreen(QWidget):
+    title = "PM Forecast"
+    schedule_activated = Signal(int)  # an order double-clicked: its schedule
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None,
+                 today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self._fixed_today = today
+        self.mode = MONTH if gui_settings().value(VIEW_KEY, MONTH) != WEEK else WEEK
+        self.anchor = self.today()
+        # What has been read: for which asset, which days, and the orders.
+        self._held: tuple[int | None, dt.date, dt.date] | None = None
+        self._items: list[ForecastItem] = []
+        self._task: BackgroundTask | None = None
+        self._export_task: BackgroundTask | None = None
+        self._read_again = False
+        self._stale = False  # what is held was changed elsewhere since it was read
+        self.visible: list[ForecastItem] = []
+        self.day_items: list[ForecastItem] = []
+        self.loads: dict[dt.date, DayLoad] = {}
+
+        heading = QLabel(self.title)
+        heading.setObjectName("screenTitle")
+        self.status = QLabel()
+        self.status.setObjectName("hintText")
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.status)
+
+        self.calendar = PmCalendar()
+        self.calendar.day_clicked.connect(self.show_day)
+        self.calendar.schedule_activated.connect(self.schedule_activated)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(self._navigation_bar())
+        layout.addLayout(self._filter_bar())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.calendar)
+        splitter.addWidget(self._side_panel())
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([1000, PANEL_WIDTH])
+        layout.addWidget(splitter, 1)
+        self._shortcuts()
+
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self._ensure_read)
+        self._change_timer = QTimer(self)
+        self._change_timer.setSingleShot(True)
+        self._change_timer.setInterval(CHANGE_DELAY_MS)
+        self._change_timer.timeout.connect(self._ensure_read)
+        self._show_period()
+
+    # -- building -----------------------------------------------------------------------------
+    def _navigation_bar(self) -> QHBoxLayout:
+        self.previous_button = QPushButton("‹ Previous")
+        self.previous_button.setToolTip("The previous month or week (PgUp, Alt+Left)")
+        self.previous_button.clicked.connect(self.go_previous)
+        self.today_button = QPushButton("Today")
+        self.today_button.setToolTip("Back to today (T)")
+        self.today_button.clicked.connect(self.go_today)
+        self.next_button = QPushButton("Next ›")
+        self.next_button.setToolTip("The next month or week (PgDn, Alt+Right)")
+        self.next_button.clicked.connect(self.go_next)
+        self.period_label = QLabel()
+        self.period_label.setObjectName("periodTitle")
+        font = QFont(self.period_label.font())
+        font.setPointSizeF(font.pointSizeF() + 2)
+        font.setBold(True)
+        self.period_label.setFont(font)
+        self.month_button = QPushButton("Month")
+        self.week_button = QPushButton("Week")
+        self.views = QButtonGroup(self)
+        for button, mode in ((self.month_button, MONTH), (self.week_button, WEEK)):
+            button.setCheckable(True)
+            button.setChecked(mode == self.mode)
+            self.views.addButton(button)
+        self.month_button.toggled.connect(self._view_toggled)
+        bar = QHBoxLayout()
+        for button in (self.previous_button, self.today_button, self.next_button):
+            bar.addWidget(button)
+        bar.addSpacing(12)
+        bar.addWidget(self.period_label)
+        bar.addStretch(1)
+        bar.addWidget(self.month_button)
+        bar.addWidget(self.week_button)
+        bar.setSpacing(4)
+        return bar
+
+    def _filter_bar(self) -> QHBoxLayout:
+        self.asset_filter = AssetPicker(self.actor)
+        self.asset_filter.setPlaceholderText("All assets (type a tag or name)")
+        self.asset_filter.setMinimumWidth(170)
+        self.asset_filter.setMaximumWidth(340)
+        self.asset_filter.changed.connect(self._asset_chosen)
+        self.assignee_filter = QComboBox()
+        self.assignee_filter.setMinimumContentsLength(12)
+        self.assignee_filter.addItem(EVERYONE, None)
+        self.assignee_filter.currentIndexChanged.connect(self._assignee_chosen)
+        self.export_range = QComboBox()
+        self.export_range.setToolTip("What Export .ics… writes")
+        for label, months in EXPORT_RANGES:
+            self.export_range.addItem(label, months)
+        self.export_button = QPushButton("Export .ics…")
+        self.export_button.setToolTip("Save the forecast as an iCalendar file for Outlook, "
+                                      "Google or Apple calendars")
+        self.export_button.clicked.connect(self.export_ics)
+        bar = QHBoxLayout()
+        for text, widget in (("Asset:", self.asset_filter),
+                             ("Assignee:", self.assignee_filter)):
+            caption = QLabel(text)
+            caption.setBuddy(widget)
+            bar.addWidget(caption)
+            bar.addWidget(widget, 2 if widget is self.asset_filter else 0)
+            bar.addSpacing(8)
+        bar.addStretch(1)
+        bar.addWidget(self.export_range)
+        bar.addWidget(self.export_button)
+        return bar
+
+    def _side_panel(self) -> QWidget:
+        self.capacity = QDoubleSpinBox()
+        self.capacity.setRange(0.5, 24)
+        self.capacity.setSingleStep(0.5)
+        self.capacity.setDecimals(1)
+        self.capacity.setSuffix(" h")
+        self.capacity.setToolTip("A day is marked over capacity when one person (or the "
+                                 "unassigned orders) has more hours than this")
+        try:
+            self.capacity.setValue(float(str(gui_settings().value(CAPACITY_KEY, 8.0))))
+        except (TypeError, ValueError):
+            self.capacity.setValue(8.0)
+        self.capacity.valueChanged.connect(self._capacity_changed)
+        capacity_row = QHBoxLayout()
+        caption = QLabel("Hours per person per day:")
+        caption.setBuddy(self.capacity)
+        capacity_row.addWidget(caption)
+        capacity_row.addWidget(self.capacity)
+        capacity_row.addStretch(1)
+        self.people_title = QLabel()
+        self.people_title.setObjectName("sectionTitle")
+        self.people = read_only_table(["Assignee", "Orders", "Hours", "Busiest day"], 0)
+        self.people.setObjectName("forecastPeople")
+        self.day_title = QLabel(PICK_A_DAY)
+        self.day_title.setWordWrap(True)
+        self.day_table = read_only_table(["Order", "Assignee", "Hours"], 0)
+        self.day_table.setObjectName("forecastDay")
+        self.day_table.setToolTip("Double-click an order to open its schedule")
+        self.day_table.cellDoubleClicked.connect(self._day_row_activated)
+        panel = QWidget()
+        panel.setMinimumWidth(260)
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(6, 0, 0, 0)
+        box.addWidget(self.people_title)
+        box.addLayout(capacity_row)
+        for widget in (self.people, self.day_title, self.day_table):
+            box.addWidget(widget)
+        for label in (self.people_title, self.day_title):
+            font = QFont(label.font())
+            font.setBold(True)
+            label.setFont(font)
+        return panel
+
+    def _shortcuts(self) -> None:
+        # Alt+arrows anywhere on the screen; PgUp, PgDn and T where the calendar has the focus
+        # (it starts with it), so they do not take those keys from the tables and lists.
+        for key, slot in (("Alt+Left", self.go_previous), ("Alt+Right", self.go_next)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.calendar.page_requested.connect(self.go_by)
+        self.calendar.today_requested.connect(self.go_today)
+        self.setFocusProxy(self.calendar)
+
+    # -- the period -------------------------------------------------------------------------
+    def today(self) -> dt.date:
+        return self._fixed_today or dt.date.today()
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The first and last day shown."""
+        return period(self.anchor, self.mode)
+
+    def set_mode(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        # The week shown is the chosen day's, else today's if it is shown, else the month's
+        # first week; back to a month shows the month of the week's anchor.
+        if mode == WEEK:
+            first, last = self.period()
+            pick = self.calendar.selected or self.today()
+            self.anchor = pick if first <= pick <= last else self.anchor.replace(day=1)
+        self.mode = mode
+        self.month_button.setChecked(mode == MONTH)
+        self.week_button.setChecked(mode == WEEK)
+        gui_settings().setValue(VIEW_KEY, mode)
+        self._show_period()
+
+    def _view_toggled(self, month: bool) -> None:
+        self.set_mode(MONTH if month else WEEK)
+
+    def go_by(self, periods: int) -> None:
+        """Page `periods` months or weeks on (back when negative)."""
+        self.anchor = step(self.anchor, self.mode, periods)
+        self._show_period()
+
+    def go_previous(self) -> None:
+        self.go_by(-1)
+
+    def go_next(self) -> None:
+        self.go_by(1)
+
+    def show_date(self, day: dt.date) -> None:
+        """Show the month or week that holds `day`, with the day chosen."""
+        self.anchor = day
+        self._show_period()
+        self.calendar.select_day(day)
+        self.show_day(day)
+
+    def go_today(self) -> None:
+        self.show_date(self.today())
+
+    def _show_period(self) -> None:
+        self.period_label.setText(period_title(self.anchor, self.mode))
+        self.calendar.show_period(self.anchor, self.mode, self.today())
+        if self.calendar.selected is None:  # the day chosen is not shown any more
+            self.day_items = []
+            self.day_table.setRowCount(0)
+            self.day_title.setText(PICK_A_DAY)
+        first, last = self._wanted()
+        self.people_title.setText(f"Hours per person, {first.day} {first:%b} – "
+                                  f"{last.day} {last:%b %Y}" if first <= last
+                                  else "Hours per person")
+        if self._covers(*self._wanted()):
+            self._apply()  # what is held, even when a change elsewhere asks for a new read
+            if self._stale:
+                self._reload_timer.start(RELOAD_DELAY_MS)
+        else:
+            self._clear_panels()
+            self.calendar.set_message("Loading forecast…")
+            self.status.setText("Loading forecast…")
+            self._reload_timer.start(RELOAD_DELAY_MS)
+
+    # -- reading ----------------------------------------------------------------------------
+    def _wanted(self) -> tuple[dt.date, dt.date]:
+        """The days that need a forecast: from today (the past has its orders) on."""
+        first, last = self.period()
+        return max(first, self.today()), last
+
+    def _covers(self, first: dt.date, last: dt.date) -> bool:
+        if last < first:
+            return True  # all in the past: nothing to read
+        return self._held is not None and self._held[0] == self.asset_filter.asset_id() \
+            and self._held[1] <= first and last <= self._held[2]
+
+    @property
+    def loading(self) -> bool:
+        """The forecast for what is shown is being read, or about to be."""
+        return self._task is not None or self._reload_timer.isActive()
+
+    def refresh(self) -> None:
+        """Read the forecast again (View > Refresh), showing what is held until the new one
+        is in."""
+        self._stale = True
+        self._show_period()
+
+    def _ensure_read(self) -> None:
+        first, last = self._wanted()
+        if self._covers(first, last) and not (self._stale and last >= first):
+            self._apply()
+            return
+        if self._task is not None:
+            self._read_again = True  # asked again while reading: read once more after it
+            return
+        self._stale = False
+        last = min(last + dt.timedelta(days=READ_AHEAD_DAYS),
+                   first + dt.timedelta(days=MAX_FORECAST_DAYS))
+        self._task = BackgroundTask(partial(_read, self.actor, first, last,
+                                            self.asset_filter.asset_id(), self.today()))
+        self._task.succeeded.connect(self._read_done)
+        self._task.failed.connect(self._read_failed)
+        self._task.finished.connect(self._read_finished)
+        self._task.start()
+
+    def _read_done(self, result: tuple[int | None, dt.date, dt.date, list[ForecastItem]]
+                   ) -> None:
+        asset_id, first, last, items = result
+        self._held = (asset_id, first, last)
+        self._items = items
+        self._refill_assignees()
+
+    def _read_failed(self, error: object) -> None:
+        text = describe(error) if isinstance(error, KeepwellError) else str(error)
+        self.calendar.set_message("The forecast could not be read")
+        self.status.setText(f"The forecast could not be read: {text}")
+
+    def _read_finished(self) -> None:
+        if self._task is not None:
+            self._task.wait()  # `finished` arrives a moment before the thread has ended
+        self._task = None
+        again, self._read_again = self._read_again, False
+        if again:  # the period, a filter or the data changed while reading
+            self._ensure_read()
+        elif self._covers(*self._wanted()):
+            self._apply()  # (a failed read is not retried until asked again)
+
+    def refresh_for(self, changed: dict[str, set[str]]) -> None:
+        """Another desk (or this one) changed something the forecast is made of. A changed
+        schedule is read again at once; orders and meter readings, which move only some
+        dates, at most every CHANGE_DELAY_MS (a large plant's forecast takes seconds to
+        read, and a busy office changes orders all day). Hidden, it reads when shown."""
+        if not changed.keys() & {"pm_schedule", "work_order", "meter", "asset", "user"}:
+            return
+        self._stale = True
+        if not self.isVisible():
+            return
+        if changed.keys() & {"pm_schedule", "asset", "user"}:
+            self._change_timer.stop()
+            self._reload_timer.start(RELOAD_DELAY_MS)
+        elif not self._change_timer.isActive():
+            self._change_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale and not self.loading:
+            self._reload_timer.start(RELOAD_DELAY_MS)
+
+    # -- showing ----------------------------------------------------------------------------
+    def _capacity(self) -> Decimal:
+        return Decimal(str(self.capacity.value()))
+
+    def _assignee(self) -> str | None:
+        value = self.assignee_filter.currentData()
+        return str(value) if value is not None else None
+
+    def _apply(self) -> None:
+        """Show the held forecast for the period and the filters chosen."""
+        first, last = self.period()
+        assignee = self._assignee()
+        self.visible = [i for i in self._items
+                        if first <= i.day <= last and _matches(i, assignee)]
+        capacity = self._capacity()
+        self.loads = day_loads(self.visible, capacity)
+        colours = assign_colours(sorted({who(i) for i in self._items}))
+        self.calendar.set_loads(self.loads, capacity, colours)
+        self._fill_people(colours)
+        over = sum(1 for load in self.loads.values() if load.overloaded)
+        hours = sum((i.hours for i in self.visible), Decimal(0))
+        if self.visible:
+            noun = "PM order" if len(self.visible) == 1 else "PM orders"
+            text = f"{len(self.visible):,} {noun} · {hours_text(hours)}"
+            if over:
+                text += f" · {over} day{'s' if over != 1 else ''} over capacity"
+            self.calendar.set_message("")
+        elif last < self.today():
+            text = "This period is past: the forecast starts today"
+            self.calendar.set_message(text)
+        else:
+            text = "No PM work expected in this period"
+            self.calendar.set_message(text)
+        self.status.setText(text)
+        if self.calendar.selected is not None:
+            self.show_day(self.calendar.selected)
+
+    def _clear_panels(self) -> None:
+        self.people.setRowCount(0)
+        self.day_table.setRowCount(0)
+        self.day_items = []
+
+    def _fill_people(self, colours: dict[str, str]) -> None:
+        rows = person_loads(self.visible, self._capacity())
+        cap = hours_text(self._capacity())
+        self.people.setRowCount(len(rows))
+        for r, person in enumerate(rows):
+            day = person.busiest_day
+            cells = [person.name, f"{person.orders:,}", hours_text(person.hours),
+                     f"{day.day} {day:%b} · {hours_text(person.busiest_hours)}"]
+            tip = f"{person.name}: busiest on {long_day(day)}, " \
+                  f"{hours_text(person.busiest_hours)}"
+            if person.days_over:
+                tip += (f"\nMore than {cap} on {person.days_over} "
+                        f"day{'s' if person.days_over != 1 else ''} of this period")
+            for c, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setToolTip(tip)
+                if c in (1, 2):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                if person.days_over:
+                    cell.setForeground(QBrush(OVER_INK))
+                if c == 0:
+                    cell.setData(Qt.ItemDataRole.DecorationRole,
+                                 QColor(colours.get(person.name, "#9aa3ad")))
+                self.people.setItem(r, c, cell)
+
+    def _refill_assignees(self) -> None:
+        """Offer the people with orders in the forecast held (keeping the choice made)."""
+        chosen = self._assignee()
+        names = sorted({who(i) for i in self._items} - {UNASSIGNED})
+        self.assignee_filter.blockSignals(True)
+        try:
+            self.assignee_filter.clear()
+            self.assignee_filter.addItem(EVERYONE, None)
+            for name in names:
+                self.assignee_filter.addItem(name, name)
+            self.assignee_filter.addItem(UNASSIGNED, UNASSIGNED)
+            if chosen is not None and self.assignee_filter.findData(chosen) < 0:
+                self.assignee_filter.addItem(chosen, chosen)  # nothing of theirs now; keep it
+            self.assignee_filter.setCurrentIndex(max(0, self.assignee_filter.findData(chosen)))
+        finally:
+            self.assignee_filter.blockSignals(False)
+
+    def show_day(self, day: dt.date) -> None:
+        """List the day's orders in the side panel."""
+        load = self.loads.get(day)
+        items = load.items if load is not None else ()
+        self.day_items = list(items)
+        if load is None:
+            self.day_title.setText(f"{long_day(day)}: no PM orders expected")
+        else:
+            noun = "order" if len(items) == 1 else "orders"
+            text = f"{long_day(day)} · {len(items)} {noun} · {hours_text(load.hours)}"
+            if load.overloaded:
+                lines = ", ".join(f"{n} {hours_text(h)}" for n, h in load.over)
+                text += f"\nOver capacity: {lines}"
+            self.day_title.setText(text)
+        self.day_table.setRowCount(len(items))
+        for r, item in enumerate(items):
+            cells = [item_text(item), who(item), hours_text(item.hours)]
+            for c, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                if item.how == "meter":
+                    font = QFont(cell.font())
+                    font.setItalic(True)
+                    cell.setFont(font)
+                    cell.setToolTip(f"{item.asset_name}: date estimated from meter use")
+                else:
+                    cell.setToolTip(item.asset_name)
+                if c == 2:
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.day_table.setItem(r, c, cell)
+
+    def _day_row_activated(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self.day_items):
+            self.schedule_activated.emit(self.day_items[row].schedule_id)
+
+    # -- filters --------------------------------------------------------------------------------
+    def _asset_chosen(self) -> None:
+        self._show_period()
+
+    def _assignee_chosen(self, _index: int) -> None:
+        self._apply()
+
+    def _capacity_changed(self, value: float) -> None:
+        gui_settings().setValue(CAPACITY_KEY, value)
+        if self._covers(*self._wanted()):
+            self._apply()
+
+    # -- export ---------------------------------------------------------------------------------
+    def export_range_days(self) -> tuple[dt.date, dt.date]:
+        """The first and last day the export writes: the forecast shown, or from today."""
+        months = int(self.export_range.currentData() or 0)
+        if not months:
+            return self._wanted()  # (the last before the first when the period is past)
+        start = self.today()
+        year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+        month += 1
+        # 30 November + 3 months is 28 February (the day before is the last one exported).
+        end = dt.date(year, month, min(start.day, monthrange(year, month)[1]))
+        return start, end - dt.timedelta(days=1)
+
+    def export_ics(self) -> None:
+        """Ask for a file, then write the forecast of the chosen range to it."""
+        if self._export_task is not None:
+            return
+        first, last = self.export_range_days()
+        if last < first:
+            self.status.setText("Nothing to export: the period shown is past")
+            return
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export PM forecast", str(Path(folder) / DEFAULT_FILE),
+            "iCalendar files (*.ics);;All files (*)")
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".ics"
+        asset_id = self.asset_filter.asset_id()
+        held = self._items if self._held is not None and self._held[0] == asset_id \
+            and self._held[1] <= first and last <= self._held[2] else None
+        name = ics.CALENDAR_NAME
+        if asset_id is not None:
+            name += f" · {self.asset_filter.text().strip()}"
+        if self._assignee() is not None:
+            name += f" · {self._assignee()}"
+        self.export_button.setEnabled(False)
+        self.status.setText(f"Exporting the forecast {short_day(first)} {first.year} – "
+                            f"{short_day(last)} {last.year}…")
+        self._export_task = BackgroundTask(partial(
+            _export, self.actor, first, last, asset_id, self.today(), self._assignee(), held,
+            name, path))
+        self._export_task.succeeded.connect(self._exported)
+        self._export_task.failed.connect(self._export_failed)
+        self._export_task.finished.connect(self._export_finished)
+        self._export_task.start()
+
+    @property
+    def exporting(self) -> bool:
+        return self._export_task is not None
+
+    def _exported(self, result: tuple[str, int]) -> None:
+        path, count = result
+        noun = "event" if count == 1 else "events"
+        text = f"Exported {count:,} PM {noun} to {Path(path).name}"
+        self.status.setText(text)
+        notify(self, text)
+
+    def _export_failed(self, error: object) -> None:
+        text = describe(error) if isinstance(error, KeepwellError) else str(error)
+        self.status.setText("Export failed")
+        QMessageBox.warning(self, "Export PM forecast", text)
+
+    def _export_finished(self) -> None:
+        if self._export_task is not None:
+            self._export_task.wait()
+        self._export_task = None
+        self.export_button.setEnabled(True)

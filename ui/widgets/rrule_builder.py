@@ -1,0 +1,309 @@
+"""Building a recurrence rule (RFC 5545 RRULE) from the cases a planner meets: "the first Monday
+of every quarter", "every two weeks on Monday and Thursday"; anything else is typed as a rule.
+The rule text is what the PM service takes as `rrule` (its body, without DTSTART)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# (BYDAY ordinal, words)
+ORDINALS = ((1, "first"), (2, "second"), (3, "third"), (4, "fourth"), (-1, "last"))
+MONTH_DAY, WEEK_DAYS, ADVANCED = range(3)
+MODES = ("Weekday of the month", "Days of the week", "Advanced (type a rule)")
+MAX_INTERVAL = 1000
+RULE_PREFIX = "by rule "  # how the PM engine words a rule (Recurrence.words)
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    """A rule the simple controls can show: `mode` MONTH_DAY uses ordinal and days[0];
+    WEEK_DAYS uses days (indexes into DAYS)."""
+
+    mode: int
+    every: int = 1
+    ordinal: int = 1
+    days: tuple[int, ...] = ()
+
+
+def monthly_weekday_rule(ordinal: int, day: int, every: int = 1) -> str:
+    """ordinal 1..4 or -1 (last), day 0 (Monday)..6: "FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO"."""
+    interval = f";INTERVAL={every}" if every != 1 else ""
+    return f"FREQ=MONTHLY{interval};BYDAY={ordinal}{DAYS[day]}"
+
+
+def weekly_rule(days: tuple[int, ...] | list[int], every: int = 1) -> str:
+    """"FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"; no days: the start date's weekday."""
+    interval = f";INTERVAL={every}" if every != 1 else ""
+    chosen = ",".join(DAYS[d] for d in sorted(set(days)))
+    return f"FREQ=WEEKLY{interval}" + (f";BYDAY={chosen}" if chosen else "")
+
+
+def _parts(text: str) -> dict[str, str] | None:
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[len("RRULE:"):]
+    out: dict[str, str] = {}
+    for piece in body.split(";"):
+        if not piece.strip():
+            continue
+        key, sep, value = piece.partition("=")
+        key = key.strip().upper()
+        if not sep or not key or key in out:
+            return None
+        out[key] = value.strip().upper()
+    return out
+
+
+def parse_rule(text: str) -> RuleParts | None:
+    """The simple controls' reading of a rule, or None when only the text can show it."""
+    parts = _parts(text)
+    if parts is None or not set(parts) <= {"FREQ", "INTERVAL", "BYDAY"}:
+        return None
+    interval = parts.get("INTERVAL", "1")
+    if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+        return None
+    every = int(interval)
+    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
+    if parts.get("FREQ") == "MONTHLY" and len(days) == 1:
+        day = days[0]
+        number, name = day[:-2], day[-2:]
+        ordinals = [n for n, _words in ORDINALS]
+        if name in DAYS and number.lstrip("+-").isdigit() and int(number) in ordinals:
+            return RuleParts(MONTH_DAY, every, int(number), (DAYS.index(name),))
+        return None
+    if parts.get("FREQ") == "WEEKLY" and all(d in DAYS for d in days) \
+            and len(set(days)) == len(days):
+        return RuleParts(WEEK_DAYS, every, 1, tuple(sorted(DAYS.index(d) for d in days)))
+    return None
+
+
+def rule_words(parts: RuleParts) -> str:
+    """"the first Monday of every 3 months", "every 2 weeks on Monday and Thursday"."""
+    if parts.mode == MONTH_DAY:
+        ordinal = dict(ORDINALS)[parts.ordinal]
+        months = "month" if parts.every == 1 else f"{parts.every} months"
+        return f"the {ordinal} {DAY_NAMES[parts.days[0]]} of every {months}"
+    weeks = "week" if parts.every == 1 else f"{parts.every} weeks"
+    if not parts.days:
+        return f"every {weeks} on the start date's weekday"
+    names = [DAY_NAMES[d] for d in parts.days]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"every {weeks} on {listed}"
+
+
+def trigger_in_words(trigger: str) -> str:
+    """The service's trigger words with a rule said as a planner says it: "by rule
+    FREQ=MONTHLY;BYDAY=1MO (fixed)" -> "the first Monday of every month (fixed)"."""
+    if not trigger.startswith(RULE_PREFIX):
+        return trigger
+    rule, _space, rest = trigger.removeprefix(RULE_PREFIX).partition(" ")
+    parts = parse_rule(rule)
+    if parts is None:
+        return trigger
+    return f"{rule_words(parts)} {rest}".strip()
+
+
+class IntervalBox(QSpinBox):
+    """A whole number of months or weeks, its unit in the singular or plural as it reads."""
+
+    def __init__(self, one: str, many: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._one, self._many = one, many
+        self.setRange(1, MAX_INTERVAL)
+        self.valueChanged.connect(self._show_unit)
+        self._show_unit(self.value())
+
+    def _show_unit(self, n: int) -> None:
+        self.setSuffix(f" {self._one if n == 1 else self._many}")
+
+
+class RRuleBuilder(QWidget):
+    """`rule()` is the rule text; `set_rule(text)` shows a rule (in the simple controls when
+    they can show it, else as text). `changed` is emitted on every edit by the user."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._filling = False
+        self.mode = QComboBox()
+        for text in MODES:
+            self.mode.addItem(text)
+
+        # The first / second / ... weekday of every N months.
+        self.ordinal = QComboBox()
+        for number, words in ORDINALS:
+            self.ordinal.addItem(words, number)
+        self.weekday = QComboBox()
+        for name in DAY_NAMES:
+            self.weekday.addItem(name)
+        self.months = IntervalBox("month", "months")
+        month_page = QWidget()
+        row = QHBoxLayout(month_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("The"))
+        row.addWidget(self.ordinal)
+        row.addWidget(self.weekday)
+        row.addWidget(QLabel("of every"))
+        row.addWidget(self.months)
+        row.addStretch(1)
+
+        # Every N weeks on the days ticked.
+        self.weeks = IntervalBox("week", "weeks")
+        self.day_boxes = [QCheckBox(name[:3]) for name in DAY_NAMES]
+        for box, name in zip(self.day_boxes, DAY_NAMES, strict=True):
+            box.setToolTip(name)
+        week_page = QWidget()
+        grid = QGridLayout(week_page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(QLabel("Every"), 0, 0)
+        grid.addWidget(self.weeks, 0, 1, 1, 3)
+        grid.addWidget(QLabel("on"), 1, 0)
+        days = QHBoxLayout()
+        days.setSpacing(10)
+        for box in self.day_boxes:
+            days.addWidget(box)
+        days.addStretch(1)
+        grid.addLayout(days, 1, 1, 1, 6)
+        grid.setColumnStretch(6, 1)
+
+        # One page shown at a time, each as tall as it is (Advanced: the rule text alone).
+        self.pages = [month_page, week_page]
+
+        self.text = QLineEdit()
+        self.text.setObjectName("rruleText")
+        self.text.setPlaceholderText("e.g. FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO")
+        self.text.setToolTip("The rule in RFC 5545 (iCalendar RRULE) form; the schedule's "
+                             "start date is its first possible date")
+        self.words = QLabel()
+        self.words.setObjectName("hintText")
+        self.words.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.mode)
+        top.addStretch(1)
+        rule_row = QHBoxLayout()
+        rule_row.addWidget(QLabel("Rule"))
+        rule_row.addWidget(self.text, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        for page in self.pages:
+            layout.addWidget(page)
+        layout.addLayout(rule_row)
+        layout.addWidget(self.words)
+
+        self.mode.currentIndexChanged.connect(self._mode_chosen)
+        for combo in (self.ordinal, self.weekday):
+            combo.currentIndexChanged.connect(self._controls_edited)
+        for spin in (self.months, self.weeks):
+            spin.valueChanged.connect(self._controls_edited)
+        for box in self.day_boxes:
+            box.toggled.connect(self._controls_edited)
+        self.text.textEdited.connect(self._text_edited)
+        self.set_rule("")
+
+    # -- reading and showing ------------------------------------------------------------
+    def rule(self) -> str:
+        return self.text.text().strip()
+
+    def parts(self) -> RuleParts | None:
+        mode = self.mode.currentIndex()
+        if mode == MONTH_DAY:
+            return RuleParts(MONTH_DAY, self.months.value(), int(self.ordinal.currentData()),
+                             (self.weekday.currentIndex(),))
+        if mode == WEEK_DAYS:
+            days = tuple(i for i, box in enumerate(self.day_boxes) if box.isChecked())
+            return RuleParts(WEEK_DAYS, self.weeks.value(), 1, days)
+        return None
+
+    def set_rule(self, text: str) -> bool:
+        """Show `text` ("" : the controls' defaults); True when the simple controls show it,
+        False when it is shown as text only (Advanced)."""
+        text = text.strip()
+        parts = parse_rule(text) if text else RuleParts(MONTH_DAY)
+        self._filling = True
+        try:
+            if parts is None:
+                self.mode.setCurrentIndex(ADVANCED)
+                self.text.setText(text)
+            else:
+                self._show_parts(parts)
+                self.mode.setCurrentIndex(parts.mode)
+                self.text.setText(self._built())
+        finally:
+            self._filling = False
+        self._show_mode()
+        return parts is not None
+
+    def _show_parts(self, parts: RuleParts) -> None:
+        if parts.mode == MONTH_DAY:
+            self.ordinal.setCurrentIndex(max(self.ordinal.findData(parts.ordinal), 0))
+            self.weekday.setCurrentIndex(parts.days[0] if parts.days else 0)
+            self.months.setValue(parts.every)
+        else:
+            self.weeks.setValue(parts.every)
+            for i, box in enumerate(self.day_boxes):
+                box.setChecked(i in parts.days)
+
+    def _built(self) -> str:
+        parts = self.parts()
+        if parts is None:
+            return self.text.text().strip()
+        if parts.mode == MONTH_DAY:
+            return monthly_weekday_rule(parts.ordinal, parts.days[0], parts.every)
+        return weekly_rule(parts.days, parts.every)
+
+    def _show_mode(self) -> None:
+        mode = self.mode.currentIndex()
+        for n, page in enumerate(self.pages):
+            page.setVisible(n == mode)
+        self.text.setReadOnly(mode != ADVANCED)
+        parts = self.parts()
+        if parts is not None:
+            self.words.setText(f"Due {rule_words(parts)}, from the start date on.")
+        else:
+            self.words.setText("Type any RRULE; the preview shows the dates it gives.")
+
+    # -- the user's edits -----------------------------------------------------------------
+    def _mode_chosen(self, mode: int) -> None:
+        if not self._filling and mode != ADVANCED:
+            # Back from the text: show it in the controls if they can, else start from them.
+            parsed = parse_rule(self.text.text())
+            if parsed is not None and parsed.mode == mode:
+                self._filling = True
+                try:
+                    self._show_parts(parsed)
+                finally:
+                    self._filling = False
+            self.text.setText(self._built())
+        self._show_mode()  # Advanced starts from the rule built so far
+        if not self._filling:
+            self.changed.emit()
+
+    def _controls_edited(self, *_args: object) -> None:
+        if self._filling:
+            return
+        self.text.setText(self._built())
+        self._show_mode()
+        self.changed.emit()
+
+    def _text_edited(self, _text: str) -> None:
+        if not self._filling:
+            self.changed.emit()
