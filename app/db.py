@@ -392,6 +392,12 @@ def upgrade_schema(
     return applied, copy
 
 
+# What a database that stopped answering (or refused a statement) raises, whichever driver:
+# for code above the services (the background worker) that reports such a failure in words.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error)
+
+
 def write_transaction():
     """A write transaction: BEGIN IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain BEGIN on
     PostgreSQL. Nested use becomes a savepoint."""

@@ -1,8 +1,9 @@
-"""The main window: navigation on the left, one screen per area, status bar, idle lock."""
+"""The main window: navigation on the left, one screen per area, status bar, idle lock, and
+the desk's background checks (PM and overdue orders)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,6 +25,8 @@ from app import db
 from app.permissions import Actor, Perm
 from app.services import settings
 from ui.dialogs.change_password import ChangePasswordDialog
+from ui.dialogs.pm_run_result import PmCheckActions
+from ui.pm_worker import DEFAULT_PM_MINUTES, PmCheckReport, PmWorker
 from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
 from ui.widgets.change_watcher import ChangeWatcher
@@ -40,6 +43,7 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal(str)  # why ("" when the user chose to), for the sign-in dialog
 
     def __init__(self, actor: Actor, target: db.DatabaseTarget, idle_minutes: float = 15,
+                 pm_check_minutes: float = DEFAULT_PM_MINUTES,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
@@ -78,6 +82,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_search()
         self._build_status_bar()
+        self._start_pm_worker(pm_check_minutes)
 
         self.idle = IdleWatcher(idle_minutes * 60, parent=self)
         self.idle.idle.connect(self.lock)
@@ -170,6 +175,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(self._screen_action)
             view_menu.addAction(action)
 
+        self.tools_menu = self.menuBar().addMenu("&Tools")
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Keepwell", self)
         about.triggered.connect(self.about)
@@ -224,7 +230,15 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel()
         self.connection_label.setObjectName("statusConnection")
         self.set_connection_state(True)
+        self.pm_label = QLabel()
+        self.pm_label.setObjectName("statusPm")
+        self.overdue_label = QLabel()
+        self.overdue_label.setObjectName("statusOverdue")
+        self.overdue_label.setToolTip("Open work orders whose due date has passed.")
+        self.overdue_label.hide()
         bar = self.statusBar()
+        bar.addPermanentWidget(self.pm_label)
+        bar.addPermanentWidget(self.overdue_label)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.db_label)
         bar.addPermanentWidget(self.connection_label)
@@ -258,6 +272,53 @@ class MainWindow(QMainWindow):
         action = self.sender()
         if isinstance(action, QAction):
             self.show_screen(str(action.data()))
+
+    # -- background checks ----------------------------------------------------------------
+    def _start_pm_worker(self, minutes: float) -> None:
+        """PM and overdue checks in the background (timed ones as SYSTEM), for every desk that
+        sees work orders; "Run PM check now" for those who may run it."""
+        self.pm_worker: PmWorker | None = None
+        self.pm_actions: PmCheckActions | None = None
+        if not self.actor.can(Perm.WO_VIEW):
+            self.pm_label.hide()
+            self.tools_menu.menuAction().setVisible(False)
+            return
+        self.pm_worker = worker = PmWorker(pm_minutes=minutes, owner=self)
+        worker.status.connect(self._pm_status)
+        worker.overdue.connect(self.show_overdue)
+        worker.check_finished.connect(self._pm_checked)
+        worker.check_failed.connect(self._pm_failed)
+        if self.actor.can(Perm.PM_RUN):
+            self.pm_actions = PmCheckActions(self.actor, worker, self)
+            self.tools_menu.addActions([self.pm_actions.run_action,
+                                        self.pm_actions.preview_action])
+        self.tools_menu.menuAction().setVisible(not self.tools_menu.isEmpty())
+        self._pm_checked(None)
+        worker.start()
+
+    # These receive the worker's signals. Slots of an object on the GUI thread, so Qt queues the
+    # calls to that thread (a plain function would be called in the worker's thread).
+    @Slot(str)
+    def _pm_status(self, text: str) -> None:
+        self.pm_label.setText(text)
+
+    @Slot(int)
+    def show_overdue(self, count: int) -> None:
+        self.overdue_label.setText(
+            f"<span style='color:#b42318'>{count} overdue order{'s' if count != 1 else ''}</span>")
+        self.overdue_label.setVisible(count > 0)
+
+    @Slot(object)
+    def _pm_checked(self, report: PmCheckReport | None) -> None:
+        every = self.pm_worker.pm_seconds / 60 if self.pm_worker else DEFAULT_PM_MINUTES
+        self.pm_label.setToolTip(
+            (f"{report.result.summary}\n" if report else "")
+            + (f"Every {every:g} minutes this desk creates the PM work orders that are due."
+               if every else "Timed PM checks are off on this desk."))
+
+    @Slot(str, bool)
+    def _pm_failed(self, message: str, _requested: bool) -> None:
+        self.pm_label.setToolTip(f"The last PM check failed: {message}")
 
     # -- session --------------------------------------------------------------------------
     @property
@@ -317,6 +378,10 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pm_actions is not None:
+            self.pm_actions.closed = True  # a result still on its way shows nothing
+        if self.pm_worker is not None:
+            self.pm_worker.stop()
         self.save_state()
         self.idle.stop()
         self._ping_timer.stop()
