@@ -234,8 +234,15 @@ def _time_floating(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
     due = _floating_due(plan, past)
     if due is None:
         return _TimeVerdict(None, None, (), (_ended(plan, past),))
-    since = (f"completed {day(past.last_completed_on)}, due {plan.recurrence.words} after"
-             if past.last_completed_on and plan.recurrence else "first due on the start date")
+    assert plan.recurrence is not None
+    from_completion = (next_floating(plan.recurrence, past.last_completed_on, plan.calendar)
+                       if past.last_completed_on else None)
+    if from_completion == due and past.last_completed_on:
+        since = f"completed {day(past.last_completed_on)}, due {plan.recurrence.words} after"
+    elif past.last_due is not None:
+        since = f"{plan.recurrence.words} after the last order, due {day(past.last_due)}"
+    else:
+        since = "first due on the start date"
     if past.open_order:
         return _TimeVerdict(None, due, (), (
             f"Not ordered: {past.open_order} is still open; the next is counted from "
@@ -300,7 +307,9 @@ def _meter(plan: Plan, past: Past, as_of: dt.date) -> _MeterVerdict:
         if past.open_order and reading >= threshold:
             passed.append(threshold)
             threshold += every
-    missed = tuple(Missed(_meter_key(t), as_of, t) for t in passed)
+    # Thresholds passed while an order was open are missed; ones a single reading jumped over
+    # (readings far apart, or the off season) are settled by the order raised now.
+    missed = tuple(Missed(_meter_key(t), as_of, t) for t in passed) if past.open_order else ()
     if past.open_order:
         text = f"Not ordered by meter ({gauge}): {past.open_order} is still open."
         if missed:
@@ -308,9 +317,9 @@ def _meter(plan: Plan, past: Past, as_of: dt.date) -> _MeterVerdict:
                     "recorded as missed."
         return _MeterVerdict(None, threshold, missed, (text,))
     text = f"Due by meter: {gauge}."
-    if missed:
-        text += (f" {', '.join(amount(m.due_reading, unit) for m in missed[:3])} passed without"
-                 " an order and recorded as missed.")
+    if passed:
+        text += (f" ({', '.join(amount(t, unit) for t in passed[:3])} passed since the last "
+                 f"reading and {'is' if len(passed) == 1 else 'are'} served by this order.)")
     return _MeterVerdict(threshold, threshold, missed, (text,))
 
 
@@ -334,27 +343,61 @@ def decide(plan: Plan, past: Past, as_of: dt.date) -> Decision:
         meter = _meter(plan, past, as_of)
     elif plan.meter_every is not None:
         meter = _MeterVerdict(None, None, (), ())
+    if meter is not None and (meter.due_reading is not None or meter.missed):
+        closed = _closed_day(plan.calendar, as_of)
+        if closed:  # outside the season or on a plant holiday: neither ordered nor missed
+            meter = _MeterVerdict(None, meter.next_reading, (), (
+                f"{meter.reasons[0].rstrip('.')}, but not ordered: {closed}.",))
     due = time.due if time else None
     due_reading = None
     if meter is not None and meter.due_reading is not None:
         due_reading = meter.due_reading
         if due is None:
             due = as_of  # ordered today, because of the meter
-    elif meter is not None and due is not None:
-        due_reading = meter.next_reading  # ordered by time: completing it resets the count
     reasons: list[str] = []
     for part in (time, meter):
         if part is not None:
             reasons.extend(part.reasons)
-    if due is not None and time is not None and meter is not None:
-        reasons.insert(0, "Due (whichever comes first):")
+    next_due = time.next_due if time else None
+    if past.open_order and past.last_due is not None:
+        next_due = past.last_due  # the order still open is the work due next
     return Decision(
         due, due_reading,
         (time.missed if time else ()) + (meter.missed if meter else ()),
-        time.next_due if time else None,
+        next_due,
         meter.next_reading if meter else None,
         tuple(reasons),
     )
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def season_words(calendar: PlantCalendar) -> str:
+    if calendar.season is None:
+        return ""
+    first, last = calendar.season
+    return f"{MONTHS[first - 1]}–{MONTHS[last - 1]}"
+
+
+def _closed_day(calendar: PlantCalendar, day_: dt.date) -> str:
+    """Why no order is raised on `day_` ("" if one may be): out of season, a plant holiday."""
+    if not calendar.in_season(day_):
+        return f"{day(day_)} is outside the season ({season_words(calendar)})"
+    if day_ in calendar.skip_dates:
+        return f"{day(day_)} is a plant holiday"
+    return ""
+
+
+def _next_open_day(calendar: PlantCalendar, after: dt.date) -> dt.date:
+    """The first day after `after` in season and not a plant holiday."""
+    day_ = after + ONE_DAY
+    for _ in range(800):
+        if not _closed_day(calendar, day_):
+            return day_
+        day_ += ONE_DAY
+    return NEVER
 
 
 NEVER = dt.date(9999, 12, 31)  # no check can do anything until something changes
@@ -365,8 +408,12 @@ def next_check(plan: Plan, past: Past, as_of: dt.date) -> dt.date:
     whose past (after this check's orders and misses) is `past`, assuming nothing else changes:
     an edit, a status change of its order or a meter reading must ask again (the caller clears
     it then). Never later than the truth; it may be earlier."""
-    if not plan.active or plan.recurrence is None:
-        return NEVER  # meter triggers wait for a reading
+    if not plan.active:
+        return NEVER
+    if plan.recurrence is None:  # meter triggers wait for a reading, or for the season
+        if plan.meter_every is not None and _closed_day(plan.calendar, as_of):
+            return _next_open_day(plan.calendar, as_of)
+        return NEVER
     if plan.anchor == "fixed":
         due = next(_after_floor(plan, _floor(past)), None)
     elif past.open_order:

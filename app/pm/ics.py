@@ -64,6 +64,9 @@ def description(item: ForecastEntry) -> str:
     ]
     if item.how == "meter":
         lines.append(METER_NOTE)
+    number = getattr(item, "number", "")
+    if number:
+        lines.append(f"Work order {number} (already raised)")
     return "\n".join(lines)
 
 

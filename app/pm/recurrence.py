@@ -23,6 +23,7 @@ from dateutil.rrule import rrulestr
 
 UNITS = ("day", "week", "month", "year", "rrule")
 MAX_EVERY = 1000
+DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_OCCURRENCES = 100_000  # a forecast never runs away
 MAX_YEARS = 200  # nor does a series whose dates never fall in its season
 
@@ -43,11 +44,24 @@ class Recurrence:
         if self.unit == "rrule":
             if not self.rrule.strip():
                 raise RecurrenceError("a rule (RRULE) is required, e.g. FREQ=MONTHLY;BYDAY=1MO")
+            body = self.rrule.strip().upper().removeprefix("RRULE:")
+            parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
+            if parts.get("FREQ") not in DAY_FREQUENCIES:
+                given = f"FREQ={parts['FREQ']} cannot be used" if parts.get("FREQ") else \
+                    "FREQ is missing"
+                raise RecurrenceError(
+                    f"the rule {self.rrule!r} is not a valid RRULE: {given}; PM is due on "
+                    "days: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, e.g. FREQ=MONTHLY;BYDAY=1MO")
+            if {"DTSTART", "UNTIL", "COUNT"} & set(parts):
+                raise RecurrenceError(
+                    f"the rule {self.rrule!r} is not a valid RRULE: leave out DTSTART, UNTIL "
+                    "and COUNT (the schedule's start and end dates say when it runs)")
             try:
                 rrulestr(self._rule_text(dt.date(2000, 1, 1)))
-            except (ValueError, TypeError) as exc:
-                raise RecurrenceError(f"the rule {self.rrule!r} is not a valid RRULE: {exc}") \
-                    from None
+            except (ValueError, TypeError):
+                raise RecurrenceError(
+                    f"the rule {self.rrule!r} is not a valid RRULE: write it like "
+                    "FREQ=MONTHLY;BYDAY=1MO or FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH") from None
         elif isinstance(self.every, bool) or not isinstance(self.every, int) \
                 or not 1 <= self.every <= MAX_EVERY:
             raise RecurrenceError(f"'every' must be a whole number from 1 to {MAX_EVERY}")

@@ -115,7 +115,11 @@ def clean_date(
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            errors[name] = f"must be a date written YYYY-MM-DD, not {value.strip()[:40]!r}"
+            text = value.strip()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                errors[name] = f"{text} is not a day of the calendar"
+            else:
+                errors[name] = f"must be a date written YYYY-MM-DD, not {text[:40]!r}"
             return None
     if not isinstance(value, dt.date):
         errors[name] = "must be a date written YYYY-MM-DD"

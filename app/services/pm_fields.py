@@ -137,7 +137,7 @@ def check_fields(values: dict[str, Any], current: Any,
                 errors["rrule"] = "is required, e.g. FREQ=MONTHLY;BYDAY=1MO"
             else:
                 detail = str(exc).partition(": ")[2]
-                errors["rrule"] = f"is not a valid RRULE ({detail})" if detail else \
+                errors["rrule"] = f"is not a valid RRULE: {detail}" if detail else \
                     "is not a valid RRULE"
     _check_meter(errors, merged, asset, current, out, set(values))
     if not out["time_unit"] and out["meter_id"] is None and not (

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import peewee
+
 from app.errors import ValidationError
-from app.models import Asset, Meter, PmSchedule, User
+from app.models import Asset, Meter, PmSchedule, User, WorkOrder
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, Past, Plan, amount, decide, occurrences, trigger_words
 from app.pm.recurrence import RecurrenceError
@@ -26,7 +28,15 @@ from app.services.common import (
     versioned_update,
 )
 from app.services.pm_fields import FIELDS, check_fields, plan_of, stored_values
-from app.services.pm_state import compliance, daily_use, pasts, plans, schedule_rows
+from app.services.pm_state import (
+    OPEN_STATUSES,
+    compliance,
+    daily_use,
+    pasts,
+    plans,
+    schedule_rows,
+    tuples_of,
+)
 from app.services.registry import mutation, query
 
 PREVIEW_COUNT = 12
@@ -97,7 +107,7 @@ def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
     if not rows:
         return []
     the_plans, the_pasts = plans(rows), pasts(rows)
-    rates = compliance([r.id for r in rows], today)
+    rates = compliance(rows, the_plans, today)
     return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id)) for r in rows]
 
 
@@ -289,12 +299,15 @@ class ForecastItem:
     assignee_name: str
     hours: Decimal
     assignee_id: int | None = None  # two people may share a name
+    number: str = ""  # how == "order": the PM order already raised for the day
 
 
 @query(Perm.WO_VIEW)
 def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = None,
                  today: dt.date | None = None) -> list[ForecastItem]:
-    """Every active schedule's expected orders from `first` to `last`, by day then asset."""
+    """The preventive work from `first` to `last`, by day then asset: the PM orders already
+    raised and still open (how "order"), and every active schedule's orders still to come
+    ("time", or "meter" for a date estimated from the meter's use)."""
     start, end = check_range(first, last)
     today = today or dt.date.today()
     where = PmSchedule.active == True  # noqa: E712 (SQL)
@@ -310,8 +323,27 @@ def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = Non
                                   uses.get(r.meter_id), today):
             out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
                                     r.assignee_name, hours, r.assignee_id))
+    out.extend(_open_orders(start, end, asset_id))
     out.sort(key=lambda i: (i.day, i.asset_tag, i.name))
     return out
+
+
+def _open_orders(start: dt.date, end: dt.date, asset_id: int | None) -> list[ForecastItem]:
+    where = (WorkOrder.pm_schedule.is_null(False) & WorkOrder.status.in_(OPEN_STATUSES)
+             & WorkOrder.due_date.between(start, end))
+    if asset_id is not None:
+        where &= WorkOrder.asset == asset_id
+    rows = tuples_of(
+        WorkOrder.select(WorkOrder.due_date, WorkOrder.pm_schedule, PmSchedule.name,
+                         Asset.tag, Asset.name, peewee.fn.COALESCE(User.full_name, ""),
+                         WorkOrder.estimated_hours, WorkOrder.assignee, WorkOrder.number)
+        .join_from(WorkOrder, PmSchedule)
+        .join_from(WorkOrder, Asset)
+        .join_from(WorkOrder, User, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
+        .where(where))
+    return [ForecastItem(due, "order", sid, name, tag, asset_name, who,
+                         Decimal(str(hours or 0)), who_id, number)
+            for due, sid, name, tag, asset_name, who, hours, who_id, number in rows]
 
 
 def task_template(s: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 import peewee
@@ -13,6 +14,7 @@ import peewee
 from app.models import Asset, Meter, MeterReading, PmMissed, PmSchedule, User, WorkOrder
 from app.pm.engine import Past, Plan
 from app.services.pm_fields import plan_of
+from app.services.settings import get_setting
 
 OPEN_STATUSES = ("open", "assigned", "in_progress", "on_hold")
 DONE_STATUSES = ("completed", "closed")
@@ -132,21 +134,53 @@ def _stamp(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
-def compliance(ids: Sequence[int], today: dt.date, days: int = 365) -> dict[int, tuple[int, int]]:
-    """(done, due) per schedule over the last `days` days: occurrences due in them (orders not
-    still ahead of their due date, and misses) and how many of those orders were completed."""
+GRACE_SHARE = 0.10  # DESIGN.md section 11: within 10 % of the interval ...
+MAX_GRACE_DAYS = 28  # ... at most four weeks
+
+
+def grace_days(plan: Plan) -> int:
+    """How late an order may be completed and still count as on time, under the setting
+    `pm_compliance_grace` ("ten_percent", the default, or "due_date"): 10 % of the schedule's
+    interval in days, at most 28 (a meter-only schedule has no interval in days: none)."""
+    if get_setting("pm_compliance_grace") == "due_date" or plan.recurrence is None:
+        return 0
+    rule = plan.recurrence
+    if rule.unit == "rrule":
+        first_two = list(islice(rule.raw_series(plan.start), 2))
+        span = (first_two[1] - first_two[0]).days if len(first_two) == 2 else 0
+    else:
+        span = (plan.start + rule.step(1) - plan.start).days
+    return min(MAX_GRACE_DAYS, int(span * GRACE_SHARE))
+
+
+def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
+               days: int = 365) -> dict[int, tuple[int, int]]:
+    """(on time, due) per schedule over the last `days` days (DESIGN.md section 11): its
+    orders due in them and its misses, and how many of those orders were completed by their
+    due date plus the grace. An order still open within its grace is not counted yet."""
     since = today - dt.timedelta(days=days)
     out: dict[int, list[int]] = {}
-    for part in _chunks(list(ids)):
-        done = peewee.fn.SUM(peewee.Case(None, [(WorkOrder.status.in_(DONE_STATUSES), 1)], 0))
-        for sid, d, n in tuples_of(WorkOrder.select(WorkOrder.pm_schedule, done, peewee.fn.COUNT(1))
-                          .where(WorkOrder.pm_schedule.in_(part)
-                                 & WorkOrder.pm_due.between(since, today))
-                          .group_by(WorkOrder.pm_schedule)):
-            out[sid] = [int(d or 0), int(n)]
+    ids = [r.id for r in rows]
+    graces: dict[int, int] = {}
+    for part in _chunks(ids):
+        for sid, due, status, completed_at in tuples_of(
+                WorkOrder.select(WorkOrder.pm_schedule, WorkOrder.pm_due, WorkOrder.status,
+                                 WorkOrder.completed_at)
+                .where(WorkOrder.pm_schedule.in_(part)
+                       & WorkOrder.pm_due.between(since, today))):
+            if sid not in graces:
+                graces[sid] = grace_days(the_plans[sid])
+            due = _date(due) or today
+            if status in OPEN_STATUSES and due + dt.timedelta(days=graces[sid]) >= today:
+                continue  # not late yet
+            done = status in DONE_STATUSES and completed_at is not None and (
+                _stamp(completed_at).date() <= due + dt.timedelta(days=graces[sid]))
+            counts = out.setdefault(sid, [0, 0])
+            counts[0] += int(done)
+            counts[1] += 1
         for sid, n in tuples_of(PmMissed.select(PmMissed.schedule, peewee.fn.COUNT(1))
-                       .where(PmMissed.schedule.in_(part)
-                              & PmMissed.due_date.between(since, today))
-                       .group_by(PmMissed.schedule)):
+                                .where(PmMissed.schedule.in_(part)
+                                       & PmMissed.due_date.between(since, today))
+                                .group_by(PmMissed.schedule)):
             out.setdefault(sid, [0, 0])[1] += int(n)
     return {k: (v[0], v[1]) for k, v in out.items()}

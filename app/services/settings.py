@@ -14,6 +14,9 @@ from app.services.registry import mutation
 DEFAULTS: dict[str, Any] = {
     "organisation_name": "",
     "wo_number_prefix": "WO",
+    # PM compliance counts an order on time if completed by its due date ("due_date") or
+    # within 10 % of the schedule's interval, at most 28 days ("ten_percent").
+    "pm_compliance_grace": "ten_percent",
 }
 
 

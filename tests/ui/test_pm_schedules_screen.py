@@ -122,8 +122,9 @@ def test_an_ordered_schedule_shows_its_open_order_and_compliance(qtbot, plant, p
     row = _shown(screen).index("Monthly lubrication")
     order = screen.model.index(row, COL_OPEN_ORDER).data()
     assert order.startswith("WO-")
-    assert screen.model.index(row, COL_COMPLIANCE).data() == "0 %"  # two due, none done
-    assert screen.model.index(row, COL_NEXT_DUE).data() == "2027-03-31"
+    assert screen.model.index(row, COL_COMPLIANCE).data() == "0 %"  # 31 Jan missed
+    # The order still open is the work due next.
+    assert screen.model.index(row, COL_NEXT_DUE).data() == "2027-02-28"
 
 
 def test_compliance_reads_as_a_percentage():

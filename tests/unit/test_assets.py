@@ -161,7 +161,7 @@ BAD_FIELDS = [
     ({"install_date": dt.date(2101, 1, 1)}, "install_date", "must be between"),
     ({"install_date": "31/12/2020"}, "install_date", "must be a date written YYYY-MM-DD"),
     ({"install_date": 2020}, "install_date", "must be a date"),
-    ({"warranty_end": "2020-02-30"}, "warranty_end", "must be a date written YYYY-MM-DD"),
+    ({"warranty_end": "2020-02-30"}, "warranty_end", "2020-02-30 is not a day of the calendar"),
     ({"install_date": "2021-01-01", "warranty_end": "2020-12-31"}, "warranty_end",
      "cannot be before the install date (2021-01-01)"),
     ({"cost": "-1"}, "cost", "cannot be negative"),

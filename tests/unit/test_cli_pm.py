@@ -189,7 +189,7 @@ TRIGGER = ("--every", "1", "--unit", "month")
 # one error line says: the option first, then the service's words about it.
 @pytest.mark.parametrize("argv, words", [
     (("--start", "2026-02-30", *TRIGGER),
-     ("--start: Start date must be a date written YYYY-MM-DD, not '2026-02-30'.",)),
+     ("--start: Start date 2026-02-30 is not a day of the calendar.",)),
     (("--end", "2001-01-01", *TRIGGER), ("--end: End date (2001-01-01) is before the start",)),
     (("--asset", "NOPE-1", *TRIGGER), ("--asset: 'NOPE-1' is not the tag of any asset.",)),
     (("--meter", "Fuel", "--meter-every", "5"),
@@ -251,7 +251,7 @@ def test_wrong_usage_exits_2(kw: Run, pm_plant: str, argv: tuple[str, ...], word
 def test_bad_dates_and_ids_for_forecast_explain_and_run(kw: Run, pm_plant: str) -> None:
     sid = str(add_weekly(kw, pm_plant)["id"])
     cases = [
-        (("forecast", sid, "--from", "2026-13-01"), "--from: From must be a date"),
+        (("forecast", sid, "--from", "2026-13-01"), "--from: From 2026-13-01 is not a day of the calendar"),
         (("forecast", sid, "--from", "2026-06-01", "--to", "2026-05-01"),
          "--to: To (2026-05-01) is before the start (2026-06-01)."),
         (("forecast", sid, "--from", "2026-01-01", "--to", "2030-01-01"),

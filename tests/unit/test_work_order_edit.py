@@ -113,7 +113,7 @@ BAD_FIELDS = [
     ({"asset_id": "PMP-0001"}, "asset", "must be chosen from the list"),
     ({"location_id": 9999}, "location", "does not exist"),
     ({"assignee_id": 9999}, "assignee", "does not exist"),
-    ({"due_date": "2026-02-30"}, "due_date", "must be a date written YYYY-MM-DD"),
+    ({"due_date": "2026-02-30"}, "due_date", "2026-02-30 is not a day of the calendar"),
     ({"due_date": "tomorrow"}, "due_date", "must be a date written YYYY-MM-DD"),
     ({"due_date": 20260504}, "due_date", "must be a date written YYYY-MM-DD"),
     ({"due_date": "1999-12-31"}, "due_date", "must be between 2000-01-01 and 2100-12-31"),
@@ -292,7 +292,7 @@ def test_labor_snapshots_the_rate(admin, tech):
 
 @pytest.mark.parametrize("date, hours, field, words", [
     (None, 1, "work_date", "is required"),
-    ("2026-13-01", 1, "work_date", "YYYY-MM-DD"),
+    ("2026-13-01", 1, "work_date", "is not a day of the calendar"),
     (dt.date.today() + dt.timedelta(days=1), 1, "work_date", "is in the future"),
     ("1999-01-01", 1, "work_date", "between 2000-01-01"),
     ("2026-01-05", 0, "hours", "more than 0 to 24 hours"),
