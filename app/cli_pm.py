@@ -355,8 +355,9 @@ def _add_options(add: argparse.ArgumentParser) -> None:
     when.add_argument("--meter-every", metavar="N", help="due every N units of the meter")
     when.add_argument("--tolerance", metavar="N", help="order it this many units early")
     when.add_argument("--anchor", type=str.lower, choices=PM_ANCHORS,
-                      help="fixed: a series from the start (default); floating: counted from "
-                           "the last completion (required with both triggers, and the default)")
+                      help="fixed: a series from the start; floating: counted from the last "
+                           "completion. Default: fixed, or floating when both a time and a "
+                           "meter trigger are given (it is required then)")
     when.add_argument("--start", metavar="YYYY-MM-DD", help="the first due date (default today)")
     when.add_argument("--end", metavar="YYYY-MM-DD", help="nothing is due after this day")
     when.add_argument("--lead-days", default=0, metavar="N",

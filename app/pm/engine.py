@@ -109,9 +109,10 @@ def trigger_words(plan: Plan) -> str:
     if not parts:
         return "no trigger"
     text = " or ".join(parts)
-    if len(parts) == 2:
-        return f"{text}, whichever first"
-    return f"{text} ({plan.anchor})"
+    text = f"{text}, whichever first" if len(parts) == 2 else f"{text} ({plan.anchor})"
+    if plan.calendar.season is not None:
+        text += f", {season_words(plan.calendar)} only"
+    return text
 
 
 # --- time ---------------------------------------------------------------------------------------

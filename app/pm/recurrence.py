@@ -21,6 +21,8 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
+from app.pm.rules import parse_rule, rule_words
+
 UNITS = ("day", "week", "month", "year", "rrule")
 MAX_EVERY = 1000
 DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -70,7 +72,8 @@ class Recurrence:
     def words(self) -> str:
         """The recurrence as a planner says it: "every 3 months", "every week"."""
         if self.unit == "rrule":
-            return f"by rule {self.rrule}"
+            parts = parse_rule(self.rrule)
+            return rule_words(parts) if parts else f"by rule {self.rrule}"
         return f"every {self.unit}" if self.every == 1 else f"every {self.every} {self.unit}s"
 
     def step(self, k: int) -> relativedelta:

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.models import AuditEvent, PmSchedule
 from app.permissions import Actor, Role
+from app.pm.engine import Plan, trigger_words  # noqa: E402
+from app.pm.recurrence import Recurrence  # noqa: E402
 from app.services import assets, locations, meters, pm_schedules
 from ui.dialogs.pm_schedule_form import WHEN, WORK_ORDER, PmScheduleForm
 from ui.dialogs.pm_schedule_preview import METER_WORDS
@@ -28,7 +30,6 @@ from ui.widgets.rrule_builder import (
     RuleParts,
     monthly_weekday_rule,
     parse_rule,
-    trigger_in_words,
     weekly_rule,
 )
 
@@ -298,8 +299,9 @@ def test_the_rrule_builder_produces_and_parses_rules(qtbot):
     for advanced in ("FREQ=YEARLY;BYMONTH=3", "FREQ=MONTHLY;BYDAY=MO,TU",
                      "FREQ=MONTHLY;BYDAY=5MO", "FREQ=WEEKLY;COUNT=3", "nonsense"):
         assert parse_rule(advanced) is None, advanced
-    assert trigger_in_words("by rule FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO (fixed)") == \
-        "the first Monday of every 3 months (fixed)"
+    assert trigger_words(Plan("fixed", D("2026-01-01"),
+                              Recurrence("rrule", rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO"))) \
+        == "the first Monday of every 3 months (fixed)"
 
     builder = RRuleBuilder()
     qtbot.addWidget(builder)

@@ -170,14 +170,14 @@ def test_both_triggers_default_to_floating(kw: Run, pm_plant: str) -> None:
                          "--every", "3", "--unit", "month", "--meter", "Run hours",
                          "--meter-every", "2000", "--season", "apr-oct", "--skip-dates",
                          "2030-12-25, 2030-12-24", "--lead-days", "5", "--json").out)
-    assert both["trigger"] == "every 3 months or every 2,000 h, whichever first"
+    assert both["trigger"] == "every 3 months or every 2,000 h, whichever first, April–October only"
     fields = both["fields"]
     assert (fields["anchor"], fields["season_from"], fields["season_to"]) == ("floating", 4, 10)
     assert fields["skip_dates"] == "2030-12-24,2030-12-25" and fields["lead_days"] == 5
     rule = json.loads(pm(kw, pm_plant, "pat", "add", "--asset", "PMP-0001", "--name",
                          "Quarterly", "--rrule", "FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO",
                          "--json").out)
-    assert rule["trigger"] == "by rule FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO (fixed)"
+    assert rule["trigger"] == "the first Monday of every 3 months (fixed)"
     listed = json.loads(pm(kw, pm_plant, "pat", "list", "--asset", "pmp-0001", "--json").out)
     assert [r["name"] for r in listed] == ["Quarterly", "Service"]
 
@@ -251,7 +251,8 @@ def test_wrong_usage_exits_2(kw: Run, pm_plant: str, argv: tuple[str, ...], word
 def test_bad_dates_and_ids_for_forecast_explain_and_run(kw: Run, pm_plant: str) -> None:
     sid = str(add_weekly(kw, pm_plant)["id"])
     cases = [
-        (("forecast", sid, "--from", "2026-13-01"), "--from: From 2026-13-01 is not a day of the calendar"),
+        (("forecast", sid, "--from", "2026-13-01"),
+         "--from: From 2026-13-01 is not a day of the calendar"),
         (("forecast", sid, "--from", "2026-06-01", "--to", "2026-05-01"),
          "--to: To (2026-05-01) is before the start (2026-06-01)."),
         (("forecast", sid, "--from", "2026-01-01", "--to", "2030-01-01"),

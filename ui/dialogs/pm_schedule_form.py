@@ -41,7 +41,6 @@ from ui.dialogs.pm_schedule_template import TemplateFields
 from ui.dialogs.work_order_widgets import FORM_STYLE, FieldBox, say, text_label
 from ui.errors import describe
 from ui.widgets.pickers import AssetPicker
-from ui.widgets.rrule_builder import trigger_in_words
 
 PREVIEW_DELAY_MS = 300
 WHEN, WORK_ORDER = range(2)
@@ -196,7 +195,7 @@ class PmScheduleForm(QDialog):
         self.heading.setText(f"{detail.asset_tag}  {values['name']}")
         state = "" if values["active"] else " · inactive: generates no orders"
         say(self.subheading,
-            f"{detail.asset_name} · due {trigger_in_words(detail.trigger)}{state}")
+            f"{detail.asset_name} · due {detail.trigger}{state}")
         self.save_button.setToolTip("Save your changes (Ctrl+S)")
 
     def _load_meters(self, chosen: int | None = None) -> None:

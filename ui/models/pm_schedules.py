@@ -12,7 +12,6 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.services.pm_schedules import ScheduleRow
 from ui.models.base import PAGE_SIZE, Index, PagedTableModel
-from ui.widgets.rrule_builder import trigger_in_words
 
 HEADERS = ("Asset", "Schedule", "Trigger", "Next due", "Next at", "Last done", "Open order",
            "Compliance", "Assignee")
@@ -102,7 +101,7 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
         if col == COL_NAME:
             return row.name if row.active else f"{row.name} (inactive)"
         if col == COL_TRIGGER:
-            return trigger_in_words(row.trigger)
+            return row.trigger
         if col == COL_NEXT_DUE:
             return day_text(row.next_due)
         if col == COL_NEXT_AT:
@@ -123,7 +122,7 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
         if col == COL_NAME:
             return row.name if row.active else f"{row.name}: inactive, generates no orders"
         if col == COL_TRIGGER:
-            return f"Due {trigger_in_words(row.trigger)}" + (
+            return f"Due {row.trigger}" + (
                 f"\n{row.trigger}" if row.trigger.startswith("by rule") else "")
         if col == COL_NEXT_DUE and row.next_due is not None:
             return "Overdue" if self.is_overdue(row) else f"Next due {row.next_due:%a %d %b %Y}"
