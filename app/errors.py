@@ -48,6 +48,10 @@ FIELD_LABELS = {
     "season_to": "The season's last month",
     "skip_dates": "Skip dates",
     "wo_type": "Type",
+    "pm_schedule": "PM schedule",
+    "pm_due": "PM due date",
+    "pm_due_reading": "PM due at meter reading",
+    "why": "Why",
     # work orders
     "title": "Title",
     "description": "Description",

@@ -17,6 +17,7 @@ from app.models import (
     Attachment,
     LaborEntry,
     Location,
+    PmSchedule,
     Task,
     User,
     WorkOrder,
@@ -125,6 +126,11 @@ class WorkOrderDetail:
     log: tuple[LogRow, ...]
     labor: tuple[LaborRow, ...]
     attachments: tuple[AttachmentRow, ...]
+    # A preventive order: the schedule that raised it and the occurrence it serves.
+    pm_schedule_id: int | None = None
+    pm_schedule_name: str = ""
+    pm_due: dt.date | None = None
+    pm_due_reading: Decimal | None = None
 
     @property
     def status_label(self) -> str:
@@ -221,6 +227,10 @@ def load_detail(wo_id: int) -> WorkOrderDetail:
         requester_id=header["requester"],
         closed_by_id=header["closed_by"],
         request_number=request_number or "",
+        pm_schedule_id=header["pm_schedule"],
+        pm_schedule_name=(PmSchedule.select(PmSchedule.name)
+                          .where(PmSchedule.id == header["pm_schedule"]).scalar() or ""
+                          if header["pm_schedule"] else ""),
         tasks=tuple(TaskRow(*r) for r in tasks),
         log=tuple(LogRow(*r) for r in log),
         labor=tuple(LaborRow(*r) for r in labor),
