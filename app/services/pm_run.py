@@ -33,7 +33,7 @@ from app.services.bulk import insert_rows
 from app.services.common import lock_rows
 from app.services.numbering import format_work_order_numbers, reserve
 from app.services.pm_schedules import task_template
-from app.services.pm_state import pasts, plans, schedule_rows, tuples_of
+from app.services.pm_state import ids_sql, pasts, plans, schedule_rows, tuples_of
 from app.services.registry import mutation
 
 LEASE = "pm_check"
@@ -159,9 +159,9 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
     if write and holder:
         _try_lease(holder)  # renew (the orders' UNIQUE holds even if it was lost)
     if write and not db.is_sqlite():  # SQLite: BEGIN IMMEDIATE already keeps writers apart
-        lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(list(ids)))
+        lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(ids_sql(ids)))
                   .order_by(PmSchedule.id)).execute()
-    rows = list(schedule_rows(PmSchedule.id.in_(list(ids))).order_by(PmSchedule.id))
+    rows = list(schedule_rows(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
     the_plans, the_pasts = plans(rows), pasts(rows)
     orders: list[tuple[Any, Decision]] = []
     missed: list[dict[str, Any]] = []

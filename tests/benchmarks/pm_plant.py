@@ -25,7 +25,8 @@ from app.services import pm_run
 SCHEDULES = 20_000
 DUE = 5_000
 TASKS = 10
-AS_OF = dt.date(2026, 6, 1)
+AS_OF = dt.date.today()  # the desk's worker checks for today
+SET_UP = dt.datetime.combine(AS_OF - dt.timedelta(days=200), dt.time())
 TEMPLATE = json.dumps([{"text": f"Step {k}: check and record", "kind": "check",
                         "required": False, "unit": ""} for k in range(1, TASKS + 1)])
 
@@ -42,7 +43,7 @@ def _kind(n: int) -> dict:
                         start_date=AS_OF - dt.timedelta(days=30),
                         last_completed_on=AS_OF - dt.timedelta(days=7 if due else 3))
         case 2:
-            return dict(time_unit="rrule", rrule="FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1",
+            return dict(time_unit="rrule", rrule="FREQ=MONTHLY;INTERVAL=3",
                         start_date=AS_OF if due else later)
         case _:
             return dict(meter_every=500, meter_start=0 if due else 400,
@@ -75,7 +76,7 @@ def fill(url: str) -> None:
                 row = {**defaults, **_kind(n)}
                 rows.append(dict(row, name=f"PM {n}", asset=asset, meter=meters.get(asset),
                                  tasks=TEMPLATE, estimated_hours=1.5,
-                                 created_at=dt.datetime(2026, 1, 1)))
+                                 created_at=SET_UP))
             for i in range(0, len(rows), 500):
                 PmSchedule.insert_many(rows[i:i + 500]).execute()
         admin = User.get(User.username == "admin")
