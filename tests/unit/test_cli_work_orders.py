@@ -86,7 +86,7 @@ def test_create_list_show_and_move_an_order_to_sign_off(kw: Run, cli_plant: str)
     (("create", "--title", "x" * 201), "Title is 201 characters long"),
     (("create", "--title", "Fix", "--asset", "NOPE-1"), "Asset 'NOPE-1' is not the tag"),
     (("create", "--title", "Fix", "--assignee", "nobody"), "Assignee 'nobody' is not a user"),
-    (("create", "--title", "Fix", "--due", "2026-02-30"), "Due date must be a date"),
+    (("create", "--title", "Fix", "--due", "2026-02-30"), "Due date 2026-02-30 is not a day of the calendar"),
     (("create", "--title", "Fix", "--due", "2200-01-01"), "Due date must be between"),
     (("create", "--title", "Fix", "--priority", "9"), "Priority must be a whole number"),
     (("show", "WO-1999-000001"), "There is no work order WO-1999-000001."),
