@@ -123,6 +123,9 @@ class MainWindow(QMainWindow):
             opens_orders = getattr(widget, "open_work_order", None)
             if opens_orders is not None:  # an asset's or a request's order, opened from there
                 opens_orders.connect(self.open_work_order)
+            opens_schedules = getattr(widget, "schedule_activated", None)
+            if opens_schedules is not None:  # a forecast order's schedule
+                opens_schedules.connect(self.open_pm_schedule)
             old = self.stack.widget(index)
             self.stack.insertWidget(index, widget)
             self.stack.removeWidget(old)
@@ -212,6 +215,16 @@ class MainWindow(QMainWindow):
         open_order = getattr(screen, "open_order_id", None)
         if callable(open_order):
             open_order(wo_id)
+
+    def open_pm_schedule(self, schedule_id: int) -> None:
+        """Open a schedule's form over the PM Schedules screen (from the forecast); nothing
+        for those who may not manage schedules."""
+        if "pm_schedules" not in self.screen_keys:
+            return
+        screen = self.show_screen("pm_schedules")
+        open_schedule = getattr(screen, "open_schedule_id", None)
+        if callable(open_schedule):
+            open_schedule(schedule_id)
 
     def open_asset(self, asset_id: int) -> None:
         if "assets" not in self.screen_keys:

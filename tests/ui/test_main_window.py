@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.errors import KeepwellError
-from app.models import User
+from app.models import User, WorkOrder
 from app.permissions import ROLE_PERMISSIONS, USER_ROLES, Perm, Role
-from app.services import auth
+from app.services import assets, auth, pm_run, pm_schedules
 from tests.conftest import TEST_PASSWORD
 from ui.main_window import MainWindow
 
@@ -176,3 +178,49 @@ def test_user_actions_say_that_they_worked(qtbot, db, admin, make_user):
     screen.table.selectRow(row)
     screen.unlock_action.trigger()
     assert window.statusBar().currentMessage() == "Unlocked tom."
+
+
+@pytest.fixture
+def forecast_plant(admin, actors) -> dict[str, int]:
+    """A monthly schedule whose order is raised already, and a weekly one still to come."""
+    planner = actors[Role.PLANNER]
+    pump = assets.add_asset(admin, "P-1", "Feed pump")
+    today = dt.date.today()
+    monthly = pm_schedules.create_schedule(planner, name="Lubrication", asset_id=pump.id,
+                                           time_unit="month", start_date=today)
+    weekly = pm_schedules.create_schedule(planner, name="Belt check", asset_id=pump.id,
+                                          time_unit="week", start_date=today
+                                          + dt.timedelta(days=3))
+    pm_run.generate_due_work_orders(admin)
+    order = WorkOrder.get(WorkOrder.pm_schedule == monthly.id)
+    return {"monthly": monthly.id, "weekly": weekly.id, "order": order.id}
+
+
+def test_the_forecast_opens_a_schedule_or_an_order_raised_already(qtbot, db, actors,
+                                                                  forecast_plant):
+    window = _window(qtbot, actors[Role.PLANNER], db)
+    forecast = window.show_screen("pm_forecast")
+    forecast.schedule_activated.emit(forecast_plant["weekly"])
+    assert window.current_screen_key() == "pm_schedules"
+    schedules = window.screen("pm_schedules")
+    form = schedules.forms[forecast_plant["weekly"]]
+    assert form.isVisible() and form.name.text() == "Belt check"
+    assert schedules.selected().id == forecast_plant["weekly"]
+    form.done(0)
+
+    window.show_screen("pm_forecast")
+    forecast.open_work_order.emit(forecast_plant["order"])
+    assert window.current_screen_key() == "work_orders"
+    order_form = window.screen("work_orders").forms[forecast_plant["order"]]
+    assert order_form.isVisible()
+    assert order_form.header.preventive.text().startswith("Lubrication, due ")
+    order_form.done(0)
+
+
+def test_a_supervisor_double_clicking_a_forecast_order_opens_no_schedule(qtbot, db, actors,
+                                                                         forecast_plant):
+    window = _window(qtbot, actors[Role.SUPERVISOR], db)
+    forecast = window.show_screen("pm_forecast")
+    forecast.schedule_activated.emit(forecast_plant["weekly"])  # (the screen does not)
+    assert window.current_screen_key() == "pm_forecast"
+    assert "pm_schedules" not in window.screens

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from icalendar import Calendar
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog
 
+from app.models import WorkOrder
 from app.permissions import Actor, Role
-from app.services import assets, meters, pm_schedules, users
+from app.services import assets, meters, pm_run, pm_schedules, users
 from app.services.pm_schedules import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
@@ -254,6 +255,7 @@ def test_double_clicking_an_order_names_its_schedule(qtbot, plant, planner) -> N
     screen.show_date(DAY)
     _wait(qtbot, screen)
     screen.show_day(DAY)
+    assert "Double-click to open its schedule" in screen.day_table.item(1, 0).toolTip()
     with qtbot.waitSignal(screen.schedule_activated) as blocker:
         screen.day_table.cellDoubleClicked.emit(1, 0)
     assert blocker.args == [plant["lube"]]
@@ -372,3 +374,73 @@ def test_export_to_a_folder_that_does_not_exist_says_so(qtbot, plant, planner, m
     qtbot.waitUntil(lambda: not screen.exporting)
     assert "could not be written" in shown[0]
     assert screen.export_button.isEnabled()
+
+
+@pytest.fixture
+def raised(plant, admin) -> WorkOrder:
+    """The lubrication order due on DAY, raised already (the schedule orders three days
+    ahead)."""
+    pm_schedules.update_schedule(admin, plant["lube"], 1, lead_days=3)
+    result = pm_run.generate_due_work_orders(admin)
+    assert [c.due for c in result.created if c.schedule_id == plant["lube"]] == [DAY]
+    return WorkOrder.get(WorkOrder.pm_schedule == plant["lube"])
+
+
+def _row_of(screen: PmForecastScreen, name: str) -> int:
+    return next(r for r, item in enumerate(screen.day_items) if item.name == name)
+
+
+def test_orders_raised_already_are_marked_and_open_their_form(qtbot, plant, planner,
+                                                              raised) -> None:
+    screen = _screen(qtbot, planner)
+    screen.show_date(DAY)
+    _wait(qtbot, screen)
+    lube = next(i for i in screen.loads[DAY].items if i.name == "Lubrication")
+    assert lube.how == "order" and lube.number == raised.number
+    texts = [line.text for line in screen.calendar.cell_lines(DAY)]
+    assert texts == ["Belt check — F-7", "• Lubrication — P-101"]
+    tip = screen.calendar.tooltip_for(DAY)
+    assert f"• Lubrication — P-101 ({raised.number}, Tina Tech, 6 h)" in tip
+    assert "• order already raised" in tip
+    row = _row_of(screen, "Lubrication")
+    assert screen.day_table.item(row, 0).text() == f"{raised.number} · Lubrication — P-101"
+    assert "double-click to open it" in screen.day_table.item(row, 0).toolTip()
+
+    # Double-clicked in the day's list or in the calendar: the order's form, not the schedule.
+    with qtbot.assertNotEmitted(screen.schedule_activated), \
+            qtbot.waitSignal(screen.open_work_order) as opened:
+        screen.day_table.cellDoubleClicked.emit(row, 0)
+    assert opened.args == [raised.id]
+    cell = screen.calendar.cell_rect(DAY)
+    line = screen.calendar.cell_lines(DAY).index(
+        next(c for c in screen.calendar.cell_lines(DAY) if c.item is lube))
+    at = QPoint(cell.center().x(), cell.top() + screen.calendar._top_height()
+                + screen.calendar._line_height() * line + 2)
+    assert screen.calendar.item_at(at) is lube
+    with qtbot.waitSignal(screen.open_work_order) as opened:
+        qtbot.mouseDClick(screen.calendar, Qt.MouseButton.LeftButton, pos=at)
+    assert opened.args == [raised.id]
+
+    # The week view gives its number under the name.
+    screen.set_mode(WEEK)
+    _wait(qtbot, screen)
+    details = [c.text for c in screen.calendar.cell_lines(DAY) if c.detail]
+    assert f"{raised.number} · P-101 · Tina Tech" in details
+
+
+def test_a_supervisor_opens_raised_orders_but_no_schedules(qtbot, plant, make_user,
+                                                           raised) -> None:
+    supervisor = make_user(Role.SUPERVISOR)
+    screen = _screen(qtbot, supervisor)
+    assert not screen.opens_schedules
+    assert "schedule" not in screen.day_table.toolTip()
+    screen.show_date(DAY)
+    _wait(qtbot, screen)
+    belt = _row_of(screen, "Belt check")
+    assert "schedule" not in screen.day_table.item(belt, 0).toolTip()
+    with qtbot.assertNotEmitted(screen.schedule_activated), \
+            qtbot.assertNotEmitted(screen.open_work_order):
+        screen.day_table.cellDoubleClicked.emit(belt, 0)
+    with qtbot.waitSignal(screen.open_work_order) as opened:
+        screen.day_table.cellDoubleClicked.emit(_row_of(screen, "Lubrication"), 0)
+    assert opened.args == [raised.id]

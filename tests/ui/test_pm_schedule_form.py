@@ -24,6 +24,7 @@ from ui.dialogs.pm_schedule_form import WHEN, WORK_ORDER, PmScheduleForm
 from ui.dialogs.pm_schedule_preview import METER_WORDS
 from ui.widgets.rrule_builder import (
     ADVANCED,
+    DAY_NAMES,
     MONTH_DAY,
     WEEK_DAYS,
     RRuleBuilder,
@@ -286,6 +287,52 @@ def test_each_refused_field_is_named_under_it(qtbot, plant, planner, open_form):
     assert form.message.text() == "Nothing was saved: 4 fields need attention."
 
 
+def test_a_refused_fields_message_goes_once_it_is_fixed(qtbot, plant, planner, open_form):
+    form = open_form(planner)
+    qtbot.keyClicks(form.name, "Monthly lubrication")
+    _choose_asset(form, "PMP-0001")
+    _save(qtbot, form)
+    assert set(form.shown_errors()) == {"trigger"}
+    assert form.message.text() == "Nothing was saved: one field needs attention."
+    qtbot.keyClicks(form.name, " and greasing")  # another field: the message stays
+    assert set(form.shown_errors()) == {"trigger"}
+    form.triggers.by_time.setChecked(True)  # the trigger chosen: its message goes at once
+    assert form.shown_errors() == {}
+    assert not form.triggers.boxes["trigger"].error.isVisible()
+    assert form.message.text() == ""
+    form.update_preview()
+    assert len(form.preview.dates()) == 12
+
+
+def test_a_clean_preview_clears_what_a_refused_save_said(qtbot, plant, planner, open_form):
+    form = open_form(planner)
+    _monthly(form, "2028-01-31")
+    form.triggers.end_date.edit.setText("2028-01-01")
+    _save(qtbot, form)
+    assert set(form.shown_errors()) == {"end_date"}
+    # The start date moved before the end date: the end date is right now, untouched.
+    form.triggers.start_date.edit.setText("2027-12-15")
+    form.triggers.start_date.edit.textEdited.emit("2027-12-15")
+    assert set(form.shown_errors()) == {"end_date"}  # until the preview says so
+    form.update_preview()
+    assert form.preview.dates() == ["2027-12-15"]
+    assert form.shown_errors() == {} and form.message.text() == ""
+
+
+def test_a_clean_preview_keeps_the_message_of_a_missing_name(qtbot, plant, planner, open_form):
+    form = open_form(planner)
+    _monthly(form, "2028-01-31")
+    form.name.setText("")
+    _save(qtbot, form)
+    assert set(form.shown_errors()) == {"name"}
+    form.update_preview()  # dates, with a stand-in name
+    assert len(form.preview.dates()) == 12
+    assert set(form.shown_errors()) == {"name"}
+    assert form.message.text() == "Nothing was saved: one field needs attention."
+    qtbot.keyClicks(form.name, "Greasing")
+    assert form.shown_errors() == {} and form.message.text() == ""
+
+
 # --- the RRULE builder ------------------------------------------------------------------------
 
 
@@ -326,6 +373,24 @@ def test_the_rrule_builder_produces_and_parses_rules(qtbot):
     assert not builder.set_rule("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15")  # typed only
     assert builder.mode.currentIndex() == ADVANCED and not builder.text.isReadOnly()
     assert builder.rule() == "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15"
+
+
+def test_the_weekday_boxes_keep_their_names_at_the_forms_usual_widths(qtbot, plant, planner,
+                                                                      open_form):
+    form = open_form(planner)
+    triggers = form.triggers
+    triggers.by_time.setChecked(True)
+    triggers.time_unit.setCurrentIndex(triggers.time_unit.findData("rrule"))
+    triggers.rrule.mode.setCurrentIndex(WEEK_DAYS)
+    boxes = triggers.rrule.day_boxes
+    assert [b.text() for b in boxes] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert [b.toolTip() for b in boxes] == list(DAY_NAMES)
+    for width in (1000, 1200, 1400):
+        form.resize(width, 700)
+        form.layout().activate()
+        assert all(b.isVisible() for b in boxes)
+        squeezed = [b.text() for b in boxes if b.width() < b.sizeHint().width()]
+        assert squeezed == [], width
 
 
 def test_a_custom_rule_in_the_form(qtbot, plant, planner, open_form):

@@ -29,7 +29,7 @@ from ui.models.pm_schedules import (
     ScheduleFilter,
     compliance_text,
 )
-from ui.screens.pm_schedules import PmSchedulesScreen
+from ui.screens.pm_schedules import COLUMN_WIDTHS, NAME_MIN, PmSchedulesScreen
 
 D = dt.date.fromisoformat
 TODAY = D("2027-03-15")  # the office's date in these tests
@@ -254,3 +254,37 @@ def test_another_desks_change_shows_here(qtbot, plant, planner, make_user):
     assert PmSchedule.get_by_id(service.id).meter_every == Decimal("250.00")
     screen.refresh_for({"site": {"1"}})  # nothing shown here: no reload needed
     assert screen.selected().name == "Quarterly vibration check"
+
+
+def test_the_trigger_column_takes_the_room_its_texts_need(qtbot, plant, planner):
+    both = pm_schedules.create_schedule(
+        planner, name="Filter and belt inspection", asset_id=plant["compressor"].id,
+        time_unit="month", time_every=3, meter_id=plant["hours"].id, meter_every="1000",
+        anchor="floating", start_date="2027-04-01")
+    screen = PmSchedulesScreen(planner, today=lambda: TODAY)
+    qtbot.addWidget(screen)
+    screen.resize(1400 - 190, 600)  # in a 1400 px window, beside the navigation
+    screen.show()
+    qtbot.waitExposed(screen)
+    table = screen.table
+    trigger = screen.model.index(screen.model.row_of(both.id), COL_TRIGGER).data()
+    assert trigger == "every 3 months or every 1,000 h, whichever first"
+    assert table.columnWidth(COL_TRIGGER) >= table.sizeHintForColumn(COL_TRIGGER)  # it all
+    assert table.columnWidth(COL_NAME) >= NAME_MIN
+    wide_name = table.columnWidth(COL_NAME)
+
+    # Short triggers only: the name gets the room.
+    screen.search.setText("lubrication")
+    screen.apply_search()
+    assert _shown(screen) == ["Monthly lubrication"]
+    assert table.columnWidth(COL_TRIGGER) == COLUMN_WIDTHS[COL_TRIGGER][0]
+    assert table.columnWidth(COL_NAME) > wide_name
+
+
+def test_a_schedule_opened_from_elsewhere_is_chosen_in_the_list(qtbot, plant, planner):
+    screen = _screen(qtbot, planner)
+    _select(screen, "Monthly lubrication")
+    form = screen.open_schedule_id(plant["service"].id)  # as the forecast asks
+    assert form is not None and form.isVisible()
+    assert screen.selected().id == plant["service"].id
+    form.done(0)

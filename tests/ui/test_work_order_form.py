@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.models import Asset, AuditEvent, Location, Site, WorkOrder
 from app.permissions import Actor, Role
-from app.services import lifecycle
+from app.services import lifecycle, meters, pm_run, pm_schedules
 from app.services import work_order_edit as edit
 from app.services.work_order_fields import TaskSpec
 from ui.dialogs.work_order_form import WorkOrderForm
@@ -434,3 +434,38 @@ def test_reload_with_unsaved_edits_asks_first(qtbot, plant, people, open_form, a
     form.reload_button.click()
     assert form.header.description.toPlainText() == "" and not form.is_dirty()
     assert row(wo.id).description == ""
+
+
+def test_an_order_raised_by_a_pm_schedule_says_which_and_for_when(qtbot, plant, people,
+                                                                  open_form):
+    admin, tess = people["admin"], people["tess"]
+    pump = plant["pump"]
+    hours = meters.add_meter(admin, pump.id, "Run hours", "h")
+    meters.record_reading(admin, hours.id, 4990)
+    today = dt.date.today()
+    monthly = pm_schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
+                                           time_unit="month", start_date=today)
+    # Due at 5,000 h; raised 20 h early, so now.
+    service = pm_schedules.create_schedule(admin, name="500 h service", asset_id=pump.id,
+                                           meter_id=hours.id, meter_every="500",
+                                           meter_start="4500", meter_tolerance="20")
+    pm_run.generate_due_work_orders(admin)
+    by_time = WorkOrder.get(WorkOrder.pm_schedule == monthly.id)
+    by_meter = WorkOrder.get(WorkOrder.pm_schedule == service.id)
+
+    form = open_form(tess, by_time.id)
+    header = form.header
+    assert header.preventive.isVisible() and header.labels["Preventive"].isVisible()
+    assert header.preventive.text() == \
+        f"Monthly lubrication, due {today:%a} {today.day} {today:%b %Y}"
+    assert "Monthly lubrication" in header.preventive.toolTip()
+    assert not header.preventive.textInteractionFlags() & Qt.TextInteractionFlag.TextEditable
+
+    form = open_form(people["planner"], by_meter.id)
+    assert form.header.preventive.text().startswith("500 h service, due ")
+    assert form.header.preventive.text().endswith(" at 5,000 h")
+
+    plain = new_order(admin)
+    form = open_form(admin, plain.id)
+    assert not form.header.preventive.isVisible()
+    assert not form.header.labels["Preventive"].isVisible()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -28,6 +29,9 @@ from ui.widgets.form_dialog import hint_label
 from ui.widgets.notify import notify
 from ui.widgets.tables import read_only_table
 
+WRAP_ROWS = 500  # more rows than this: one line each (measuring them all would be slow)
+SIZE = (1000, 520)  # at most: the screen's room is less on a small laptop
+
 
 def day_text(day: dt.date) -> str:
     return f"{day:%d %b %Y}"
@@ -43,11 +47,37 @@ def headline(result: RunResult) -> str:
     return f"Created {orders}" if n else "Nothing was due"
 
 
+def schedules_checked(active: int, checked: int) -> str:
+    """How many schedules a check looked at, of how many: "35 active schedules checked";
+    "35 active schedules; 12 needed a look, the others are not due yet"."""
+    noun = f"{active} active schedule{'s' if active != 1 else ''}"
+    if active == 0:
+        return "there are no active schedules"
+    if checked >= active:
+        return f"{noun} checked"
+    if checked == 0:
+        return ("the one active schedule was not due to be looked at" if active == 1 else
+                f"nothing was due to be looked at among the {noun}")
+    others = "the other is" if active - checked == 1 else "the others are"
+    return f"{noun}; {checked} needed a look, {others} not due yet"
+
+
 def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> QTableWidget:
+    """The rows, the last column (the longest text: why) wrapped over as many lines as it
+    needs while the rows are few enough to measure, and in a tooltip always."""
     table.setRowCount(len(rows))
+    last = table.columnCount() - 1
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c == last:
+                item.setToolTip(text)
+            table.setItem(r, c, item)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(last, QHeaderView.ResizeMode.Stretch)
+    if len(rows) <= WRAP_ROWS:
+        table.setWordWrap(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
@@ -85,7 +115,8 @@ class PmRunResultDialog(QDialog):
                 self.tabs.addTab(table, f"{name} ({len(items)})")
         if self.tabs.count():
             layout.addWidget(self.tabs, 1)
-            self.resize(760, 420)
+            room = self.screen().availableGeometry()
+            self.resize(min(SIZE[0], room.width() - 40), min(SIZE[1], room.height() - 60))
 
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)
@@ -101,10 +132,8 @@ class PmRunResultDialog(QDialog):
         result = report.result
         if result.not_run:
             return result.not_run
-        n = result.active
-        text = (f"Checked for {day_text(result.as_of)} at {report.at:%H:%M}: {n} active "
-                f"schedule{'s' if n != 1 else ''}, {result.checked} of them due to be looked "
-                "at (the others are not due yet).")
+        text = (f"Checked for {day_text(result.as_of)} at {report.at:%H:%M}: "
+                f"{schedules_checked(result.active, result.checked)}.")
         if result.missed:
             text += (" Missed occurrences passed while an earlier order was still open; "
                      "they count against PM compliance.")

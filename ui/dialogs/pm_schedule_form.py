@@ -33,6 +33,7 @@ from ui.dialogs.pm_schedule_fields import TriggerFields
 from ui.dialogs.pm_schedule_messages import (
     ask_reload,
     ask_unsaved,
+    changed_boxes,
     show_refusal,
     their_changes,
 )
@@ -65,6 +66,10 @@ class PmScheduleForm(QDialog):
         self._assignee_name = assignee_name
         self._asset_text = ""  # the chosen asset as the picker shows it
         self._filling = False
+        # What the fields held when a save was refused, and the summary said below (None:
+        # no refusal shown); each message goes once its field changes or the preview is clean.
+        self._refused: dict[str, Any] | None = None
+        self._refusal = ""
         self.setStyleSheet(FORM_STYLE)
         self.setMinimumSize(1000, 560)
         room = self.screen().availableGeometry()
@@ -256,6 +261,7 @@ class PmScheduleForm(QDialog):
     def _edited(self, *_args: object) -> None:
         if self._filling:
             return
+        self._clear_fixed()
         self._preview_timer.start()  # restarted by every keystroke: runs once typing stops
         self.notice.setText("Unsaved changes" if self.detail and self.is_dirty() else "")
 
@@ -277,9 +283,15 @@ class PmScheduleForm(QDialog):
             return
         values = self.values()
         # The preview is about dates: a name not typed yet is no reason to show none.
+        unnamed = not values["name"]
         values["name"] = values["name"] or "(preview)"
-        self.preview.show_schedule(self.actor, values, self.detail.id if self.detail else None,
-                                   self.today(), self.problems())
+        clean = self.preview.show_schedule(self.actor, values,
+                                           self.detail.id if self.detail else None,
+                                           self.today(), self.problems())
+        if clean and self._refused is not None:
+            # The service takes what the form holds now: the refusal is history (but for a
+            # missing name, which the preview stood in for).
+            self._clear_refusal(keep=("name",) if unnamed else ())
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> bool:
@@ -319,6 +331,7 @@ class PmScheduleForm(QDialog):
         """Each message under its field (its tab shown), a summary below."""
         first, summary = show_refusal(self.boxes, fields)
         self.message.setText(summary)
+        self._refused, self._refusal = self._state(), summary
         if first is not None:
             self.tabs.setCurrentIndex(WHEN if first in self.triggers.boxes.values() else
                                       WORK_ORDER if first in self.template.boxes.values()
@@ -332,6 +345,29 @@ class PmScheduleForm(QDialog):
         for box in self.boxes.values():
             box.set_error("")
         self.message.setText("")
+        self._refused, self._refusal = None, ""
+
+    def _clear_fixed(self) -> None:
+        """A refused field's message goes as soon as the user changes that field; the summary
+        below goes with the last of them."""
+        if self._refused is None:
+            return
+        fixed = changed_boxes(self._refused, self._state()) & self.shown_errors().keys()
+        for name in fixed:
+            self.boxes[name].set_error("")
+        if fixed and not self.shown_errors():
+            self._clear_refusal()
+
+    def _clear_refusal(self, keep: tuple[str, ...] = ()) -> None:
+        """Clear the messages of a refused save (but those of the boxes in `keep`)."""
+        for name, box in self.boxes.items():
+            if name not in keep:
+                box.set_error("")
+        if self.shown_errors():
+            return
+        if self.message.text() == self._refusal:  # not a message said since
+            self.message.setText("")
+        self._refused, self._refusal = None, ""
 
     def resolve_conflict(self, exc: ConflictError) -> None:
         """Someone saved the schedule since the form read it: Reload takes their version,

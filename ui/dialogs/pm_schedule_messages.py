@@ -35,6 +35,20 @@ def sentence(name: str, message: str) -> str:
     return f"{field_name(name)} {text}."
 
 
+# The values that choose the triggers: changing one answers "needs a trigger" too.
+TRIGGER_VALUES = ("time_unit", "meter_id")
+
+
+def changed_boxes(before: dict[str, Any], now: dict[str, Any]) -> set[str]:
+    """The field boxes whose fields hold another value now than `before` (two states of the
+    form, as `values()` gives them): their messages are about what is no longer there."""
+    changed = {name for name, value in now.items() if before.get(name, value) != value}
+    boxes = {error_box(name) for name in changed} - {""}
+    if changed & set(TRIGGER_VALUES):
+        boxes.add("trigger")
+    return boxes
+
+
 def error_box(name: str) -> str:
     """The field box that shows a refused field's message ("" : none; said below the form)."""
     return "tasks" if name.startswith("task_") else ERROR_BOXES.get(name, "")

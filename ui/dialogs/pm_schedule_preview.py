@@ -74,10 +74,11 @@ class PreviewPanel(QWidget):
         layout.addStretch(0)  # takes the table's room while it is hidden
 
     def show_schedule(self, actor: Actor, values: dict[str, Any], schedule_id: int | None,
-                      today: dt.date, problems: dict[str, str]) -> None:
+                      today: dt.date, problems: dict[str, str]) -> bool:
         """Ask the service for the next dates of a schedule as a form holds it (`values`, over
         the stored schedule `schedule_id`), counting from `today`; `problems` found before
-        asking are shown as the service's refusals are."""
+        asking are shown as the service's refusals are. True when the service found nothing
+        wrong (the dates are shown)."""
         try:
             if problems:
                 raise ValidationError(problems)
@@ -85,13 +86,14 @@ class PreviewPanel(QWidget):
                                                          as_of=today)
         except ValidationError as exc:
             self.show_problems([sentence(n, m) for n, m in exc.fields.items()])
-            return
+            return False
         except KeepwellError as exc:
             self.show_problems([describe(exc)])
-            return
+            return False
         metered = values.get("meter_id") is not None
         self.show_dates(found, words, both=metered and bool(values.get("time_unit")),
                         metered=metered)
+        return True
 
     def show_dates(self, occurrences: Sequence[Occurrence], explanation: str,
                    both: bool = False, metered: bool = False) -> None:

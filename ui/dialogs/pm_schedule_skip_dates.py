@@ -34,7 +34,8 @@ class SkipDatesEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        hint = QLabel("Plant holidays: a date due on one moves to the next working day.")
+        hint = QLabel("Plant holidays: a date due on one moves to the next day that is not a "
+                      "plant holiday.")
         hint.setObjectName("hintText")
         hint.setWordWrap(True)
         self.list = QListWidget()

@@ -4,6 +4,7 @@ message under that field."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError
 from app.models import WO_TYPES
 from app.permissions import Actor
-from app.services import assets
+from app.pm.engine import amount
+from app.services import assets, pm_schedules
 from app.services.work_order_detail import WorkOrderDetail
 from app.services.work_orders import PRIORITY_LABELS
 from ui.dialogs.work_order_widgets import (
@@ -39,6 +41,28 @@ ERROR_FIELDS = {
     "due_date": "due_date", "planned_start": "planned_start",
     "estimated_hours": "estimated_hours", "completion_notes": "completion_notes",
 }
+
+
+PREVENTIVE_ROW, DESCRIPTION_ROW = 1, 7  # the rows between them: the fields in two columns
+
+
+def long_day(day: dt.date) -> str:
+    """"Thu 12 Nov 2026"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def preventive_words(detail: WorkOrderDetail, unit: str = "") -> str:
+    """The schedule that raised a PM order and the occurrence it serves: "Monthly
+    lubrication, due Thu 12 Nov 2026 at 5,000 h" ("" : not raised by a schedule)."""
+    if detail.pm_schedule_id is None:
+        return ""
+    parts = [detail.pm_schedule_name or "a PM schedule"]
+    if detail.pm_due is not None:
+        parts.append(f"due {long_day(detail.pm_due)}")
+    text = ", ".join(parts)
+    if detail.pm_due_reading is not None:
+        text += f" at {amount(detail.pm_due_reading, unit)}"
+    return text
 
 
 def _label(text: str) -> QLabel:
@@ -87,6 +111,10 @@ class WorkOrderHeader(QWidget):
         self.estimated_hours.setPlaceholderText("hours, e.g. 2.5")
         self.requester = QLabel()
         self.labor = QLabel()
+        self.preventive = QLabel()  # the schedule that raised the order: read-only, always
+        self.preventive.setObjectName("preventiveSource")
+        self.preventive.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._units: dict[int, str] = {}  # a schedule's meter unit, asked once
         self.description = _plain_text(4)
         self.description.setPlaceholderText("What is wrong, what to do, safety notes")
         self.completion_notes = _plain_text(4)
@@ -101,6 +129,7 @@ class WorkOrderHeader(QWidget):
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(3, 2)
         self._place(grid, 0, 0, "Title", "title", self.title, span=3)
+        self._place(grid, PREVENTIVE_ROW, 0, "Preventive", "", self.preventive, span=3)
         left = (("Type", "type", self.type), ("Priority", "priority", self.priority),
                 ("Asset", "asset_id", self.asset), ("Location", "location_id", self.location),
                 ("Assignee", "assignee_id", self.assignee))
@@ -108,12 +137,13 @@ class WorkOrderHeader(QWidget):
                  ("Planned start", "planned_start", self.planned_start),
                  ("Estimated hours", "estimated_hours", self.estimated_hours),
                  ("Requested by", "", self.requester), ("Labor booked", "", self.labor))
-        for row, (text, name, widget) in enumerate(left, 1):
+        for row, (text, name, widget) in enumerate(left, PREVENTIVE_ROW + 1):
             self._place(grid, row, 0, text, name, widget)
-        for row, (text, name, widget) in enumerate(right, 1):
+        for row, (text, name, widget) in enumerate(right, PREVENTIVE_ROW + 1):
             self._place(grid, row, 2, text, name, widget)
-        self._place(grid, 6, 0, "Description", "description", self.description)
-        self._place(grid, 6, 2, "Completion notes", "completion_notes", self.completion_notes)
+        self._place(grid, DESCRIPTION_ROW, 0, "Description", "description", self.description)
+        self._place(grid, DESCRIPTION_ROW, 2, "Completion notes", "completion_notes",
+                    self.completion_notes)
         self.setTabOrder(self.title, self.type)
         for first, second in zip(
             (self.type, self.priority, self.asset, self.location, self.assignee,
@@ -176,6 +206,7 @@ class WorkOrderHeader(QWidget):
             self.requester.setText((detail.requester_name or "–") if detail
                                    else self.actor.full_name)
             self.show_labor(detail)
+            self.show_preventive(detail)
         finally:
             self._filling = False
         self._baseline = self._state()
@@ -189,11 +220,36 @@ class WorkOrderHeader(QWidget):
             self.labels[text].setVisible(not new)
             widget.setVisible(not new)
         # The description takes the room of the completion notes, and more lines.
-        self.grid.addWidget(self.boxes["description"], 6, 1, 1, 3 if new else 1)
+        self.grid.addWidget(self.boxes["description"], DESCRIPTION_ROW, 1, 1, 3 if new else 1)
         lines = 8 if new else 4
         height = self.description.fontMetrics().lineSpacing() * lines + 12
         self.description.setMinimumHeight(height)
         self.description.setMaximumHeight(height)
+
+    def show_preventive(self, detail: WorkOrderDetail | None) -> None:
+        """Say which schedule raised the order and for which occurrence (a line only PM
+        orders have)."""
+        text = preventive_words(detail, self._unit(detail)) if detail is not None else ""
+        self.preventive.setText(text)
+        self.preventive.setToolTip(
+            f"Raised by the PM schedule “{detail.pm_schedule_name}” for this occurrence. The "
+            "due date can be moved; the occurrence it serves stays."
+            if detail is not None and text else "")
+        self.preventive.setVisible(bool(text))
+        self.labels["Preventive"].setVisible(bool(text))
+
+    def _unit(self, detail: WorkOrderDetail | None) -> str:
+        """The meter unit of the reading a PM order is due at ("" if none or unknown)."""
+        if detail is None or detail.pm_schedule_id is None or detail.pm_due_reading is None:
+            return ""
+        schedule_id = detail.pm_schedule_id
+        if schedule_id not in self._units:
+            try:
+                self._units[schedule_id] = pm_schedules.get_schedule(
+                    self.actor, schedule_id).meter_unit
+            except KeepwellError:
+                return ""
+        return self._units[schedule_id]
 
     def show_labor(self, detail: WorkOrderDetail | None) -> None:
         if detail is None or not detail.labor:

@@ -69,6 +69,10 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
             self.filter = wanted
             self.reload()
 
+    def column_texts(self, col: int) -> set[str]:
+        """What the rows fetched so far show in column `col` (for fitting its width)."""
+        return {self._display(row, col) for row in self._rows}
+
     def is_overdue(self, row: ScheduleRow) -> bool:
         return row.active and row.next_due is not None and row.next_due < self._today()
 

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -27,14 +27,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidgetItem,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from app.errors import KeepwellError
-from app.permissions import Actor
+from app.permissions import Actor, Perm
 from app.pm import ics
-from app.services import pm_schedules
+from app.services import pm_schedules, search
 from app.services.pm_schedules import MAX_FORECAST_DAYS, ForecastItem
 from ui.errors import describe
 from ui.settings import gui_settings
@@ -50,6 +51,7 @@ from ui.widgets.pm_calendar import (
     assign_colours,
     day_loads,
     hours_text,
+    is_raised,
     item_text,
     period,
     period_title,
@@ -72,6 +74,11 @@ EXPORT_RANGES = (("Visible period", 0), ("Next 3 months", 3), ("Next 6 months", 
                  ("Next 12 months", 12))
 PANEL_WIDTH = 340
 PICK_A_DAY = "Click a day to list its orders"
+OPENS_ALL = ("Double-click an order to open its schedule, or the order itself when it is "
+             "raised already (it has a number)")
+OPENS_RAISED = "Double-click an order raised already (it has a number) to open it"
+NOT_RAISED = ("This order is not raised yet. Its schedule opens only for those who manage "
+              "PM schedules.")
 
 
 def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
@@ -104,12 +111,14 @@ def _matches(item: ForecastItem, assignee: str | None) -> bool:
 
 class PmForecastScreen(QWidget):
     title = "PM Forecast"
-    schedule_activated = Signal(int)  # an order double-clicked: its schedule
+    schedule_activated = Signal(int)  # an order still to come double-clicked: its schedule
+    open_work_order = Signal(int)  # an order raised already double-clicked: its id
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  today: dt.date | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
+        self.opens_schedules = actor.can(Perm.PM_MANAGE)  # else only raised orders open
         self._fixed_today = today
         self.mode = MONTH if gui_settings().value(VIEW_KEY, MONTH) != WEEK else WEEK
         self.anchor = self.today()
@@ -135,7 +144,7 @@ class PmForecastScreen(QWidget):
 
         self.calendar = PmCalendar()
         self.calendar.day_clicked.connect(self.show_day)
-        self.calendar.schedule_activated.connect(self.schedule_activated)
+        self.calendar.item_activated.connect(self.activate)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(self._navigation_bar())
@@ -254,7 +263,7 @@ class PmForecastScreen(QWidget):
         self.day_title.setWordWrap(True)
         self.day_table = read_only_table(["Order", "Assignee", "Hours"], 0)
         self.day_table.setObjectName("forecastDay")
-        self.day_table.setToolTip("Double-click an order to open its schedule")
+        self.day_table.setToolTip(OPENS_ALL if self.opens_schedules else OPENS_RAISED)
         self.day_table.cellDoubleClicked.connect(self._day_row_activated)
         panel = QWidget()
         panel.setMinimumWidth(260)
@@ -534,24 +543,60 @@ class PmForecastScreen(QWidget):
             self.day_title.setText(text)
         self.day_table.setRowCount(len(items))
         for r, item in enumerate(items):
-            cells = [item_text(item), who(item), hours_text(item.hours)]
+            cells = [self._day_text(item), who(item), hours_text(item.hours)]
+            tip = self._day_tooltip(item)
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
+                cell.setToolTip(tip)
                 if item.how == "meter":
                     font = QFont(cell.font())
                     font.setItalic(True)
                     cell.setFont(font)
-                    cell.setToolTip(f"{item.asset_name}: date estimated from meter use")
-                else:
-                    cell.setToolTip(item.asset_name)
                 if c == 2:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 self.day_table.setItem(r, c, cell)
 
+    @staticmethod
+    def _day_text(item: ForecastItem) -> str:
+        """The day list's line: a raised order with its number."""
+        if is_raised(item):
+            return f"{item.number} · {item.name} — {item.asset_tag}"
+        return item_text(item)
+
+    def _day_tooltip(self, item: ForecastItem) -> str:
+        if is_raised(item):
+            return f"{item.asset_name}\n{item.number} is raised already: double-click to open it"
+        text = item.asset_name
+        if item.how == "meter":
+            text += ": date estimated from meter use"
+        if self.opens_schedules:
+            return f"{text}\nDouble-click to open its schedule"
+        return text
+
     def _day_row_activated(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.day_items):
-            self.schedule_activated.emit(self.day_items[row].schedule_id)
+            self.activate(self.day_items[row])
+
+    def activate(self, item: ForecastItem) -> None:
+        """An order double-clicked: one raised already opens its form; one still to come, its
+        schedule's form (for those who manage schedules; the others are told why not)."""
+        if is_raised(item):
+            try:
+                wo_id = search.exact_work_order(self.actor, item.number)
+            except KeepwellError as exc:
+                self.status.setText(describe(exc))
+                return
+            if wo_id is None:  # deleted since the forecast was read: read it again
+                self.refresh()
+                notify(self, f"{item.number} is not there any more")
+                return
+            self.open_work_order.emit(wo_id)
+        elif self.opens_schedules:
+            self.schedule_activated.emit(item.schedule_id)
+        else:
+            QToolTip.showText(QCursor.pos(), NOT_RAISED, self)
+            notify(self, NOT_RAISED)
 
     # -- filters --------------------------------------------------------------------------------
     def _asset_chosen(self) -> None:

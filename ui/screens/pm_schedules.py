@@ -53,12 +53,16 @@ ACTIVE_CHOICES: tuple[tuple[str, bool | None], ...] = (
     ("Active", True), ("Inactive", False), ("All", None))
 # The columns beside Schedule: (narrowest, preferred) width. The schedule's name stretches over
 # what is left and keeps NAME_MIN; when even the narrowest widths leave it less, the columns in
-# HIDDEN_FIRST step aside in that order (the form shows what they say).
-COLUMN_WIDTHS = {COL_ASSET: (80, 96), COL_TRIGGER: (150, 240), COL_NEXT_DUE: (86, 92),
-                 COL_NEXT_AT: (72, 84), COL_LAST_DONE: (86, 92), COL_OPEN_ORDER: (112, 124),
-                 COL_COMPLIANCE: (88, 92), COL_ASSIGNEE: (90, 130)}
+# HIDDEN_FIRST step aside in that order (the form shows what they say). Trigger prefers the width
+# of its longest text (up to TRIGGER_MAX): "every month" needs little, a rule on five weekdays
+# much, and the room it does not need goes to the name.
+COLUMN_WIDTHS = {COL_ASSET: (80, 96), COL_TRIGGER: (150, 240), COL_NEXT_DUE: (84, 88),
+                 COL_NEXT_AT: (72, 78), COL_LAST_DONE: (84, 88), COL_OPEN_ORDER: (112, 120),
+                 COL_COMPLIANCE: (88, 92), COL_ASSIGNEE: (90, 120)}
 HIDDEN_FIRST = (COL_LAST_DONE, COL_COMPLIANCE, COL_ASSIGNEE)
 NAME_MIN = 180
+TRIGGER_MAX = 380
+CELL_PADDING = 8  # a cell's text margins and grid line
 # What other desks change that this list shows.
 WATCHED = {"pm_schedule", "work_order", "asset", "meter", "user"}
 
@@ -157,6 +161,9 @@ class PmSchedulesScreen(QWidget):
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(36)
         self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
+        self._trigger_width = self.columns.preferred[COL_TRIGGER]  # ours, until dragged
+        self.model.modelReset.connect(self._fit_trigger)
+        self.model.rowsInserted.connect(self._fit_trigger)  # the next page fetched
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated.connect(self.open_schedule)  # double-click or Enter
@@ -184,6 +191,19 @@ class PmSchedulesScreen(QWidget):
 
     def _asset_chosen(self) -> None:
         self.model.set_filter(asset_id=self.asset_filter.asset_id())
+
+    def _fit_trigger(self, *_args: object) -> None:
+        """Let Trigger ask for the width of its longest text (a width the user dragged
+        stays)."""
+        if self.columns.preferred[COL_TRIGGER] != self._trigger_width:
+            return
+        metrics = self.table.fontMetrics()
+        texts = self.model.column_texts(COL_TRIGGER)
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0) + CELL_PADDING
+        least = COLUMN_WIDTHS[COL_TRIGGER][0]
+        self._trigger_width = max(least, min(TRIGGER_MAX, widest))
+        self.columns.preferred[COL_TRIGGER] = self._trigger_width
+        self.columns.fit()
 
     def _update_count(self) -> None:
         f = self.model.filter
@@ -273,7 +293,11 @@ class PmSchedulesScreen(QWidget):
             self.open_schedule_id(row.id, row.assignee_name)
 
     def open_schedule_id(self, schedule_id: int, assignee_name: str = "") -> PmScheduleForm | None:
-        """Show the form of a schedule (raising it if it is open already)."""
+        """Show the form of a schedule (raising it if it is open already), the schedule
+        chosen in the list when the list shows it (opened from elsewhere: the forecast)."""
+        if (row := self.model.row_of(schedule_id)) >= 0 and (
+                (chosen := self.selected()) is None or chosen.id != schedule_id):
+            self.table.selectRow(row)
         form = self.forms.get(schedule_id)
         if form is None:
             try:
@@ -282,7 +306,8 @@ class PmSchedulesScreen(QWidget):
                 show_error(self, exc)
                 return None
             form = self._track(PmScheduleForm(self.actor, detail, self,
-                                              assignee_name=assignee_name, today=self.today),
+                                              assignee_name=assignee_name or detail.assignee_name,
+                                              today=self.today),
                                schedule_id)
         form.show()
         form.raise_()

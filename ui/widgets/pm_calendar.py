@@ -34,6 +34,7 @@ MONTH, WEEK = "month", "week"
 UNASSIGNED = "Unassigned"
 ONE_DAY = dt.timedelta(days=1)
 METER_MARK = "≈ "  # a date estimated from meter use
+ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)
 TOOLTIP_ITEMS = 15
 NARROW = 100  # px of text in a cell: narrower, the month view leaves out the asset tag
 
@@ -50,9 +51,18 @@ def hours_text(hours: Decimal) -> str:
     return amount(Decimal(hours), "h")
 
 
+def mark(item: ForecastItem) -> str:
+    """What goes before an order's name: how its date is known."""
+    return METER_MARK if item.how == "meter" else ORDER_MARK if item.how == "order" else ""
+
+
 def item_text(item: ForecastItem) -> str:
-    mark = METER_MARK if item.how == "meter" else ""
-    return f"{mark}{item.name} — {item.asset_tag}"
+    return f"{mark(item)}{item.name} — {item.asset_tag}"
+
+
+def is_raised(item: ForecastItem) -> bool:
+    """A PM order already raised (not one the schedules will bring)."""
+    return item.how == "order" and bool(item.number)
 
 
 def who(item: ForecastItem) -> str:
@@ -187,12 +197,12 @@ NOBODY_COLOUR = "#9aa3ad"
 
 class PmCalendar(QWidget):
     """Call `show_period`, then `set_loads`; `day_clicked(date)` when a day is chosen,
-    `schedule_activated(id)` when an order in a cell is double-clicked. The arrow keys move
-    the chosen day; PgUp, PgDn and T ask the owner to page or go to today (here, not as
+    `item_activated(ForecastItem)` when an order in a cell is double-clicked. The arrow keys
+    move the chosen day; PgUp, PgDn and T ask the owner to page or go to today (here, not as
     window shortcuts, so a table's PgDn and a list's type-to-find keep working)."""
 
     day_clicked = Signal(object)
-    schedule_activated = Signal(int)
+    item_activated = Signal(object)  # a ForecastItem
     page_requested = Signal(int)  # PgUp -1, PgDn +1
     today_requested = Signal()  # T
 
@@ -305,7 +315,8 @@ class PmCalendar(QWidget):
         for item in items[:shown]:
             lines.append(CellLine(item_text(item), item))
             if per_item == 2:
-                lines.append(CellLine(f"{item.asset_tag} · {who(item)}", item, True))
+                number = f"{item.number} · " if is_raised(item) else ""
+                lines.append(CellLine(f"{number}{item.asset_tag} · {who(item)}", item, True))
         if shown < len(items):
             lines.append(CellLine(f"+ {len(items) - shown} more", None))
         return lines
@@ -327,11 +338,14 @@ class PmCalendar(QWidget):
         lines.append(f"{short_day(day)} {day.year}: {len(load.items)} {noun}, "
                      f"{hours_text(load.hours)}")
         for item in load.items[:TOOLTIP_ITEMS]:
-            lines.append(f"{item_text(item)} ({who(item)}, {hours_text(item.hours)})")
+            number = f"{item.number}, " if is_raised(item) else ""
+            lines.append(f"{item_text(item)} ({number}{who(item)}, {hours_text(item.hours)})")
         if len(load.items) > TOOLTIP_ITEMS:
             lines.append(f"… and {len(load.items) - TOOLTIP_ITEMS} more")
         if any(i.how == "meter" for i in load.items):
-            lines.append("≈ date estimated from meter use")
+            lines.append(f"{METER_MARK}date estimated from meter use")
+        if any(i.how == "order" for i in load.items):
+            lines.append(f"{ORDER_MARK}order already raised")
         return "\n".join(lines)
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -431,7 +445,7 @@ class PmCalendar(QWidget):
             swatch_h = line_h * (2 if self.mode == WEEK else 1) - 4
             p.fillRect(QRect(rect.left() + PAD, box.top() + 2, 3, swatch_h),
                        QColor(self.colours.get(who(item), NOBODY_COLOUR)))
-            name = (METER_MARK if item.how == "meter" else "") + item.name
+            name = mark(item) + item.name
             right = item.asset_tag if self.mode == MONTH else hours_text(item.hours)
             if width >= NARROW or self.mode == WEEK:  # too narrow: the name alone
                 p.setFont(small)
@@ -483,7 +497,7 @@ class PmCalendar(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         item = self.item_at(event.position().toPoint())
         if item is not None:
-            self.schedule_activated.emit(item.schedule_id)
+            self.item_activated.emit(item)
 
     def item_at(self, pos: QPoint) -> ForecastItem | None:
         day = self.day_at(pos)

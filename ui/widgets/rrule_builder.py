@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,7 @@ from app.pm.rules import (
 
 ADVANCED = 2  # the mode where the rule is typed
 MODES = ("Weekday of the month", "Days of the week", "Advanced (type a rule)")
+DAYS_PER_ROW = 4
 
 
 class IntervalBox(QSpinBox):
@@ -79,24 +81,31 @@ class RRuleBuilder(QWidget):
         row.addWidget(self.months)
         row.addStretch(1)
 
-        # Every N weeks on the days ticked.
+        # Every N weeks on the days ticked: Mon to Thu, then Fri to Sun under them (as
+        # Outlook lays them out), from the left edge, so that the days keep their names in the
+        # form's left column however narrow the form is.
         self.weeks = IntervalBox("week", "weeks")
         self.day_boxes = [QCheckBox(name[:3]) for name in DAY_NAMES]
         for box, name in zip(self.day_boxes, DAY_NAMES, strict=True):
             box.setToolTip(name)
+            box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         week_page = QWidget()
-        grid = QGridLayout(week_page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(QLabel("Every"), 0, 0)
-        grid.addWidget(self.weeks, 0, 1, 1, 3)
-        grid.addWidget(QLabel("on"), 1, 0)
-        days = QHBoxLayout()
-        days.setSpacing(10)
-        for box in self.day_boxes:
-            days.addWidget(box)
-        days.addStretch(1)
-        grid.addLayout(days, 1, 1, 1, 6)
-        grid.setColumnStretch(6, 1)
+        every = QHBoxLayout()
+        every.addWidget(QLabel("Every"))
+        every.addWidget(self.weeks)
+        every.addWidget(QLabel("on"))
+        every.addStretch(1)
+        days = QGridLayout()
+        days.setHorizontalSpacing(8)
+        days.setVerticalSpacing(2)
+        for n, box in enumerate(self.day_boxes):
+            days.addWidget(box, *divmod(n, DAYS_PER_ROW))
+        days.setColumnStretch(DAYS_PER_ROW, 1)
+        column = QVBoxLayout(week_page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addLayout(every)
+        column.addLayout(days)
 
         # One page shown at a time, each as tall as it is (Advanced: the rule text alone).
         self.pages = [month_page, week_page]
