@@ -15,7 +15,8 @@ import peewee
 from app.errors import ValidationError
 from app.models import Asset, Meter, PmSchedule, User, WorkOrder
 from app.permissions import Actor, Perm
-from app.pm.engine import Decision, Past, Plan, amount, decide, occurrences, trigger_words
+from app.pm.engine import Decision, Past, Plan, amount, decide, trigger_words
+from app.pm.projection import occurrences
 from app.pm.recurrence import RecurrenceError
 from app.services import audit
 from app.services.common import (
