@@ -10,6 +10,7 @@ forecasting and the schedule form's preview use the same functions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -94,7 +95,9 @@ def amount(value: Decimal | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def day(value: dt.date | None) -> str:
+    """Mon 02 Mar 2026 (a check words thousands of dates, most of them the same few)."""
     return "—" if value is None else f"{value:%a %d %b %Y}"
 
 
@@ -388,38 +391,3 @@ def _closed_day(calendar: PlantCalendar, day_: dt.date) -> str:
     if day_ in calendar.skip_dates:
         return f"{day(day_)} is a plant holiday"
     return ""
-
-
-def _next_open_day(calendar: PlantCalendar, after: dt.date) -> dt.date:
-    """The first day after `after` in season and not a plant holiday."""
-    day_ = after + ONE_DAY
-    for _ in range(800):
-        if not _closed_day(calendar, day_):
-            return day_
-        day_ += ONE_DAY
-    return NEVER
-
-
-NEVER = dt.date(9999, 12, 31)  # no check can do anything until something changes
-
-
-def next_check(plan: Plan, past: Past, as_of: dt.date) -> dt.date:
-    """The first day from `as_of` on when a check could have something to do for a schedule
-    whose past (after this check's orders and misses) is `past`, assuming nothing else changes:
-    an edit, a status change of its order or a meter reading must ask again (the caller clears
-    it then). Never later than the truth; it may be earlier."""
-    if not plan.active:
-        return NEVER
-    if plan.recurrence is None:  # meter triggers wait for a reading, or for the season
-        if plan.meter_every is not None and _closed_day(plan.calendar, as_of):
-            return _next_open_day(plan.calendar, as_of)
-        return NEVER
-    if plan.anchor == "fixed":
-        due = next(_after_floor(plan, _floor(past)), None)
-    elif past.open_order:
-        return NEVER  # counted from its completion
-    else:
-        due = _floating_due(plan, past)
-    if due is None:
-        return NEVER
-    return max(due - dt.timedelta(days=plan.lead_days), as_of)

@@ -76,16 +76,9 @@ class Recurrence:
             return rule_words(parts) if parts else f"by rule {self.rrule}"
         return f"every {self.unit}" if self.every == 1 else f"every {self.every} {self.unit}s"
 
-    def step(self, k: int) -> relativedelta:
+    def step(self, k: int) -> relativedelta | dt.timedelta:
         """k intervals (not for rules)."""
-        n = k * self.every
-        if self.unit == "day":
-            return relativedelta(days=n)
-        if self.unit == "week":
-            return relativedelta(weeks=n)
-        if self.unit == "month":
-            return relativedelta(months=n)
-        return relativedelta(years=n)
+        return _step(self.unit, k * self.every)
 
     def _first_k_near(self, start: dt.date, near: dt.date) -> int:
         """An index k whose occurrence start + k intervals is on or before `near` (0 if none):
@@ -136,10 +129,24 @@ class Recurrence:
         return next(iter(self._rule(completed + dt.timedelta(days=1)))).date()
 
 
+@functools.lru_cache(maxsize=4096)
+def _step(unit: str, n: int) -> relativedelta | dt.timedelta:
+    """n days, weeks, months or years (days and weeks as timedelta: adding one to a date is
+    much cheaper, and a check adds thousands)."""
+    if unit == "day":
+        return dt.timedelta(days=n)
+    if unit == "week":
+        return dt.timedelta(weeks=n)
+    if unit == "month":
+        return relativedelta(months=n)
+    return relativedelta(years=n)
+
+
 @functools.lru_cache(maxsize=8192)
 def _parsed_rule(text: str) -> Any:
-    """A parsed rule (with its start): many schedules share one, and a check reads each often."""
-    return rrulestr(text)
+    """A parsed rule (with its start): many schedules share one, and a check reads each often
+    (the rule keeps the dates it has worked out: walking it again costs next to nothing)."""
+    return rrulestr(text, cache=True)
 
 
 @dataclass(frozen=True)
@@ -183,9 +190,20 @@ class PlantCalendar:
 NO_CALENDAR = PlantCalendar()
 
 
-# How far before the day asked about a walk along a series begins: a run of skip dates (at most
-# MAX_SKIP_RUN days) can move an earlier occurrence past it.
-MAX_SKIP_RUN = 400
+@functools.lru_cache(maxsize=1024)
+def _skip_reach(calendar: PlantCalendar) -> int:
+    """How far before the day asked about a walk along a series must begin: the longest run
+    of consecutive skip dates, which can move an earlier occurrence past that day (a season
+    removes occurrences, it never moves them)."""
+    longest = 0
+    for day in calendar.skip_dates:
+        if day - dt.timedelta(days=1) in calendar.skip_dates:
+            continue  # not the first of its run
+        run = 1
+        while day + dt.timedelta(days=run) in calendar.skip_dates:
+            run += 1
+        longest = max(longest, run)
+    return longest
 
 
 def fixed_series(rule: Recurrence, start: dt.date, calendar: PlantCalendar = NO_CALENDAR,
@@ -194,7 +212,7 @@ def fixed_series(rule: Recurrence, start: dt.date, calendar: PlantCalendar = NO_
     after that day (found without walking the series from its start)."""
     if from_day is None:
         return calendar.apply(rule.raw_series(start))
-    near = from_day - dt.timedelta(days=MAX_SKIP_RUN)
+    near = from_day - dt.timedelta(days=_skip_reach(calendar))
     return (d for d in calendar.apply(rule.raw_series(start, near)) if d >= from_day)
 
 

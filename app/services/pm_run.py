@@ -17,7 +17,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +27,10 @@ from app import db
 from app.db import write_transaction
 from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm
-from app.pm.engine import NEVER, Decision, Past, decide, next_check
+from app.pm.engine import Decision, decide
+from app.pm.next_check import NEVER, check_after
 from app.services import audit
-from app.services.bulk import insert_rows
+from app.services.bulk import insert_rows, read_rows
 from app.services.common import lock_rows
 from app.services.numbering import format_work_order_numbers, reserve
 from app.services.pm_schedules import task_template
@@ -161,7 +162,7 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
     if write and not db.is_sqlite():  # SQLite: BEGIN IMMEDIATE already keeps writers apart
         lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(ids_sql(ids)))
                   .order_by(PmSchedule.id)).execute()
-    rows = list(schedule_rows(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
+    rows = read_rows(schedule_rows(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
     the_plans, the_pasts = plans(rows), pasts(rows)
     orders: list[tuple[Any, Decision]] = []
     missed: list[dict[str, Any]] = []
@@ -176,7 +177,7 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
             continue
         try:
             d = decide(the_plans[r.id], the_pasts[r.id], as_of)
-            again = next_check(the_plans[r.id], _after(the_pasts[r.id], d), as_of)
+            again = check_after(the_plans[r.id], the_pasts[r.id], d, as_of)
         except ValueError as exc:  # a rule that cannot be used: said, never silently dropped
             result.skipped.append(Skipped(r.id, r.name, r.asset_tag, f"Cannot be checked: {exc}"))
             continue
@@ -202,20 +203,6 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
                                       d.due_reading, d.words))
 
 
-def _after(past: Past, d: Decision) -> Past:
-    """The schedule's past once the check's decision is written."""
-    times = [m.due_date for m in d.missed if m.due_reading is None]
-    readings = [m.due_reading for m in d.missed if m.due_reading is not None]
-    return replace(
-        past,
-        last_due=d.due if d.due is not None else past.last_due,
-        open_order="(new)" if d.create else past.open_order,
-        last_missed=max([*times, past.last_missed] if past.last_missed else times, default=None),
-        last_missed_reading=max([*readings, past.last_missed_reading]
-                                if past.last_missed_reading is not None else readings,
-                                default=None))
-
-
 def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[str, Any]],
             as_of: dt.date) -> list[str]:
     """Write the chunk's orders (numbered), their checklists, status log, misses and audit
@@ -233,10 +220,14 @@ def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[
     first = reserve("wo", year, len(orders))
     numbers = format_work_order_numbers(year, first, len(orders))
     now = utcnow()
+    before = WorkOrder.select(peewee.fn.MAX(WorkOrder.id)).scalar() or 0
     insert_rows(WorkOrder, [dict(_order_fields(r, d), number=n, created_at=now, updated_at=now)
                             for (r, d), n in zip(orders, numbers, strict=True)])
-    ids: dict[str, int] = dict(tuples_of(WorkOrder.select(WorkOrder.number, WorkOrder.id)
-                                       .where(WorkOrder.number.in_(numbers))))
+    # Ours are among the orders after `before` (others' may be too, on PostgreSQL).
+    ours = set(numbers)
+    ids = {number: wo_id for number, wo_id in tuples_of(
+        WorkOrder.select(WorkOrder.number, WorkOrder.id).where(WorkOrder.id > before))
+        if number in ours}
     tasks = []
     logs = []
     for (r, d), n in zip(orders, numbers, strict=True):

@@ -5,6 +5,7 @@ orders is in pm_run.py."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,9 +17,11 @@ from app.errors import ValidationError
 from app.models import Asset, Meter, PmSchedule, User, WorkOrder
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, Past, Plan, amount, decide, trigger_words
+from app.pm.next_check import check_after
 from app.pm.projection import occurrences
 from app.pm.recurrence import RecurrenceError
 from app.services import audit
+from app.services.bulk import read_rows
 from app.services.common import (
     clean_date,
     get_or_not_found,
@@ -104,7 +107,7 @@ def _row(r: Any, plan: Plan, past: Past, today: dt.date,
 
 
 def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
-    rows = list(query_)
+    rows = read_rows(query_)
     if not rows:
         return []
     the_plans, the_pasts = plans(rows), pasts(rows)
@@ -162,11 +165,15 @@ def _detail(schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
     r = _one(schedule_id)
     plan = plan_of(r, r.meter_unit)
     past = pasts([r])[r.id]
+    return _detail_of(r, plan, past, decide(plan, past, as_of or dt.date.today()))
+
+
+def _detail_of(r: Any, plan: Plan, past: Past, decision: Decision) -> ScheduleDetail:
     return ScheduleDetail(
         id=r.id, version=r.version, values=stored_values(r), asset_tag=r.asset_tag,
         asset_name=r.asset_name, meter_name=r.meter_name, meter_unit=r.meter_unit,
-        meter_reading=past.reading, trigger=trigger_words(plan),
-        decision=decide(plan, past, as_of or dt.date.today()), assignee_name=r.assignee_name,
+        meter_reading=past.reading, trigger=trigger_words(plan), decision=decision,
+        assignee_name=r.assignee_name,
     )
 
 
@@ -187,7 +194,7 @@ def create_schedule(actor: Actor, **values: Any) -> ScheduleDetail:
     s = PmSchedule.create(**fields)
     audit.record(actor, "pm_schedule", s.id, "created",
                  {k: [None, v] for k, v in fields.items() if v not in (None, "", "[]")})
-    return _detail(s.id)
+    return _settled(s.id)
 
 
 @mutation(Perm.PM_MANAGE)
@@ -203,10 +210,21 @@ def update_schedule(actor: Actor, schedule_id: int, expected_version: int,
     fields = check_fields(values, s, errors)
     raise_if(errors)
     changes = versioned_update(s, expected_version, "pm_schedule", **fields)
-    if changes:
-        PmSchedule.update(next_check=None).where(PmSchedule.id == s.id).execute()
-        audit.record(actor, "pm_schedule", s.id, "updated", changes)
-    return _detail(s.id)
+    if not changes:
+        return _detail(s.id)
+    audit.record(actor, "pm_schedule", s.id, "updated", changes)
+    return _settled(s.id)
+
+
+def _settled(schedule_id: int) -> ScheduleDetail:
+    """The saved schedule, with the day the PM check next needs to look at it: as a check
+    today would set it when it has nothing to do; none (look today) when it has."""
+    r = _one(schedule_id)
+    plan, past, today = plan_of(r, r.meter_unit), pasts([r])[r.id], dt.date.today()
+    d = decide(plan, past, today)
+    again = None if d.create or d.missed else check_after(plan, past, d, today)
+    PmSchedule.update(next_check=again).where(PmSchedule.id == schedule_id).execute()
+    return _detail_of(r, plan, past, d)
 
 
 def _known(values: dict[str, Any]) -> None:
@@ -314,7 +332,7 @@ def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = Non
     where = PmSchedule.active == True  # noqa: E712 (SQL)
     if asset_id is not None:
         where &= PmSchedule.asset == asset_id
-    rows = list(schedule_rows(where).order_by(PmSchedule.id))
+    rows = read_rows(schedule_rows(where).order_by(PmSchedule.id))
     the_plans, the_pasts = plans(rows), pasts(rows)
     uses = daily_use(sorted({r.meter_id for r in rows if r.meter_id}), today)
     out = []
@@ -347,8 +365,15 @@ def _open_orders(start: dt.date, end: dt.date, asset_id: int | None) -> list[For
             for due, sid, name, tag, asset_name, who, hours, who_id, number in rows]
 
 
-def task_template(s: Any) -> list[dict[str, Any]]:
-    return list(json.loads(s.tasks or "[]"))
+def task_template(s: Any) -> tuple[dict[str, Any], ...]:
+    """The schedule's checklist, as the steps of its orders are written (not to be changed:
+    schedules sharing a template share the parsed steps)."""
+    return _parsed_template(s.tasks or "[]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_template(text: str) -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(text))
 
 
 __all__ = [

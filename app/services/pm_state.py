@@ -89,16 +89,15 @@ def pasts(rows: Sequence[Any]) -> dict[int, Past]:
                 .group_by(PmMissed.schedule)):
             missed[sid] = (last_day, last_reading)
     out = {}
+    nothing = (None, None)
     for r in rows:
-        last_due, last_due_reading = served.get(r.id, (None, None))
-        last_missed, last_missed_reading = missed.get(r.id, (None, None))
+        last_due, last_due_reading = served.get(r.id, nothing)
+        last_missed, last_missed_reading = missed.get(r.id, nothing)
         out[r.id] = Past(
-            last_due=_date(last_due), last_due_reading=_dec(last_due_reading),
-            last_missed=_date(last_missed), last_missed_reading=_dec(last_missed_reading),
-            open_order=open_orders.get(r.id, ""),
-            last_completed_on=r.last_completed_on,
-            last_completed_reading=_dec(r.last_completed_reading),
-            reading=_dec(getattr(r, "meter_reading", None)) if r.meter_id else None,
+            _date(last_due), _dec(last_due_reading), _date(last_missed),
+            _dec(last_missed_reading), open_orders.get(r.id, ""), r.last_completed_on,
+            _dec(r.last_completed_reading),
+            _dec(getattr(r, "meter_reading", None)) if r.meter_id else None,
         )
     return out
 
@@ -114,7 +113,9 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+    if value is None or type(value) is Decimal:
+        return value
+    return Decimal(str(value))
 
 
 def daily_use(meter_ids: Sequence[int], today: dt.date, days: int = 90) -> dict[int, Decimal]:

@@ -429,3 +429,31 @@ def test_the_forecast_holds_orders_already_raised_and_those_to_come(admin: Actor
         (D("2026-03-02"), "order", result.created[0].number),
         (D("2026-03-09"), "time", ""), (D("2026-03-16"), "time", "")]
     assert {i.schedule_id for i in items} == {schedule_id}
+
+
+def test_a_saved_schedule_knows_when_the_check_must_look_at_it(admin: Actor) -> None:
+    """Saving works out the day from which a check has something to do, as a check today
+    would: the check does not read the schedule before then, and orders it on the day."""
+    from app.models import PmSchedule
+
+    today = dt.date.today()
+    start = today + dt.timedelta(days=30)
+    schedule_id = _setup(admin, dict(time_unit="month", start_date=start.isoformat(),
+                                      lead_days=3))
+    assert PmSchedule.get_by_id(schedule_id).next_check == start - dt.timedelta(days=3)
+    before = pm_run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=4))
+    assert before.checked == 0 and before.created == []
+    on_the_day = pm_run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=3))
+    assert [c.due for c in on_the_day.created] == [start]
+
+    s = pm_schedules.get_schedule(admin, schedule_id)
+    later = start + dt.timedelta(days=60)
+    pm_schedules.update_schedule(admin, schedule_id, s.version, start_date=later.isoformat())
+    # Moved on: the series now starts later (the order for `start` stays open meanwhile).
+    assert PmSchedule.get_by_id(schedule_id).next_check == later - dt.timedelta(days=3)
+
+    due_now = pm_schedules.create_schedule(admin, name="Due now", asset_id=s.values["asset_id"],
+                                           time_unit="week", start_date=today.isoformat())
+    assert PmSchedule.get_by_id(due_now.id).next_check is None  # the next check orders it
+    assert [c.due for c in pm_run.generate_due_work_orders(admin, as_of=today).created] \
+        == [today]

@@ -12,7 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.pm.engine import Past, Plan, decide, next_check
+from app.pm.engine import Past, Plan, decide
+from app.pm.next_check import check_after, next_check, past_after
 from app.pm.recurrence import PlantCalendar, Recurrence, fixed_series, next_floating
 
 START = dt.date(2027, 1, 1)
@@ -63,13 +64,12 @@ def simulate(plan: Plan, completion_delays: list[int], days: int,
             continue
         d = decide(plan, past, today)
         missed.extend(m.due_date for m in d.missed)
-        if d.missed:
-            past = replace(past, last_missed=max(m.due_date for m in d.missed))
         if d.due is not None:
             orders.append(d.due)
             raised_on = today
-            past = replace(past, last_due=d.due, open_order=f"WO-{len(orders)}")
-        check_from = next_check(plan, past, today)
+        check_from = check_after(plan, past, d, today)  # as the service works it out
+        past = past_after(past, d, f"WO-{len(orders)}")
+        assert check_from == next_check(plan, past, today), "the short cut agrees"
     return dict(orders=orders, completions=completions, missed=missed,
                 last_day=START + dt.timedelta(days=days - 1))
 
