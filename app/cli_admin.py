@@ -1,5 +1,5 @@
 """Database-level commands, run by IT with access to the database (they act as IT, named
-after the OS account): `keepwell db ...`, `user ...`, `demo`, `audit verify`."""
+after the OS account): `keepwell db ...`, `user ...`, `settings ...`, `demo`, `audit verify`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from app.cli import (
 )
 from app.errors import DatabaseUnavailable, NotFound
 from app.permissions import USER_ROLES
-from app.services import audit, users
+from app.services import audit, settings, users
 
 # keepwell db ...
 
@@ -326,6 +326,40 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+# keepwell settings ...
+
+SETTING_NAMES = ("organisation_name", "pm_compliance_grace", "pm_check_minutes")
+
+
+def _settings_show(args: argparse.Namespace) -> int:
+    open_current_database(args)
+    now = dataclasses.asdict(settings.office_settings(it()))
+    if args.json:
+        print_json(now)
+        return EXIT_OK
+    print_table(("SETTING", "VALUE"), list(now.items()))
+    return EXIT_OK
+
+
+def _settings_set(args: argparse.Namespace) -> int:
+    open_current_database(args)
+    saved = settings.change_office_settings(it(), **{args.name: args.value})
+    print(f"{args.name} = {getattr(saved, args.name)}")
+    return EXIT_OK
+
+
+def _register_settings(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    group = add_group(commands, common, "settings", "show and change the office's settings")
+    show = add_command(group, common, "show", _settings_show, "list the settings")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    change = add_command(
+        group, common, "set", _settings_set,
+        "change one setting (pm_compliance_grace: ten_percent or due_date; pm_check_minutes: "
+        "how often each desk runs the PM check, 0 when a headless scheduler does)")
+    change.add_argument("name", choices=SETTING_NAMES)
+    change.add_argument("value")
+
+
 def _register_demo(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     add_command(commands, common, "demo", _demo,
                 "fill an empty database with a demo plant and print its sign-ins")
@@ -340,5 +374,6 @@ def _register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> N
 def register_admin(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     _register_db(commands, common)
     _register_user(commands, common)
+    _register_settings(commands, common)
     _register_demo(commands, common)
     _register_audit(commands, common)

@@ -29,6 +29,8 @@ FIELD_LABELS = {
     "current_password": "Current password",
     "temporary_password": "Temporary password",
     "organisation_name": "Organisation name",
+    "pm_compliance_grace": "The PM compliance rule",
+    "pm_check_minutes": "The PM check interval",
     "user": "This account",
     "database": "This database",
     # PM schedules

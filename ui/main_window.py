@@ -24,7 +24,9 @@ import app
 from app import db
 from app.permissions import Actor, Perm
 from app.services import settings
+from app.services.settings import OfficeSettings
 from ui.dialogs.change_password import ChangePasswordDialog
+from ui.dialogs.office_settings import OfficeSettingsAction
 from ui.dialogs.pm_run_result import PmCheckActions
 from ui.pm_worker import DEFAULT_PM_MINUTES, PmCheckReport, PmWorker
 from ui.screens import ScreenSpec, screens_for
@@ -43,7 +45,7 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal(str)  # why ("" when the user chose to), for the sign-in dialog
 
     def __init__(self, actor: Actor, target: db.DatabaseTarget, idle_minutes: float = 15,
-                 pm_check_minutes: float = DEFAULT_PM_MINUTES,
+                 pm_check_minutes: float | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
@@ -82,7 +84,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_search()
         self._build_status_bar()
-        self._start_pm_worker(pm_check_minutes)
+        self._start_pm_worker(settings.pm_check_minutes() if pm_check_minutes is None
+                              else pm_check_minutes)
+        self._add_settings()
 
         self.idle = IdleWatcher(idle_minutes * 60, parent=self)
         self.idle.idle.connect(self.lock)
@@ -294,7 +298,6 @@ class MainWindow(QMainWindow):
         self.pm_actions: PmCheckActions | None = None
         if not self.actor.can(Perm.WO_VIEW):
             self.pm_label.hide()
-            self.tools_menu.menuAction().setVisible(False)
             return
         self.pm_worker = worker = PmWorker(pm_minutes=minutes, owner=self)
         worker.status.connect(self._pm_status)
@@ -305,9 +308,27 @@ class MainWindow(QMainWindow):
             self.pm_actions = PmCheckActions(self.actor, worker, self)
             self.tools_menu.addActions([self.pm_actions.run_action,
                                         self.pm_actions.preview_action])
-        self.tools_menu.menuAction().setVisible(not self.tools_menu.isEmpty())
         self._pm_checked(None)
         worker.start()
+
+    def _add_settings(self) -> None:
+        """Tools ▸ Settings… for administrators; the Tools menu only when it holds something."""
+        self.settings_action: OfficeSettingsAction | None = None
+        if self.actor.can(Perm.SETTINGS_MANAGE):
+            self.settings_action = OfficeSettingsAction(self.actor, self)
+            self.settings_action.changed.connect(self._settings_changed)
+            if not self.tools_menu.isEmpty():
+                self.tools_menu.addSeparator()
+            self.tools_menu.addAction(self.settings_action.action)
+        self.tools_menu.menuAction().setVisible(not self.tools_menu.isEmpty())
+
+    @Slot(object)
+    def _settings_changed(self, saved: OfficeSettings) -> None:
+        self.organisation = saved.organisation_name or "Keepwell"
+        self.show_screen_at(self.navigation.currentRow())  # the title names it
+        if self.pm_worker is not None:
+            self.pm_worker.set_pm_minutes(saved.pm_check_minutes)
+            self._pm_checked(None)
 
     # These receive the worker's signals. Slots of an object on the GUI thread, so Qt queues the
     # calls to that thread (a plain function would be called in the worker's thread).

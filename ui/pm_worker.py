@@ -45,6 +45,7 @@ TICK_MS = 1000  # how often the scheduler looks at its jobs
 ASKED_WAIT_SECONDS = 10.0
 
 _RETRY = "retry"  # the tag of a pending retry of a failed check
+_TIMED = "timed"  # the tag of the timed checks (the first one included)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class PmWorker(QObject):
     overdue = Signal(int)  # open orders past their due date
 
     _run_requested = Signal(object, bool)  # (actor, dry run): queued into the worker thread
+    _interval_changed = Signal(int)  # seconds between timed checks: queued into the thread
 
     def __init__(self, pm_minutes: float = DEFAULT_PM_MINUTES,
                  overdue_minutes: float = DEFAULT_OVERDUE_MINUTES,
@@ -131,6 +133,7 @@ class PmWorker(QObject):
         self._thread.started.connect(self._begin)  # emitted in the thread: runs there
         self._thread.finished.connect(self._end)  # likewise, after its event loop ended
         self._run_requested.connect(self._run_asked)
+        self._interval_changed.connect(self._reschedule)
 
     # -- from the GUI thread --------------------------------------------------------------
     def start(self) -> None:
@@ -150,6 +153,11 @@ class PmWorker(QObject):
             self._thread.wait()
         _RUNNING.discard(self)
 
+    def set_pm_minutes(self, minutes: float) -> None:
+        """Run the timed checks every `minutes` from now on (0: no more timed checks)."""
+        self.pm_seconds = round(minutes * 60)
+        self._interval_changed.emit(self.pm_seconds)
+
     @property
     def running(self) -> bool:
         return self._thread.isRunning()
@@ -163,8 +171,9 @@ class PmWorker(QObject):
     def _begin(self) -> None:
         jobs = self._scheduler
         if self.pm_seconds > 0:
-            jobs.every(self.pm_seconds).seconds.do(self._timed_check)
-            jobs.every(self.first_check_seconds).seconds.do(self._once, self._timed_check)
+            jobs.every(self.pm_seconds).seconds.do(self._timed_check).tag(_TIMED)
+            jobs.every(self.first_check_seconds).seconds.do(
+                self._once, self._timed_check).tag(_TIMED)
             first = dt.datetime.now() + dt.timedelta(seconds=self.first_check_seconds)
             self.status.emit(f"Next PM check {first:%H:%M}")
         if self.overdue_seconds > 0:
@@ -192,6 +201,16 @@ class PmWorker(QObject):
             self._thread.quit()  # the event loop ends after this slot returns
             return
         self._scheduler.run_pending()
+
+    @Slot(int)
+    def _reschedule(self, seconds: int) -> None:
+        self._scheduler.clear(_TIMED)
+        if seconds <= 0:
+            self.status.emit("Timed PM checks are off on this desk")
+            return
+        self._scheduler.every(seconds).seconds.do(self._timed_check).tag(_TIMED)
+        following = dt.datetime.now() + dt.timedelta(seconds=seconds)
+        self.status.emit(f"Next PM check {following:%H:%M}")
 
     @Slot(object, bool)
     def _run_asked(self, actor: Actor, dry_run: bool) -> None:

@@ -146,11 +146,11 @@ GRACE_SHARE = 0.10  # DESIGN.md section 11: within 10 % of the interval ...
 MAX_GRACE_DAYS = 28  # ... at most four weeks
 
 
-def grace_days(plan: Plan) -> int:
+def grace_days(plan: Plan, setting: str = "ten_percent") -> int:
     """How late an order may be completed and still count as on time, under the setting
     `pm_compliance_grace` ("ten_percent", the default, or "due_date"): 10 % of the schedule's
     interval in days, at most 28 (a meter-only schedule has no interval in days: none)."""
-    if get_setting("pm_compliance_grace") == "due_date" or plan.recurrence is None:
+    if setting == "due_date" or plan.recurrence is None:
         return 0
     rule = plan.recurrence
     if rule.unit == "rrule":
@@ -170,6 +170,7 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
     out: dict[int, list[int]] = {}
     ids = [r.id for r in rows]
     graces: dict[int, int] = {}
+    setting = get_setting("pm_compliance_grace")  # once, not per schedule
     for part in _chunks(ids):
         for sid, due, status, completed_at in tuples_of(
                 WorkOrder.select(WorkOrder.pm_schedule, WorkOrder.pm_due, WorkOrder.status,
@@ -177,7 +178,7 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
                 .where(WorkOrder.pm_schedule.in_(ids_sql(part))
                        & WorkOrder.pm_due.between(since, today))):
             if sid not in graces:
-                graces[sid] = grace_days(the_plans[sid])
+                graces[sid] = grace_days(the_plans[sid], setting)
             due = _date(due) or today
             if status in OPEN_STATUSES and due + dt.timedelta(days=graces[sid]) >= today:
                 continue  # not late yet

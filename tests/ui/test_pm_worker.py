@@ -129,6 +129,24 @@ def _hold_second_chunk(monkeypatch: pytest.MonkeyPatch, worker: Callable[[], Any
     return started
 
 
+def test_timed_checks_turned_on_and_off_while_the_worker_runs(qtbot, db, admin, workers):
+    """Settings change the interval of a running worker: from off to every second (a check
+    runs), and off again (no further check)."""
+    _schedules(admin)
+    worker = workers(**dict(FAST, pm_minutes=0))
+    gui = Gui(worker)
+    worker.start()
+    worker.set_pm_minutes(1 / 60)
+    qtbot.waitUntil(lambda: bool(gui.reports), timeout=10_000)
+    assert not gui.reports[0].requested and len(gui.reports[0].result.created) == 1
+    worker.set_pm_minutes(0)
+    qtbot.waitUntil(lambda: gui.statuses[-1:] == ["Timed PM checks are off on this desk"],
+                    timeout=5000)
+    checks = len(gui.reports)
+    qtbot.wait(1500)  # longer than the old interval
+    assert len(gui.reports) == checks
+
+
 def test_a_timed_check_creates_the_due_order_and_the_gui_hears_of_it(
         qtbot, db, admin, workers):
     _schedules(admin)

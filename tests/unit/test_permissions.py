@@ -106,6 +106,8 @@ def test_every_service_takes_the_actor_first_and_is_refused_without_one():
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
     "auth.change_own_password": lambda ctx: ((TEST_PASSWORD, "a-fresh-password-9"), {}),
     "settings.set_organisation_name": lambda ctx: ((f"Plant {next(ctx.serial)}",), {}),
+    "settings.change_office_settings": lambda ctx: (
+        (), {"pm_check_minutes": next(ctx.serial) % 60 + 1}),
     "users.add_user": lambda ctx: (
         (f"new{next(ctx.serial)}", "New Person", "technician", "a-good-password-1"), {}),
     "users.update_user": rename_user,
@@ -119,6 +121,7 @@ MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
 QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "audit.recent_events": lambda ctx: ((), {}),
     "audit.verify_chain": lambda ctx: ((), {}),
+    "settings.office_settings": lambda ctx: ((), {}),
     "users.get_user": lambda ctx: ((ctx.new_user().id,), {}),
     "users.list_users": lambda ctx: ((), {}),
     "work_orders.count_work_orders": lambda ctx: ((WorkOrderFilter(search="pump"),), {}),
