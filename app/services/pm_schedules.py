@@ -66,6 +66,7 @@ class ScheduleRow:
     assignee_name: str
     estimated_hours: Decimal | None
     version: int
+    next_due_estimated: bool = False  # next_due worked out from the meter's recent use
 
 
 @dataclass(frozen=True)
@@ -89,21 +90,36 @@ class Occurrence:
     how: str  # "time" or "meter" (a date estimated from the meter's use)
 
 
-def _row(r: Any, plan: Plan, past: Past, today: dt.date,
-         done_due: tuple[int, int] | None) -> ScheduleRow:
+def _row(r: Any, plan: Plan, past: Past, today: dt.date, done_due: tuple[int, int] | None,
+         use: Decimal | None) -> ScheduleRow:
     decision = decide(plan, past, today)
     rate = None
     if done_due and done_due[1]:
         rate = done_due[0] / done_due[1]
+    # By meter alone there is no next date, except the one of the order still open.
+    next_due = decision.next_due if plan.recurrence or past.open_order else decision.due
+    estimated = False
+    if use and plan.meter_every is not None and not decision.create and not past.open_order:
+        # By meter, the day is a guess from the last 90 days' use (when it comes first).
+        by_meter = _meter_estimate(plan, past, today, use)
+        if by_meter is not None and (next_due is None or by_meter < next_due):
+            next_due, estimated = by_meter, True
     return ScheduleRow(
         id=r.id, name=r.name, asset_id=r.asset_id, asset_tag=r.asset_tag,
         asset_name=r.asset_name, active=r.active, trigger=trigger_words(plan),
-        next_due=decision.next_due if plan.recurrence else decision.due,
+        next_due=next_due,
         next_reading=amount(decision.next_reading, plan.meter_unit)
         if decision.next_reading is not None else "",
         last_done=r.last_completed_on, open_order=past.open_order, compliance=rate,
         assignee_name=r.assignee_name, estimated_hours=r.estimated_hours, version=r.version,
+        next_due_estimated=estimated,
     )
+
+
+def _meter_estimate(plan: Plan, past: Past, today: dt.date, use: Decimal) -> dt.date | None:
+    found = occurrences(plan, past, today, today + dt.timedelta(days=MAX_FORECAST_DAYS), use,
+                        today, limit=1)
+    return found[0][0] if found and found[0][1] == "meter" else None
 
 
 def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
@@ -112,7 +128,9 @@ def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
         return []
     the_plans, the_pasts = plans(rows), pasts(rows)
     rates = compliance(rows, the_plans, today)
-    return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id)) for r in rows]
+    uses = daily_use([r.meter_id for r in rows if r.meter_id], today)
+    return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id),
+                 uses.get(r.meter_id)) for r in rows]
 
 
 # The columns a page may be sorted by (in SQL); ties by asset tag, then name.

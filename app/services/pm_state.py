@@ -146,12 +146,17 @@ GRACE_SHARE = 0.10  # DESIGN.md section 11: within 10 % of the interval ...
 MAX_GRACE_DAYS = 28  # ... at most four weeks
 
 
-def grace_days(plan: Plan, setting: str = "ten_percent") -> int:
+def grace_days(plan: Plan, setting: str = "ten_percent", daily_use: Decimal | None = None) -> int:
     """How late an order may be completed and still count as on time, under the setting
     `pm_compliance_grace` ("ten_percent", the default, or "due_date"): 10 % of the schedule's
-    interval in days, at most 28 (a meter-only schedule has no interval in days: none)."""
-    if setting == "due_date" or plan.recurrence is None:
+    interval in days, at most 28. A meter-only schedule's interval in days is the days its
+    meter takes to run one interval at `daily_use` (none without a use)."""
+    if setting == "due_date":
         return 0
+    if plan.recurrence is None:
+        if plan.meter_every is None or not daily_use or daily_use <= 0:
+            return 0
+        return min(MAX_GRACE_DAYS, int(plan.meter_every / daily_use * Decimal(str(GRACE_SHARE))))
     rule = plan.recurrence
     if rule.unit == "rrule":
         first_two = list(islice(rule.raw_series(plan.start), 2))
@@ -171,6 +176,9 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
     ids = [r.id for r in rows]
     graces: dict[int, int] = {}
     setting = get_setting("pm_compliance_grace")  # once, not per schedule
+    by_meter = [r.meter_id for r in rows if the_plans[r.id].recurrence is None and r.meter_id]
+    uses = daily_use(by_meter, today) if by_meter and setting != "due_date" else {}
+    meter_of = {r.id: r.meter_id for r in rows}
     for part in _chunks(ids):
         for sid, due, status, completed_at in tuples_of(
                 WorkOrder.select(WorkOrder.pm_schedule, WorkOrder.pm_due, WorkOrder.status,
@@ -178,7 +186,7 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
                 .where(WorkOrder.pm_schedule.in_(ids_sql(part))
                        & WorkOrder.pm_due.between(since, today))):
             if sid not in graces:
-                graces[sid] = grace_days(the_plans[sid], setting)
+                graces[sid] = grace_days(the_plans[sid], setting, uses.get(meter_of[sid]))
             due = _date(due) or today
             if status in OPEN_STATUSES and due + dt.timedelta(days=graces[sid]) >= today:
                 continue  # not late yet

@@ -107,7 +107,8 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
         if col == COL_TRIGGER:
             return row.trigger
         if col == COL_NEXT_DUE:
-            return day_text(row.next_due)
+            return f"≈ {day_text(row.next_due)}" if row.next_due_estimated else day_text(
+                row.next_due)
         if col == COL_NEXT_AT:
             return row.next_reading
         if col == COL_LAST_DONE:
@@ -129,6 +130,9 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
             return f"Due {row.trigger}" + (
                 f"\n{row.trigger}" if row.trigger.startswith("by rule") else "")
         if col == COL_NEXT_DUE and row.next_due is not None:
+            if row.next_due_estimated:
+                return (f"About {row.next_due:%a %d %b %Y}: when the meter should reach "
+                        f"{row.next_reading}, at its use over the last 90 days")
             return "Overdue" if self.is_overdue(row) else f"Next due {row.next_due:%a %d %b %Y}"
         if col == COL_NEXT_AT and row.next_reading:
             return f"Next due when the meter reaches {row.next_reading}"
