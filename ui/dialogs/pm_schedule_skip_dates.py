@@ -8,9 +8,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QPushButton,
@@ -48,17 +48,21 @@ class SkipDatesEditor(QWidget):
         self.problem = QLabel()
         self.problem.setObjectName("errorText")
         self.problem.hide()
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.date, 1)
-        row.addWidget(self.add_button)
-        row.addWidget(self.remove_button)
+        # The buttons beside the list and the field, so the field is as wide as the list
+        # even in a narrow form.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        grid.addWidget(self.list, 0, 0)
+        grid.addWidget(self.remove_button, 0, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.date, 1, 0)
+        grid.addWidget(self.add_button, 1, 1)
+        grid.setColumnStretch(0, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.addWidget(hint)
-        layout.addWidget(self.list)
-        layout.addLayout(row)
+        layout.addLayout(grid)
         layout.addWidget(self.problem)
         self.add_button.clicked.connect(self.add_date)
         self.date.edit.returnPressed.connect(self.add_date)
