@@ -16,19 +16,12 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.models import WorkOrder
 from app.permissions import Actor, Role
+from app.pm.workload import day_loads, person_loads
 from app.services import assets, meters, pm_run, pm_schedules, users
 from app.services.pm_schedules import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
-from ui.widgets.pm_calendar import (
-    MONTH,
-    WEEK,
-    day_loads,
-    over_lines,
-    period,
-    period_title,
-    person_loads,
-)
+from ui.widgets.pm_calendar import MONTH, WEEK, over_lines, period, period_title
 
 TODAY = dt.date.today()
 DAY = TODAY + dt.timedelta(days=3)  # the day the weekly schedules start

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from calendar import monthrange
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCursor, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidgetItem,
+    QTableWidget,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
 from app.pm import ics
+from app.pm.workload import UNASSIGNED, DayLoad, day_loads, total_hours, who
 from app.services import pm_schedules, search
 from app.services.pm_schedules import MAX_FORECAST_DAYS, ForecastItem
 from ui.errors import describe
@@ -43,24 +43,17 @@ from ui.widgets.notify import notify
 from ui.widgets.pickers import AssetPicker
 from ui.widgets.pm_calendar import (
     MONTH,
-    OVER_INK,
-    UNASSIGNED,
     WEEK,
-    DayLoad,
     PmCalendar,
     assign_colours,
-    day_loads,
     hours_text,
     is_raised,
-    item_text,
     period,
     period_title,
-    person_loads,
     short_day,
     step,
-    who,
 )
-from ui.widgets.tables import read_only_table
+from ui.widgets.pm_forecast_panel import PmForecastPanel
 from ui.workers import BackgroundTask
 
 DEFAULT_FILE = "keepwell-pm-forecast.ics"
@@ -68,15 +61,10 @@ READ_AHEAD_DAYS = 91  # read a quarter past what is shown: paging on needs no ne
 RELOAD_DELAY_MS = 150  # several clicks on Next read once
 CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again after a minute
 EVERYONE = "Everyone"
-CAPACITY_KEY = "pm_forecast/capacity"
 VIEW_KEY = "pm_forecast/view"
 EXPORT_RANGES = (("Visible period", 0), ("Next 3 months", 3), ("Next 6 months", 6),
                  ("Next 12 months", 12))
 PANEL_WIDTH = 340
-PICK_A_DAY = "Click a day to list its orders"
-OPENS_ALL = ("Double-click an order to open its schedule, or the order itself when it is "
-             "raised already (it has a number)")
-OPENS_RAISED = "Double-click an order raised already (it has a number) to open it"
 NOT_RAISED = ("This order is not raised yet. Its schedule opens only for those who manage "
               "PM schedules.")
 
@@ -98,11 +86,6 @@ def _export(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None, t
     except OSError as exc:
         raise KeepwellError(f"{path} could not be written: {exc.strerror or exc}") from None
     return path, len(items)
-
-
-def long_day(day: dt.date) -> str:
-    """"Thursday 16 April 2026"."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def _matches(item: ForecastItem, assignee: str | None) -> bool:
@@ -130,8 +113,7 @@ class PmForecastScreen(QWidget):
         self._read_again = False
         self._stale = False  # what is held was changed elsewhere since it was read
         self.visible: list[ForecastItem] = []
-        self.day_items: list[ForecastItem] = []
-        self.loads: dict[dt.date, DayLoad] = {}
+        self.loads: dict[dt.date, DayLoad[ForecastItem]] = {}
 
         heading = QLabel(self.title)
         heading.setObjectName("screenTitle")
@@ -145,13 +127,16 @@ class PmForecastScreen(QWidget):
         self.calendar = PmCalendar()
         self.calendar.day_clicked.connect(self.show_day)
         self.calendar.item_activated.connect(self.activate)
+        self.panel = PmForecastPanel(self.opens_schedules)
+        self.panel.capacity_changed.connect(self._capacity_changed)
+        self.panel.item_activated.connect(self.activate)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(self._navigation_bar())
         layout.addLayout(self._filter_bar())
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.calendar)
-        splitter.addWidget(self._side_panel())
+        splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setChildrenCollapsible(False)
@@ -236,49 +221,6 @@ class PmForecastScreen(QWidget):
         bar.addWidget(self.export_button)
         return bar
 
-    def _side_panel(self) -> QWidget:
-        self.capacity = QDoubleSpinBox()
-        self.capacity.setRange(0.5, 24)
-        self.capacity.setSingleStep(0.5)
-        self.capacity.setDecimals(1)
-        self.capacity.setSuffix(" h")
-        self.capacity.setToolTip("A day is marked over capacity when one person (or the "
-                                 "unassigned orders) has more hours than this")
-        try:
-            self.capacity.setValue(float(str(gui_settings().value(CAPACITY_KEY, 8.0))))
-        except (TypeError, ValueError):
-            self.capacity.setValue(8.0)
-        self.capacity.valueChanged.connect(self._capacity_changed)
-        capacity_row = QHBoxLayout()
-        caption = QLabel("Hours per person per day:")
-        caption.setBuddy(self.capacity)
-        capacity_row.addWidget(caption)
-        capacity_row.addWidget(self.capacity)
-        capacity_row.addStretch(1)
-        self.people_title = QLabel()
-        self.people_title.setObjectName("sectionTitle")
-        self.people = read_only_table(["Assignee", "Orders", "Hours", "Busiest day"], 0)
-        self.people.setObjectName("forecastPeople")
-        self.day_title = QLabel(PICK_A_DAY)
-        self.day_title.setWordWrap(True)
-        self.day_table = read_only_table(["Order", "Assignee", "Hours"], 0)
-        self.day_table.setObjectName("forecastDay")
-        self.day_table.setToolTip(OPENS_ALL if self.opens_schedules else OPENS_RAISED)
-        self.day_table.cellDoubleClicked.connect(self._day_row_activated)
-        panel = QWidget()
-        panel.setMinimumWidth(260)
-        box = QVBoxLayout(panel)
-        box.setContentsMargins(6, 0, 0, 0)
-        box.addWidget(self.people_title)
-        box.addLayout(capacity_row)
-        for widget in (self.people, self.day_title, self.day_table):
-            box.addWidget(widget)
-        for label in (self.people_title, self.day_title):
-            font = QFont(label.font())
-            font.setBold(True)
-            label.setFont(font)
-        return panel
-
     def _shortcuts(self) -> None:
         # Alt+arrows anywhere on the screen; PgUp, PgDn and T where the calendar has the focus
         # (it starts with it), so they do not take those keys from the tables and lists.
@@ -289,6 +231,28 @@ class PmForecastScreen(QWidget):
         self.calendar.page_requested.connect(self.go_by)
         self.calendar.today_requested.connect(self.go_today)
         self.setFocusProxy(self.calendar)
+
+    # -- the side panel's parts, reached as the screen's own (its tests do) -----------------
+    @property
+    def capacity(self) -> QDoubleSpinBox:
+        return self.panel.capacity
+
+    @property
+    def people(self) -> QTableWidget:
+        return self.panel.people
+
+    @property
+    def day_title(self) -> QLabel:
+        return self.panel.day_title
+
+    @property
+    def day_table(self) -> QTableWidget:
+        return self.panel.day_table
+
+    @property
+    def day_items(self) -> list[ForecastItem]:
+        """The orders listed for the chosen day, row by row."""
+        return self.panel.day_items
 
     # -- the period -------------------------------------------------------------------------
     def today(self) -> dt.date:
@@ -341,19 +305,15 @@ class PmForecastScreen(QWidget):
         self.period_label.setText(period_title(self.anchor, self.mode))
         self.calendar.show_period(self.anchor, self.mode, self.today())
         if self.calendar.selected is None:  # the day chosen is not shown any more
-            self.day_items = []
-            self.day_table.setRowCount(0)
-            self.day_title.setText(PICK_A_DAY)
+            self.panel.clear_day()
         first, last = self._wanted()
-        self.people_title.setText(f"Hours per person, {first.day} {first:%b} – "
-                                  f"{last.day} {last:%b %Y}" if first <= last
-                                  else "Hours per person")
+        self.panel.set_period(first, last)
         if self._covers(*self._wanted()):
             self._apply()  # what is held, even when a change elsewhere asks for a new read
             if self._stale:
                 self._reload_timer.start(RELOAD_DELAY_MS)
         else:
-            self._clear_panels()
+            self.panel.clear()
             self.calendar.set_message("Loading forecast…")
             self.status.setText("Loading forecast…")
             self._reload_timer.start(RELOAD_DELAY_MS)
@@ -443,9 +403,6 @@ class PmForecastScreen(QWidget):
             self._reload_timer.start(RELOAD_DELAY_MS)
 
     # -- showing ----------------------------------------------------------------------------
-    def _capacity(self) -> Decimal:
-        return Decimal(str(self.capacity.value()))
-
     def _assignee(self) -> str | None:
         value = self.assignee_filter.currentData()
         return str(value) if value is not None else None
@@ -456,13 +413,13 @@ class PmForecastScreen(QWidget):
         assignee = self._assignee()
         self.visible = [i for i in self._items
                         if first <= i.day <= last and _matches(i, assignee)]
-        capacity = self._capacity()
+        capacity = self.panel.capacity_hours()
         self.loads = day_loads(self.visible, capacity)
         colours = assign_colours(sorted({who(i) for i in self._items}))
         self.calendar.set_loads(self.loads, capacity, colours)
-        self._fill_people(colours)
+        self.panel.show_people(self.visible, colours)
         over = sum(1 for load in self.loads.values() if load.overloaded)
-        hours = sum((i.hours for i in self.visible), Decimal(0))
+        hours = total_hours(self.visible)
         if self.visible:
             noun = "PM order" if len(self.visible) == 1 else "PM orders"
             text = f"{len(self.visible):,} {noun} · {hours_text(hours)}"
@@ -478,37 +435,6 @@ class PmForecastScreen(QWidget):
         self.status.setText(text)
         if self.calendar.selected is not None:
             self.show_day(self.calendar.selected)
-
-    def _clear_panels(self) -> None:
-        self.people.setRowCount(0)
-        self.day_table.setRowCount(0)
-        self.day_items = []
-
-    def _fill_people(self, colours: dict[str, str]) -> None:
-        rows = person_loads(self.visible, self._capacity())
-        cap = hours_text(self._capacity())
-        self.people.setRowCount(len(rows))
-        for r, person in enumerate(rows):
-            day = person.busiest_day
-            cells = [person.name, f"{person.orders:,}", hours_text(person.hours),
-                     f"{day.day} {day:%b} · {hours_text(person.busiest_hours)}"]
-            tip = f"{person.name}: busiest on {long_day(day)}, " \
-                  f"{hours_text(person.busiest_hours)}"
-            if person.days_over:
-                tip += (f"\nMore than {cap} on {person.days_over} "
-                        f"day{'s' if person.days_over != 1 else ''} of this period")
-            for c, text in enumerate(cells):
-                cell = QTableWidgetItem(text)
-                cell.setToolTip(tip)
-                if c in (1, 2):
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                if person.days_over:
-                    cell.setForeground(QBrush(OVER_INK))
-                if c == 0:
-                    cell.setData(Qt.ItemDataRole.DecorationRole,
-                                 QColor(colours.get(person.name, "#9aa3ad")))
-                self.people.setItem(r, c, cell)
 
     def _refill_assignees(self) -> None:
         """Offer the people with orders in the forecast held (keeping the choice made)."""
@@ -529,54 +455,7 @@ class PmForecastScreen(QWidget):
 
     def show_day(self, day: dt.date) -> None:
         """List the day's orders in the side panel."""
-        load = self.loads.get(day)
-        items = load.items if load is not None else ()
-        self.day_items = list(items)
-        if load is None:
-            self.day_title.setText(f"{long_day(day)}: no PM orders expected")
-        else:
-            noun = "order" if len(items) == 1 else "orders"
-            text = f"{long_day(day)} · {len(items)} {noun} · {hours_text(load.hours)}"
-            if load.overloaded:
-                lines = ", ".join(f"{n} {hours_text(h)}" for n, h in load.over)
-                text += f"\nOver capacity: {lines}"
-            self.day_title.setText(text)
-        self.day_table.setRowCount(len(items))
-        for r, item in enumerate(items):
-            cells = [self._day_text(item), who(item), hours_text(item.hours)]
-            tip = self._day_tooltip(item)
-            for c, text in enumerate(cells):
-                cell = QTableWidgetItem(text)
-                cell.setToolTip(tip)
-                if item.how == "meter":
-                    font = QFont(cell.font())
-                    font.setItalic(True)
-                    cell.setFont(font)
-                if c == 2:
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                self.day_table.setItem(r, c, cell)
-
-    @staticmethod
-    def _day_text(item: ForecastItem) -> str:
-        """The day list's line: a raised order with its number."""
-        if is_raised(item):
-            return f"{item.number} · {item.name} — {item.asset_tag}"
-        return item_text(item)
-
-    def _day_tooltip(self, item: ForecastItem) -> str:
-        if is_raised(item):
-            return f"{item.asset_name}\n{item.number} is raised already: double-click to open it"
-        text = item.asset_name
-        if item.how == "meter":
-            text += ": date estimated from meter use"
-        if self.opens_schedules:
-            return f"{text}\nDouble-click to open its schedule"
-        return text
-
-    def _day_row_activated(self, row: int, _column: int) -> None:
-        if 0 <= row < len(self.day_items):
-            self.activate(self.day_items[row])
+        self.panel.show_day(day, self.loads.get(day))
 
     def activate(self, item: ForecastItem) -> None:
         """An order double-clicked: one raised already opens its form; one still to come, its
@@ -605,8 +484,7 @@ class PmForecastScreen(QWidget):
     def _assignee_chosen(self, _index: int) -> None:
         self._apply()
 
-    def _capacity_changed(self, value: float) -> None:
-        gui_settings().setValue(CAPACITY_KEY, value)
+    def _capacity_changed(self) -> None:
         if self._covers(*self._wanted()):
             self._apply()
 

@@ -1,15 +1,15 @@
 """The PM forecast calendar: a month or week of day cells, each listing the expected PM orders
 and the day's estimated hours, tinted when someone has more work that day than a person can do.
 
-The arithmetic (hours per day and per person, who is over capacity) is plain Python at the top,
-so the screen's side panel and the tests use the same numbers the cells show.
+The hours per day and per person, and who is over capacity, are counted in app.pm.workload (no
+Qt), so the screen's side panel and the tests use the same numbers the cells show. The words
+and the period arithmetic are plain Python at the top of this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,10 +28,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.pm.engine import amount
+from app.pm.workload import UNASSIGNED, DayLoad, who
 from app.services.pm_schedules import ForecastItem
 
 MONTH, WEEK = "month", "week"
-UNASSIGNED = "Unassigned"
 ONE_DAY = dt.timedelta(days=1)
 METER_MARK = "≈ "  # a date estimated from meter use
 ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)
@@ -39,7 +39,7 @@ TOOLTIP_ITEMS = 15
 NARROW = 100  # px of text in a cell: narrower, the month view leaves out the asset tag
 
 
-# --- the numbers ----------------------------------------------------------------------------
+# --- the words ------------------------------------------------------------------------------
 
 def short_day(day: dt.date) -> str:
     """"Sun 3 May"."""
@@ -65,22 +65,6 @@ def is_raised(item: ForecastItem) -> bool:
     return item.how == "order" and bool(item.number)
 
 
-def who(item: ForecastItem) -> str:
-    return item.assignee_name or UNASSIGNED
-
-
-@dataclass(frozen=True)
-class DayLoad:
-    day: dt.date
-    items: tuple[ForecastItem, ...]
-    hours: Decimal
-    over: tuple[tuple[str, Decimal], ...]  # who has more than the capacity that day, and how much
-
-    @property
-    def overloaded(self) -> bool:
-        return bool(self.over)
-
-
 @dataclass(frozen=True)
 class CellLine:
     text: str
@@ -88,50 +72,7 @@ class CellLine:
     detail: bool = False  # the week view's second line of an order
 
 
-@dataclass(frozen=True)
-class PersonLoad:
-    name: str  # UNASSIGNED for orders with nobody assigned
-    orders: int
-    hours: Decimal
-    busiest_day: dt.date
-    busiest_hours: Decimal
-    days_over: int
-
-
-def day_loads(items: Iterable[ForecastItem], capacity: Decimal) -> dict[dt.date, DayLoad]:
-    """Each day's orders and hours; a day is over when one person's hours (or the unassigned
-    hours, as if one person had to do them) exceed `capacity`."""
-    by_day: dict[dt.date, list[ForecastItem]] = defaultdict(list)
-    for item in items:
-        by_day[item.day].append(item)
-    out = {}
-    for day, found in by_day.items():
-        per_person: dict[str, Decimal] = defaultdict(Decimal)
-        for item in found:
-            per_person[who(item)] += item.hours
-        over = tuple(sorted(((name, h) for name, h in per_person.items() if h > capacity),
-                            key=lambda p: (-p[1], p[0])))
-        out[day] = DayLoad(day, tuple(found), sum((i.hours for i in found), Decimal(0)), over)
-    return out
-
-
-def person_loads(items: Iterable[ForecastItem], capacity: Decimal) -> list[PersonLoad]:
-    """Per assignee over the items' period, the most hours first."""
-    per: dict[str, dict[dt.date, list[ForecastItem]]] = defaultdict(lambda: defaultdict(list))
-    for item in items:
-        per[who(item)][item.day].append(item)
-    out = []
-    for name, days in per.items():
-        hours_by_day = {d: sum((i.hours for i in found), Decimal(0)) for d, found in days.items()}
-        busiest = max(hours_by_day, key=lambda d: (hours_by_day[d], -d.toordinal()))
-        out.append(PersonLoad(name, sum(len(f) for f in days.values()),
-                              sum(hours_by_day.values(), Decimal(0)), busiest,
-                              hours_by_day[busiest],
-                              sum(1 for h in hours_by_day.values() if h > capacity)))
-    return sorted(out, key=lambda p: (-p.hours, p.name == UNASSIGNED, p.name))
-
-
-def over_lines(load: DayLoad, capacity: Decimal) -> list[str]:
+def over_lines(load: DayLoad[ForecastItem], capacity: Decimal) -> list[str]:
     """["Tina Tech: 11.5 h of 8 h", ...]."""
     cap = hours_text(capacity)
     return [f"{name}: {hours_text(h)} of {cap}" for name, h in load.over]
@@ -215,7 +156,7 @@ class PmCalendar(QWidget):
         self.anchor = dt.date.today()
         self.today = dt.date.today()
         self.first, self.last = period(self.anchor, self.mode)
-        self.loads: dict[dt.date, DayLoad] = {}
+        self.loads: dict[dt.date, DayLoad[ForecastItem]] = {}
         self.capacity = Decimal(8)
         self.selected: dt.date | None = None
         self.message = ""  # drawn over the grid: "Loading forecast…", an empty state
@@ -230,7 +171,7 @@ class PmCalendar(QWidget):
             self.selected = None
         self.update()
 
-    def set_loads(self, loads: dict[dt.date, DayLoad], capacity: Decimal,
+    def set_loads(self, loads: dict[dt.date, DayLoad[ForecastItem]], capacity: Decimal,
                   colours: dict[str, str]) -> None:
         self.loads, self.capacity, self.colours = loads, capacity, colours
         self.update()
