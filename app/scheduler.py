@@ -109,11 +109,16 @@ class HeadlessScheduler:
         finally:
             dbmod.close()
 
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop (a signal's handler names it at once; the event follows)."""
+        return bool(self.stopped_by) or self.stop.is_set()
+
     # --- running them --------------------------------------------------------------------------
 
     def _guarded(self, name: str, job: Callable[[], None]) -> bool:
         """Run one job; a failure is logged (the next tick tries again). True if it worked."""
-        if self.stop.is_set():
+        if self.stopping:
             return False
         self.busy = name
         try:
@@ -135,7 +140,7 @@ class HeadlessScheduler:
     def _failed(self, name: str, why: str, exc_info: bool = False) -> None:
         self.failures[name] = self.failures.get(name, 0) + 1
         why = why.strip() if why.strip().endswith(".") else why.strip() + "."
-        retry = "" if self.once or self.stop.is_set() else (
+        retry = "" if self.once or self.stopping else (
             f" Next try in {_duration(self.interval_seconds)}.")
         log.error("The %s failed: %s%s", name, why, retry, exc_info=exc_info)
 
@@ -146,11 +151,11 @@ class HeadlessScheduler:
     def run_forever(self) -> None:
         """Both jobs now, then every interval until `stop` is set."""
         self.run_once()
-        while not self.stop.is_set():
+        while not self.stopping:
             idle = self.scheduler.idle_seconds
             self.stop.wait(SLICE_SECONDS if idle is None else
                            max(0.0, min(idle, SLICE_SECONDS)))
-            if not self.stop.is_set():
+            if not self.stopping:
                 self.scheduler.run_pending()
 
 
@@ -215,10 +220,13 @@ def stop_on_signals(runner: HeadlessScheduler) -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if runner.stop.is_set() and runner.busy:
+        if runner.stopped_by and runner.busy:  # the second one
             raise Abandoned(name)
         runner.stopped_by = runner.stopped_by or name
-        runner.stop.set()
+        # Not runner.stop.set() here: this handler runs in the main thread, which may be
+        # inside stop.wait() holding the event's lock at this moment, and setting the event
+        # would then wait for that lock for ever. A thread sets it once the lock is free.
+        threading.Thread(target=runner.stop.set, name="stop", daemon=True).start()
         if runner.busy:
             log.info("%s received: stopping after the %s (send it again to abandon it).",
                      name, runner.busy)
@@ -262,11 +270,11 @@ def run(open_database: OpenDatabase, *, where: str, interval_minutes: float = 5,
         if not once:
             log.info("Scheduler stopped%s after running %s.", by, up)
             return 0
-        if runner.stop.is_set():
+        if runner.stopping:
             log.info("Stopped%s before the checks were done.", by)
         else:
             log.info("Done%s.", "" if ok else " (with failures, see above)")
-        return 0 if ok and not runner.stop.is_set() else 1
+        return 0 if ok and not runner.stopping else 1
 
 
 def _command(args: argparse.Namespace) -> int:

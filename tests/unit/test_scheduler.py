@@ -10,6 +10,7 @@ import queue
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -256,3 +257,23 @@ def test_the_scheduler_command_loads_no_qt(kw: Run, plant: str) -> None:
                             capture_output=True, text=True, timeout=LONG_ENOUGH)
     assert result.stdout.strip() == "0 []", result.stderr
     assert len(_orders(plant)) == 1
+
+
+def test_a_signal_arriving_while_the_loop_holds_its_stop_event_still_stops_it() -> None:
+    """The signal handler runs in the main thread, which may be inside stop.wait() holding the
+    event's lock at that moment (it waits there most of the time). Setting the event from the
+    handler would then wait for that lock for ever (a scheduler that never stopped): the
+    handler must leave the setting to another thread. Played out in a separate process, so a
+    hang fails the test instead of blocking the run."""
+    code = textwrap.dedent("""
+        import signal, threading
+        from app import scheduler
+        runner = scheduler.HeadlessScheduler(lambda: None, 60)
+        with scheduler.stop_on_signals(runner):
+            with runner.stop._cond:  # as inside stop.wait(), between its lock and its sleep
+                signal.raise_signal(signal.SIGTERM)
+            print("stopped" if runner.stop.wait(10) else "not stopped", runner.stopped_by)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=LONG_ENOUGH)
+    assert done.stdout.split() == ["stopped", "SIGTERM"], done.stderr
