@@ -5,16 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import (
-    QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPoint,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,18 +17,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QToolBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
-from app.services import assets, locations
+from app.services import assets
 from app.services.asset_fields import STATUS_LABELS
 from app.services.assets import PAGE_SIZE, AssetRow
 from ui.dialogs.asset_form import AssetForm
@@ -55,18 +43,17 @@ from ui.models.assets import (
     AssetFilter,
     AssetTableModel,
 )
-from ui.models.locations import COL_COUNT, LocationTreeModel
-from ui.models.locations import COL_NAME as TREE_COL_NAME
 from ui.settings import gui_settings
 from ui.widgets.column_fit import ColumnFitter
+from ui.widgets.location_tree import TREE_MIN_WIDTH, LocationTree
 from ui.widgets.notify import notify
+from ui.widgets.open_forms import OpenForms
 from ui.widgets.sort_header import SortArrowHeader
 
 SEARCH_DELAY_MS = 250
 ANY_STATUS = "All statuses"
 ROW_HEIGHT = 24
 TREE_WIDTH = 270  # until the user drags the splitter (then theirs, kept in QSettings)
-TREE_MIN_WIDTH = 160
 TREE_WIDTH_KEY = "assets/tree_width"
 # The columns beside Name: (narrowest, preferred) width. Name stretches over what is left; when
 # that would leave it under NAME_MIN, the others give up room down to their narrowest first
@@ -80,15 +67,6 @@ HIDDEN_FIRST = (COL_PARENT, COL_MANUFACTURER, COL_CATEGORY)
 NAME_MIN = 220
 
 
-class RoomyRows(QStyledItemDelegate):
-    """Tree rows as tall as the list's, so both read alike and are easy to hit."""
-
-    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width(), max(size.height(), ROW_HEIGHT))
-
-
 class AssetsScreen(QWidget):
     title = "Assets"
     open_work_order = Signal(int)  # an order opened from an asset form's Work orders tab
@@ -98,11 +76,7 @@ class AssetsScreen(QWidget):
         super().__init__(parent)
         self.actor = actor
         self.can_edit = actor.can(Perm.ASSET_MANAGE)
-        self.forms: dict[int | None, AssetForm] = {}  # open forms by asset id (None: new)
-        self.sites: list[locations.SiteRow] = []
-        self.nodes: list[locations.LocationNode] = []
-        self._building_tree = False
-        self._tree_source: tuple[object, ...] = ()
+        self.forms: OpenForms[int | None, AssetForm] = OpenForms(self)
 
         heading = QLabel(self.title)
         heading.setObjectName("screenTitle")
@@ -118,24 +92,9 @@ class AssetsScreen(QWidget):
         toolbar.addAction(self.add_site_action)
 
         # Left: where things are.
-        self.tree_model = LocationTreeModel()
-        self.tree = QTreeView()
-        self.tree.setObjectName("locationTree")
-        self.tree.setModel(self.tree_model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setItemDelegate(RoomyRows(self.tree))
-        self.tree.setIndentation(14)  # five levels deep still leaves room for the names
-        self.tree.setMinimumWidth(TREE_MIN_WIDTH)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        tree_header = self.tree.header()
-        tree_header.hide()  # "Location | Assets" says nothing the rows do not; names need room
-        tree_header.setStretchLastSection(False)
-        tree_header.setSectionResizeMode(TREE_COL_NAME, QHeaderView.ResizeMode.Stretch)
-        # Fixed to the counts' width, set as the tree is filled (ResizeToContents would also
-        # make room for the hidden header's "Assets").
-        tree_header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.Fixed)
-        self.tree.selectionModel().selectionChanged.connect(self._location_chosen)
+        self.tree = LocationTree(actor, ROW_HEIGHT)
+        self.tree_model = self.tree.places
+        self.tree.location_chosen.connect(self._location_chosen)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
 
@@ -249,54 +208,18 @@ class AssetsScreen(QWidget):
             return []
 
     def _load_tree(self) -> None:
-        """Rebuild the tree from the database, keeping the chosen location and what was
-        open."""
+        """Read the tree again, keeping the chosen location and what was open."""
         chosen = self.model.filter.location_id
-        expanded = self._expanded_keys()
         try:
-            sites = locations.list_sites(self.actor)
-            nodes = locations.location_tree(self.actor)
-            total = assets.count_assets(self.actor)
+            shown = self.tree.load(chosen)
         except KeepwellError as exc:  # the status bar's connection check says more
             self.count_label.setText(exc.message)
             return
-        if (sites, nodes, total) == self._tree_source:
-            return  # nothing to show anew: leave the tree as the user left it
-        self._tree_source = (sites, nodes, total)
-        self.sites, self.nodes = sites, nodes
-        self._building_tree = True
-        scroll = self.tree.verticalScrollBar().value()
-        try:
-            self.tree_model.set_tree(sites, nodes, total)
-            self.tree.header().resizeSection(COL_COUNT, self.tree.sizeHintForColumn(COL_COUNT))
-            for key in expanded:
-                self.tree.setExpanded(self.tree_model.index_of_key(key), True)
-            index = self.tree_model.index_of_location(chosen)
-            self.tree.setCurrentIndex(index)
-            self.tree.verticalScrollBar().setValue(scroll)
-        finally:
-            self._building_tree = False
-        if self.tree_model.location_id(index) != chosen:  # it is gone: show everything
+        if shown != chosen:  # it is gone: show everything
             self.model.set_filter(location_id=None)
 
-    def _expanded_keys(self) -> list[tuple[str, int | None]]:
-        keys = []
-        stack = [self.tree_model.all_index()] if self.tree_model.rowCount() else []
-        while stack:
-            index = stack.pop()
-            if self.tree.isExpanded(index):
-                keys.append(self.tree_model.key(index))
-                stack.extend(self.tree_model.index(r, 0, index)
-                             for r in range(self.tree_model.rowCount(index)))
-        return keys
-
-    def _location_chosen(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        if self._building_tree:
-            return
-        indexes = selected.indexes()
-        if not indexes:
-            return
-        self.model.set_filter(location_id=self.tree_model.location_id(indexes[0]))
+    def _location_chosen(self, location_id: int | None) -> None:
+        self.model.set_filter(location_id=location_id)
         self._update_actions()
 
     def _status_chosen(self, _index: int) -> None:
@@ -308,12 +231,7 @@ class AssetsScreen(QWidget):
 
     def choose_location(self, location_id: int | None) -> None:
         """Select a location in the tree (None: all), which filters the list."""
-        index = self.tree_model.index_of_location(location_id)
-        parent = index.parent()
-        while parent.isValid():
-            self.tree.expand(parent)
-            parent = parent.parent()
-        self.tree.setCurrentIndex(index)
+        self.tree.choose_location(location_id)
 
     def _update_count(self) -> None:
         filters = self.model.filter
@@ -365,7 +283,7 @@ class AssetsScreen(QWidget):
         """Another desk (or this one) changed something shown here."""
         if changed.keys() & {"asset", "location", "site"}:
             self.refresh()
-        for form in list(self.forms.values()):
+        for form in self.forms.values():
             form.refresh_for(changed)
 
     # -- menus ----------------------------------------------------------------------------
@@ -402,45 +320,29 @@ class AssetsScreen(QWidget):
         asset_id = int(asset_id)
         if (row := self.model.row_of(asset_id)) >= 0:
             self.table.selectRow(row)
-        form = self.forms.get(asset_id)
-        if form is None:
+        return self.forms.open(asset_id, self._asset_form)
+
+    def new_asset(self) -> AssetForm | None:
+        if not self.can_edit:
+            return None
+        return self.forms.open(None, self._asset_form)
+
+    def _asset_form(self, asset_id: int | None) -> AssetForm | None:
+        """A new form for the asset (None: a new asset, in the location chosen in the tree);
+        None when the asset cannot be read, which is said in words."""
+        if asset_id is None:
+            form = AssetForm(self.actor, None, self, location_id=self.chosen_location_id())
+        else:
             try:
                 detail = assets.get_asset(self.actor, asset_id)
             except KeepwellError as exc:
                 show_error(self, exc)
                 return None
-            form = self._track(AssetForm(self.actor, detail, self), asset_id)
-        form.show()
-        form.raise_()
-        form.activateWindow()
-        return form
-
-    def new_asset(self) -> AssetForm | None:
-        if not self.can_edit:
-            return None
-        form = self.forms.get(None)
-        if form is None:
-            form = self._track(AssetForm(self.actor, None, self,
-                                         location_id=self.chosen_location_id()), None)
-        form.show()
-        form.raise_()
-        form.activateWindow()
-        return form
-
-    def _track(self, form: AssetForm, key: int | None) -> AssetForm:
-        self.forms[key] = form
+            form = AssetForm(self.actor, detail, self)
         form.saved.connect(self._asset_saved)
         form.open_work_order.connect(self.open_work_order)
         form.open_asset.connect(self.open_asset_id)
-        form.finished.connect(self._form_closed)
         return form
-
-    def _form_closed(self, _result: int) -> None:
-        closed = self.sender()
-        for key, form in list(self.forms.items()):
-            if form is closed:
-                del self.forms[key]
-                form.deleteLater()
 
     def _asset_saved(self, asset_id: int) -> None:
         self.refresh()
@@ -457,7 +359,7 @@ class AssetsScreen(QWidget):
 
     def add_location(self) -> None:
         current = self.tree.currentIndex()
-        dialog = AddLocationDialog(self.actor, self.sites, self.nodes,
+        dialog = AddLocationDialog(self.actor, self.tree.sites, self.tree.nodes,
                                    site_id=self.tree_model.site_id(current),
                                    parent_id=self.tree_model.location_id(current), parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created is not None:

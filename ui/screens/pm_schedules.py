@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -45,6 +46,7 @@ from ui.models.pm_schedules import (
 )
 from ui.widgets.column_fit import ColumnFitter
 from ui.widgets.notify import notify
+from ui.widgets.open_forms import OpenForms
 from ui.widgets.pickers import AssetPicker
 
 SEARCH_DELAY_MS = 250
@@ -77,7 +79,7 @@ class PmSchedulesScreen(QWidget):
         self.actor = actor
         self.today = today
         self.can_edit = actor.can(Perm.PM_MANAGE)
-        self.forms: dict[int | None, PmScheduleForm] = {}  # open forms by id (None: new)
+        self.forms: OpenForms[int | None, PmScheduleForm] = OpenForms(self)
         self.model = PmScheduleTableModel(self._fetch_page, page_size, today)
 
         heading = QLabel(self.title)
@@ -254,7 +256,7 @@ class PmSchedulesScreen(QWidget):
         """Another desk (or this one) changed something shown here."""
         if changed.keys() & WATCHED:
             self.refresh()
-        for form in list(self.forms.values()):
+        for form in self.forms.values():
             form.refresh_for(changed)
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -298,47 +300,32 @@ class PmSchedulesScreen(QWidget):
         if (row := self.model.row_of(schedule_id)) >= 0 and (
                 (chosen := self.selected()) is None or chosen.id != schedule_id):
             self.table.selectRow(row)
-        form = self.forms.get(schedule_id)
-        if form is None:
+        return self.forms.open(schedule_id,
+                               partial(self._schedule_form, assignee_name=assignee_name))
+
+    def new_schedule(self) -> PmScheduleForm | None:
+        if not self.can_edit:
+            return None
+        return self.forms.open(None, self._schedule_form)
+
+    def _schedule_form(self, schedule_id: int | None,
+                       assignee_name: str = "") -> PmScheduleForm | None:
+        """A new form for the schedule (None: a new schedule, on the asset the list shows);
+        None when the schedule cannot be read, which is said in words."""
+        if schedule_id is None:
+            form = PmScheduleForm(self.actor, None, self, asset_id=self.model.filter.asset_id,
+                                  today=self.today)
+        else:
             try:
                 detail = pm_schedules.get_schedule(self.actor, schedule_id, as_of=self.today())
             except KeepwellError as exc:
                 show_error(self, exc)
                 return None
-            form = self._track(PmScheduleForm(self.actor, detail, self,
-                                              assignee_name=assignee_name or detail.assignee_name,
-                                              today=self.today),
-                               schedule_id)
-        form.show()
-        form.raise_()
-        form.activateWindow()
-        return form
-
-    def new_schedule(self) -> PmScheduleForm | None:
-        if not self.can_edit:
-            return None
-        form = self.forms.get(None)
-        if form is None:
-            form = self._track(PmScheduleForm(self.actor, None, self,
-                                              asset_id=self.model.filter.asset_id,
-                                              today=self.today), None)
-        form.show()
-        form.raise_()
-        form.activateWindow()
-        return form
-
-    def _track(self, form: PmScheduleForm, key: int | None) -> PmScheduleForm:
-        self.forms[key] = form
+            form = PmScheduleForm(self.actor, detail, self,
+                                  assignee_name=assignee_name or detail.assignee_name,
+                                  today=self.today)
         form.saved.connect(self._schedule_saved)
-        form.finished.connect(self._form_closed)
         return form
-
-    def _form_closed(self, _result: int) -> None:
-        closed = self.sender()
-        for key, form in list(self.forms.items()):
-            if form is closed:
-                del self.forms[key]
-                form.deleteLater()
 
     def _schedule_saved(self, schedule_id: int) -> None:
         self.refresh(select_id=schedule_id)
