@@ -142,10 +142,11 @@ def _step(unit: str, n: int) -> relativedelta | dt.timedelta:
     return relativedelta(years=n)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=512)
 def _parsed_rule(text: str) -> Any:
     """A parsed rule (with its start): many schedules share one, and a check reads each often
-    (the rule keeps the dates it has worked out: walking it again costs next to nothing)."""
+    (the rule keeps the dates it has worked out: walking it again costs next to nothing; the
+    number of rules kept bounds the memory those dates take)."""
     return rrulestr(text, cache=True)
 
 
