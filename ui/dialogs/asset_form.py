@@ -4,54 +4,38 @@ written; a save that lost a race with another desk says who won and lets the use
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.errors import ConflictError, KeepwellError, ValidationError, field_label
+from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor, Perm
 from app.services import assets
-from app.services.asset_fields import CRITICALITIES, STATUS_LABELS
 from app.services.assets import AssetDetail, AssetRow
 from app.services.common import MAX_PAGE
 from ui.dialogs.asset_activity import AssetHistoryTab, AssetWorkOrdersTab
 from ui.dialogs.asset_conflict import ask_about_conflict
+from ui.dialogs.asset_fields import AssetFields
 from ui.dialogs.asset_meters import MetersTab
 from ui.errors import describe
 from ui.models.users import local_time
 from ui.widgets.form_dialog import hint_label
-from ui.widgets.pickers import AssetPicker, LocationPicker
 
-CRITICALITY_LABELS = {"A": "A: critical", "B": "B: important", "C": "C: run to failure"}
 DETAILS, METERS, WORK_ORDERS, HISTORY = range(4)
 SUB_ASSETS_LINK = "sub-assets"
-
-
-def _money(value: Any) -> str:
-    return "" if value is None else f"{value:,.2f}"
-
-
-def _date(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
 
 
 class AssetForm(QDialog):
@@ -85,9 +69,10 @@ class AssetForm(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
 
-        self._build_fields()
+        self.details = AssetFields(actor)
+        self._expose_fields()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._details_page(), "Details")
+        self.tabs.addTab(self.details, "Details")
         self.meters_tab: MetersTab | None = None
         self.work_orders_tab: AssetWorkOrdersTab | None = None
         self.history_tab: AssetHistoryTab | None = None
@@ -120,94 +105,27 @@ class AssetForm(QDialog):
         if detail is not None:
             self._fill(detail)
         else:
-            self.location.set_location(location_id)
+            self.details.location.set_location(location_id)
             self._show_heading()
-        self._set_read_only(not self.can_edit)
+        self.details.set_read_only(not self.can_edit)
         self._baseline = self.values()
         # A new asset starts at its tag. An existing one starts on its tabs: a stray key there
         # changes nothing, where in the tag field it would overwrite the asset's identifier.
-        (self.tag if detail is None else self.tabs.tabBar()).setFocus()
+        (self.details.tag if detail is None else self.tabs.tabBar()).setFocus()
 
     # -- building -------------------------------------------------------------------------
-    def _build_fields(self) -> None:
-        self.tag = QLineEdit()
-        self.tag.setPlaceholderText("e.g. PMP-0101 (letters, digits, - . / # _)")
-        self.name = QLineEdit()
-        self.category = QLineEdit()
-        self.category.setPlaceholderText("e.g. Pump, Conveyor, Compressor")
-        self.criticality = QComboBox()
-        for value in CRITICALITIES:
-            self.criticality.addItem(CRITICALITY_LABELS[value], value)
-        self.criticality.setCurrentIndex(self.criticality.findData("B"))
-        self.status = QComboBox()
-        for value, text in STATUS_LABELS.items():
-            self.status.addItem(text, value)
-        self.parent_asset = AssetPicker(self.actor)
-        self.location = LocationPicker(self.actor)
-        self.manufacturer = QLineEdit()
-        self.model_name = QLineEdit()
-        self.serial = QLineEdit()
-        self.install_date = QLineEdit()
-        self.warranty_end = QLineEdit()
-        for edit in (self.install_date, self.warranty_end):
-            edit.setPlaceholderText("YYYY-MM-DD")
-        self.cost = QLineEdit()
-        self.cost.setPlaceholderText("e.g. 12,500.00")
-        self.notes = QPlainTextEdit()
-        self.notes.setTabChangesFocus(True)
-        self.fields: dict[str, QWidget] = {
-            "tag": self.tag, "name": self.name, "category": self.category,
-            "criticality": self.criticality, "status": self.status,
-            "parent_id": self.parent_asset, "location_id": self.location,
-            "manufacturer": self.manufacturer, "model": self.model_name, "serial": self.serial,
-            "install_date": self.install_date, "cost": self.cost,
-            "warranty_end": self.warranty_end, "notes": self.notes,
-        }
-        self.errors: dict[str, QLabel] = {}
-        self._error_rows: dict[str, tuple[QFormLayout, int]] = {}
-        for name in self.fields:
-            label = QLabel()
-            label.setObjectName("errorText")
-            label.setWordWrap(True)
-            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-            label.hide()
-            self.errors[name] = label
-
-    def _field(self, name: str) -> QWidget:
-        """The field with its error line under it."""
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.fields[name])
-        layout.addWidget(self.errors[name])
-        return box
-
-    def _details_page(self) -> QWidget:
-        left, right = QFormLayout(), QFormLayout()
-        for form in (left, right):
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for form, names in ((left, ("tag", "name", "category", "criticality", "status",
-                                    "parent_id", "location_id")),
-                            (right, ("manufacturer", "model", "serial", "install_date", "cost",
-                                     "warranty_end"))):
-            for name in names:
-                form.addRow(field_label(name), self.fields[name])
-                # The message gets a row of its own under the field, shown only when needed,
-                # so the field's label stays level with the field.
-                form.addRow("", self.errors[name])
-                self._error_rows[name] = (form, form.rowCount() - 1)
-                form.setRowVisible(form.rowCount() - 1, False)
-        columns = QHBoxLayout()
-        columns.addLayout(left, 3)
-        columns.addSpacing(16)
-        columns.addLayout(right, 2)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addLayout(columns)
-        layout.addWidget(QLabel(field_label("notes")))
-        layout.addWidget(self._field("notes"), 1)
-        return page
+    def _expose_fields(self) -> None:
+        """The fields stay the form's own attributes (form.tag, form.errors, ...): that is how
+        the tests type into the form and read its messages."""
+        page = self.details
+        self.fields, self.errors = page.fields, page.errors
+        self.tag, self.name, self.category = page.tag, page.name, page.category
+        self.criticality, self.status = page.criticality, page.status
+        self.parent_asset, self.location = page.parent_asset, page.location
+        self.manufacturer, self.model_name = page.manufacturer, page.model_name
+        self.serial, self.install_date = page.serial, page.install_date
+        self.cost, self.warranty_end = page.cost, page.warranty_end
+        self.notes = page.notes
 
     def _add_record_tabs(self, detail: AssetDetail) -> None:
         self.meters_tab = MetersTab(self.actor, detail.id, detail.tag)
@@ -220,35 +138,10 @@ class AssetForm(QDialog):
         self.history_tab = AssetHistoryTab(self.actor, detail.id)
         self.tabs.addTab(self.history_tab, "History")
 
-    def _set_read_only(self, read_only: bool) -> None:
-        for widget in self.fields.values():
-            if isinstance(widget, QLineEdit | QPlainTextEdit):
-                widget.setReadOnly(read_only)
-            else:
-                widget.setEnabled(not read_only)
-        if read_only:
-            for edit in (self.tag, self.name, self.category, self.manufacturer,
-                         self.model_name, self.serial, self.install_date, self.warranty_end,
-                         self.cost, self.parent_asset):
-                edit.setPlaceholderText("")
-
     # -- state ----------------------------------------------------------------------------
     def _fill(self, detail: AssetDetail) -> None:
         self.detail = detail
-        self.tag.setText(detail.tag)
-        self.name.setText(detail.name)
-        self.category.setText(detail.category)
-        self.criticality.setCurrentIndex(max(self.criticality.findData(detail.criticality), 0))
-        self.status.setCurrentIndex(max(self.status.findData(detail.status), 0))
-        self.parent_asset.set_asset(detail.parent_id, detail.parent_tag)
-        self.location.set_location(detail.location_id)
-        self.manufacturer.setText(detail.manufacturer)
-        self.model_name.setText(detail.model)
-        self.serial.setText(detail.serial)
-        self.install_date.setText(_date(detail.install_date))
-        self.cost.setText(_money(detail.cost))
-        self.warranty_end.setText(_date(detail.warranty_end))
-        self.notes.setPlainText(detail.notes)
+        self.details.fill(detail)
         self._show_heading()
         self._update_tab_titles()
 
@@ -315,22 +208,7 @@ class AssetForm(QDialog):
 
     def values(self) -> dict[str, Any]:
         """What the form says now, as the service takes it (text is checked there)."""
-        return {
-            "tag": self.tag.text(),
-            "name": self.name.text(),
-            "category": self.category.text(),
-            "criticality": self.criticality.currentData(),
-            "status": self.status.currentData(),
-            "manufacturer": self.manufacturer.text(),
-            "model": self.model_name.text(),
-            "serial": self.serial.text(),
-            "install_date": self.install_date.text().strip(),
-            "cost": self.cost.text().strip(),
-            "warranty_end": self.warranty_end.text().strip(),
-            "parent_id": self.parent_asset.asset_id(),
-            "location_id": self.location.location_id(),
-            "notes": self.notes.toPlainText(),
-        }
+        return self.details.values()
 
     def changed_values(self) -> dict[str, Any]:
         now = self.values()
@@ -341,35 +219,17 @@ class AssetForm(QDialog):
 
     def show_errors(self, fields: dict[str, str]) -> None:
         """Each message under its field; what has no field goes to the line at the bottom."""
-        loose = []
-        for name, text in fields.items():
-            sentence = f"{field_label(name)} {text}."
-            if name in self.errors:
-                self.errors[name].setText(sentence)
-                self._show_error_row(name, True)
-            else:
-                loose.append(sentence)
+        loose = self.details.show_errors(fields)
         count = len(fields)
         summary = ("Nothing was saved: " + ("one field needs" if count == 1 else
                                               f"{count} fields need") + " attention.")
         self.message.setText("\n".join([summary, *loose]))
         self.message.show()
         self.tabs.setCurrentIndex(DETAILS)
-        first = next((n for n in self.fields if n in fields), None)
-        if first is not None:
-            self.fields[first].setFocus()
-
-    def _show_error_row(self, name: str, shown: bool) -> None:
-        if name in self._error_rows:
-            form, row = self._error_rows[name]
-            form.setRowVisible(row, shown)
-        else:
-            self.errors[name].setVisible(shown)
+        self.details.focus_first(fields)
 
     def clear_errors(self) -> None:
-        for name, label in self.errors.items():
-            label.clear()
-            self._show_error_row(name, False)
+        self.details.clear_errors()
         self.message.clear()
         self.message.hide()
 
@@ -379,10 +239,8 @@ class AssetForm(QDialog):
         if not self.can_edit:
             return False
         self.clear_errors()
-        if self.parent_asset.problem():
-            typed = self.parent_asset.text().strip()
-            self.show_errors({"parent_id": f"must be an existing asset: no asset has the tag "
-                                           f"{typed!r}"})
+        if problems := self.details.problems():
+            self.show_errors(problems)
             return False
         try:
             if self.detail is None:
@@ -427,36 +285,13 @@ class AssetForm(QDialog):
         if wants_reload:
             self.message.setText(f"Reloaded: this is the asset as {by} left it.")
         else:
-            self._apply(mine)
+            self.details.apply(mine)
             self.message.setText(
                 f"Your edits are on top of the version {by} saved. "
                 "Check them and save again.")
         self.message.show()
         if self.history_tab is not None:
             self.history_tab.refresh()
-
-    def _apply(self, values: dict[str, Any]) -> None:
-        """Put values (as `values()` gives them) back into the fields."""
-        for name, value in values.items():
-            widget = self.fields[name]
-            if isinstance(widget, AssetPicker):
-                widget.set_asset(value, self._tag_of(value))
-            elif isinstance(widget, LocationPicker):
-                widget.set_location(value)
-            elif isinstance(widget, QComboBox):
-                widget.setCurrentIndex(max(widget.findData(value), 0))
-            elif isinstance(widget, QPlainTextEdit):
-                widget.setPlainText(value)
-            elif isinstance(widget, QLineEdit):
-                widget.setText(value)
-
-    def _tag_of(self, asset_id: int | None) -> str:
-        if asset_id is None:
-            return ""
-        try:
-            return assets.get_asset(self.actor, asset_id).tag
-        except KeepwellError:
-            return ""
 
     # -- closing --------------------------------------------------------------------------
     def reject(self) -> None:
