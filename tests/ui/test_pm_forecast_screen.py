@@ -16,12 +16,13 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.models import WorkOrder
 from app.permissions import Actor, Role
-from app.pm.workload import day_loads, person_loads
+from app.pm.periods import MONTH, WEEK, period, period_title
+from app.pm.workload import day_loads
 from app.services import assets, meters, pm_run, pm_schedules, users
 from app.services.pm_schedules import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
-from ui.widgets.pm_calendar import MONTH, WEEK, over_lines, period, period_title
+from ui.widgets.pm_calendar import over_lines
 
 TODAY = dt.date.today()
 DAY = TODAY + dt.timedelta(days=3)  # the day the weekly schedules start
@@ -158,16 +159,14 @@ def test_dates_estimated_from_a_meter_are_marked(qtbot, plant, planner, admin) -
     assert "meter" in screen.day_table.item(row, 0).toolTip()
 
 
-def test_unassigned_hours_over_capacity_are_flagged_too() -> None:
+def test_unassigned_hours_over_capacity_are_named_in_the_tooltip() -> None:
+    # The counting is tests/unit/test_pm_workload.py's; here the words the tooltip gives.
     day = dt.date(2026, 5, 4)
     items = [ForecastItem(day, "time", n, f"Job {n}", "A-1", "Pump", "", Decimal(5))
              for n in range(2)]
     items.append(ForecastItem(day, "meter", 9, "Oil", "A-2", "Fan", "Lee", Decimal(3)))
     load = day_loads(items, Decimal(8))[day]
     assert over_lines(load, Decimal(8)) == ["Unassigned: 10 h of 8 h"]
-    people = person_loads(items, Decimal(8))
-    assert [(p.name, p.orders, p.hours, p.days_over) for p in people] == [
-        ("Unassigned", 2, Decimal(10), 1), ("Lee", 1, Decimal(3), 0)]
 
 
 def test_week_view_and_paging(qtbot, plant, planner) -> None:
@@ -298,8 +297,8 @@ def _export(qtbot, screen: PmForecastScreen, monkeypatch, path: Path) -> list:
         return str(path), "iCalendar files (*.ics)"
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
-    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not screen.exporting, timeout=20_000)
+    qtbot.mouseClick(screen.export.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.export.running, timeout=20_000)
     assert asked and Path(asked[0]).name == "keepwell-pm-forecast.ics"
     return Calendar.from_ical(path.read_bytes()).walk("VEVENT")
 
@@ -326,9 +325,9 @@ def test_export_writes_the_visible_period(qtbot, plant, planner, monkeypatch,
     # A month already past has nothing to export; no file is asked for.
     screen.show_date(TODAY - dt.timedelta(days=70))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", _no_dialog)
-    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.export.button, Qt.MouseButton.LeftButton)
     assert screen.status.text() == "Nothing to export: the period shown is past"
-    assert not screen.exporting
+    assert not screen.export.running
 
 
 def _no_dialog(*_args):
@@ -338,8 +337,8 @@ def _no_dialog(*_args):
 def test_export_of_the_next_three_months(qtbot, plant, planner, admin, monkeypatch,
                                          tmp_path: Path) -> None:
     screen = _screen(qtbot, planner)
-    screen.export_range.setCurrentIndex(screen.export_range.findText("Next 3 months"))
-    first, last = screen.export_range_days()
+    screen.export.range_box.setCurrentIndex(screen.export.range_box.findText("Next 3 months"))
+    first, last = screen.export.range_days()
     assert first == TODAY and 88 <= (last - first).days <= 92
     events = _export(qtbot, screen, monkeypatch, tmp_path / "quarter.ics")
     expected = pm_schedules.forecast_all(admin, first, last)
@@ -362,11 +361,11 @@ def test_export_to_a_folder_that_does_not_exist_says_so(qtbot, plant, planner, m
     answer_modal(QMessageBox, close)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *_args: (str(tmp_path / "nowhere" / "f.ics"), ""))
-    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.export.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
-    qtbot.waitUntil(lambda: not screen.exporting)
+    qtbot.waitUntil(lambda: not screen.export.running)
     assert "could not be written" in shown[0]
-    assert screen.export_button.isEnabled()
+    assert screen.export.button.isEnabled()
 
 
 @pytest.fixture

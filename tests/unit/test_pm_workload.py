@@ -81,6 +81,15 @@ def test_unassigned_hours_overload_a_day_as_if_one_person_had_them() -> None:
     assert day_loads(items, EIGHT)[MON].over == ((UNASSIGNED, Decimal(9)),)
 
 
+def test_unassigned_hours_over_capacity_are_flagged_too() -> None:
+    items = [order(MON, "", "5", "Job 0"), order(MON, "", "5", "Job 1"),
+             order(MON, "Lee", "3", "Oil")]
+    assert day_loads(items, EIGHT)[MON].over == ((UNASSIGNED, Decimal(10)),)
+    people = person_loads(items, EIGHT)
+    assert [(p.name, p.orders, p.hours, p.days_over) for p in people] == [
+        (UNASSIGNED, 2, Decimal(10), 1), ("Lee", 1, Decimal(3), 0)]
+
+
 def test_people_over_capacity_by_the_same_hours_are_named_in_alphabetical_order() -> None:
     items = [order(MON, "Zoe Zed", "9"), order(MON, "Ann Ode", "9")]
     assert day_loads(items, EIGHT)[MON].over == (("Ann Ode", Decimal(9)),

@@ -1,6 +1,7 @@
 """PM Forecast: the preventive work the schedules will bring, on a month or week calendar, with
 the hours each person gets per day so a planner sees overloaded days and people before the
-orders arrive; and the forecast as an .ics file for the office's calendars.
+orders arrive; and the forecast as an .ics file for the office's calendars (its button and
+what it writes: ui.dialogs.pm_forecast_export).
 
 The forecast is read in the background (a large plant takes seconds) for a window a little
 wider than the period shown, so paging through the next weeks does not read it again.
@@ -9,20 +10,16 @@ wider than the period shown, so paging through the next weeks does not read it a
 from __future__ import annotations
 
 import datetime as dt
-from calendar import monthrange
 from functools import partial
-from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -33,37 +30,24 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
-from app.pm import ics
+from app.pm.periods import MONTH, WEEK, period, period_title, step
 from app.pm.workload import UNASSIGNED, DayLoad, day_loads, total_hours, who
 from app.services import pm_schedules, search
 from app.services.pm_schedules import MAX_FORECAST_DAYS, ForecastItem
+from ui.dialogs.pm_forecast_export import PmForecastExport
 from ui.errors import describe
 from ui.settings import gui_settings
 from ui.widgets.notify import notify
 from ui.widgets.pickers import AssetPicker
-from ui.widgets.pm_calendar import (
-    MONTH,
-    WEEK,
-    PmCalendar,
-    assign_colours,
-    hours_text,
-    is_raised,
-    period,
-    period_title,
-    short_day,
-    step,
-)
+from ui.widgets.pm_calendar import PmCalendar, assign_colours, hours_text, is_raised
 from ui.widgets.pm_forecast_panel import PmForecastPanel
 from ui.workers import BackgroundTask
 
-DEFAULT_FILE = "keepwell-pm-forecast.ics"
 READ_AHEAD_DAYS = 91  # read a quarter past what is shown: paging on needs no new read
 RELOAD_DELAY_MS = 150  # several clicks on Next read once
 CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again after a minute
 EVERYONE = "Everyone"
 VIEW_KEY = "pm_forecast/view"
-EXPORT_RANGES = (("Visible period", 0), ("Next 3 months", 3), ("Next 6 months", 6),
-                 ("Next 12 months", 12))
 PANEL_WIDTH = 340
 NOT_RAISED = ("This order is not raised yet. Its schedule opens only for those who manage "
               "PM schedules.")
@@ -73,19 +57,6 @@ def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
           today: dt.date, _progress: object) -> tuple[int | None, dt.date, dt.date,
                                                       list[ForecastItem]]:
     return asset_id, first, last, pm_schedules.forecast_all(actor, first, last, asset_id, today)
-
-
-def _export(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None, today: dt.date,
-            assignee: str | None, held: list[ForecastItem] | None, name: str, path: str,
-            _progress: object) -> tuple[str, int]:
-    items = held if held is not None else pm_schedules.forecast_all(actor, first, last,
-                                                                    asset_id, today)
-    items = [i for i in items if first <= i.day <= last and _matches(i, assignee)]
-    try:
-        Path(path).write_bytes(ics.forecast_calendar(items, name))
-    except OSError as exc:
-        raise KeepwellError(f"{path} could not be written: {exc.strerror or exc}") from None
-    return path, len(items)
 
 
 def _matches(item: ForecastItem, assignee: str | None) -> bool:
@@ -109,7 +80,6 @@ class PmForecastScreen(QWidget):
         self._held: tuple[int | None, dt.date, dt.date] | None = None
         self._items: list[ForecastItem] = []
         self._task: BackgroundTask | None = None
-        self._export_task: BackgroundTask | None = None
         self._read_again = False
         self._stale = False  # what is held was changed elsewhere since it was read
         self.visible: list[ForecastItem] = []
@@ -200,14 +170,7 @@ class PmForecastScreen(QWidget):
         self.assignee_filter.setMinimumContentsLength(12)
         self.assignee_filter.addItem(EVERYONE, None)
         self.assignee_filter.currentIndexChanged.connect(self._assignee_chosen)
-        self.export_range = QComboBox()
-        self.export_range.setToolTip("What Export .ics… writes")
-        for label, months in EXPORT_RANGES:
-            self.export_range.addItem(label, months)
-        self.export_button = QPushButton("Export .ics…")
-        self.export_button.setToolTip("Save the forecast as an iCalendar file for Outlook, "
-                                      "Google or Apple calendars")
-        self.export_button.clicked.connect(self.export_ics)
+        self.export = PmForecastExport(self)
         bar = QHBoxLayout()
         for text, widget in (("Asset:", self.asset_filter),
                              ("Assignee:", self.assignee_filter)):
@@ -217,8 +180,8 @@ class PmForecastScreen(QWidget):
             bar.addWidget(widget, 2 if widget is self.asset_filter else 0)
             bar.addSpacing(8)
         bar.addStretch(1)
-        bar.addWidget(self.export_range)
-        bar.addWidget(self.export_button)
+        bar.addWidget(self.export.range_box)
+        bar.addWidget(self.export.button)
         return bar
 
     def _shortcuts(self) -> None:
@@ -306,9 +269,9 @@ class PmForecastScreen(QWidget):
         self.calendar.show_period(self.anchor, self.mode, self.today())
         if self.calendar.selected is None:  # the day chosen is not shown any more
             self.panel.clear_day()
-        first, last = self._wanted()
+        first, last = self.days_wanted()
         self.panel.set_period(first, last)
-        if self._covers(*self._wanted()):
+        if self._covers(*self.days_wanted()):
             self._apply()  # what is held, even when a change elsewhere asks for a new read
             if self._stale:
                 self._reload_timer.start(RELOAD_DELAY_MS)
@@ -319,7 +282,7 @@ class PmForecastScreen(QWidget):
             self._reload_timer.start(RELOAD_DELAY_MS)
 
     # -- reading ----------------------------------------------------------------------------
-    def _wanted(self) -> tuple[dt.date, dt.date]:
+    def days_wanted(self) -> tuple[dt.date, dt.date]:
         """The days that need a forecast: from today (the past has its orders) on."""
         first, last = self.period()
         return max(first, self.today()), last
@@ -329,6 +292,11 @@ class PmForecastScreen(QWidget):
             return True  # all in the past: nothing to read
         return self._held is not None and self._held[0] == self.asset_filter.asset_id() \
             and self._held[1] <= first and last <= self._held[2]
+
+    def held_for(self, first: dt.date, last: dt.date) -> list[ForecastItem] | None:
+        """The forecast held, when it was read for the asset chosen and covers these days
+        (the export then writes it rather than reading it again)."""
+        return self._items if self._covers(first, last) else None
 
     @property
     def loading(self) -> bool:
@@ -342,7 +310,7 @@ class PmForecastScreen(QWidget):
         self._show_period()
 
     def _ensure_read(self) -> None:
-        first, last = self._wanted()
+        first, last = self.days_wanted()
         if self._covers(first, last) and not (self._stale and last >= first):
             self._apply()
             return
@@ -378,7 +346,7 @@ class PmForecastScreen(QWidget):
         again, self._read_again = self._read_again, False
         if again:  # the period, a filter or the data changed while reading
             self._ensure_read()
-        elif self._covers(*self._wanted()):
+        elif self._covers(*self.days_wanted()):
             self._apply()  # (a failed read is not retried until asked again)
 
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
@@ -403,14 +371,14 @@ class PmForecastScreen(QWidget):
             self._reload_timer.start(RELOAD_DELAY_MS)
 
     # -- showing ----------------------------------------------------------------------------
-    def _assignee(self) -> str | None:
+    def chosen_assignee(self) -> str | None:
         value = self.assignee_filter.currentData()
         return str(value) if value is not None else None
 
     def _apply(self) -> None:
         """Show the held forecast for the period and the filters chosen."""
         first, last = self.period()
-        assignee = self._assignee()
+        assignee = self.chosen_assignee()
         self.visible = [i for i in self._items
                         if first <= i.day <= last and _matches(i, assignee)]
         capacity = self.panel.capacity_hours()
@@ -438,7 +406,7 @@ class PmForecastScreen(QWidget):
 
     def _refill_assignees(self) -> None:
         """Offer the people with orders in the forecast held (keeping the choice made)."""
-        chosen = self._assignee()
+        chosen = self.chosen_assignee()
         names = sorted({who(i) for i in self._items} - {UNASSIGNED})
         self.assignee_filter.blockSignals(True)
         try:
@@ -485,76 +453,5 @@ class PmForecastScreen(QWidget):
         self._apply()
 
     def _capacity_changed(self) -> None:
-        if self._covers(*self._wanted()):
+        if self._covers(*self.days_wanted()):
             self._apply()
-
-    # -- export ---------------------------------------------------------------------------------
-    def export_range_days(self) -> tuple[dt.date, dt.date]:
-        """The first and last day the export writes: the forecast shown, or from today."""
-        months = int(self.export_range.currentData() or 0)
-        if not months:
-            return self._wanted()  # (the last before the first when the period is past)
-        start = self.today()
-        year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
-        month += 1
-        # 30 November + 3 months is 28 February (the day before is the last one exported).
-        end = dt.date(year, month, min(start.day, monthrange(year, month)[1]))
-        return start, end - dt.timedelta(days=1)
-
-    def export_ics(self) -> None:
-        """Ask for a file, then write the forecast of the chosen range to it."""
-        if self._export_task is not None:
-            return
-        first, last = self.export_range_days()
-        if last < first:
-            self.status.setText("Nothing to export: the period shown is past")
-            return
-        folder = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Export PM forecast", str(Path(folder) / DEFAULT_FILE),
-            "iCalendar files (*.ics);;All files (*)")
-        if not path:
-            return
-        if not Path(path).suffix:
-            path += ".ics"
-        asset_id = self.asset_filter.asset_id()
-        held = self._items if self._held is not None and self._held[0] == asset_id \
-            and self._held[1] <= first and last <= self._held[2] else None
-        name = ics.CALENDAR_NAME
-        if asset_id is not None:
-            name += f" · {self.asset_filter.text().strip()}"
-        if self._assignee() is not None:
-            name += f" · {self._assignee()}"
-        self.export_button.setEnabled(False)
-        self.status.setText(f"Exporting the forecast {short_day(first)} {first.year} – "
-                            f"{short_day(last)} {last.year}…")
-        self._export_task = BackgroundTask(partial(
-            _export, self.actor, first, last, asset_id, self.today(), self._assignee(), held,
-            name, path))
-        self._export_task.succeeded.connect(self._exported)
-        self._export_task.failed.connect(self._export_failed)
-        self._export_task.finished.connect(self._export_finished)
-        self._export_task.start()
-
-    @property
-    def exporting(self) -> bool:
-        return self._export_task is not None
-
-    def _exported(self, result: tuple[str, int]) -> None:
-        path, count = result
-        noun = "event" if count == 1 else "events"
-        text = f"Exported {count:,} PM {noun} to {Path(path).name}"
-        self.status.setText(text)
-        notify(self, text)
-
-    def _export_failed(self, error: object) -> None:
-        text = describe(error) if isinstance(error, KeepwellError) else str(error)
-        self.status.setText("Export failed")
-        QMessageBox.warning(self, "Export PM forecast", text)
-
-    def _export_finished(self) -> None:
-        if self._export_task is not None:
-            self._export_task.wait()
-        self._export_task = None
-        self.export_button.setEnabled(True)

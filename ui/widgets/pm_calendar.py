@@ -2,8 +2,8 @@
 and the day's estimated hours, tinted when someone has more work that day than a person can do.
 
 The hours per day and per person, and who is over capacity, are counted in app.pm.workload (no
-Qt), so the screen's side panel and the tests use the same numbers the cells show. The words
-and the period arithmetic are plain Python at the top of this module.
+Qt), so the screen's side panel and the tests use the same numbers the cells show; the month
+and week periods are app.pm.periods. The words are plain Python at the top of this module.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.pm.engine import amount
+from app.pm.periods import MONTH, WEEK, period
 from app.pm.workload import UNASSIGNED, DayLoad, who
 from app.services.pm_schedules import ForecastItem
 
-MONTH, WEEK = "month", "week"
-ONE_DAY = dt.timedelta(days=1)
 METER_MARK = "≈ "  # a date estimated from meter use
 ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)
 TOOLTIP_ITEMS = 15
@@ -76,42 +75,6 @@ def over_lines(load: DayLoad[ForecastItem], capacity: Decimal) -> list[str]:
     """["Tina Tech: 11.5 h of 8 h", ...]."""
     cap = hours_text(capacity)
     return [f"{name}: {hours_text(h)} of {cap}" for name, h in load.over]
-
-
-# --- the period -----------------------------------------------------------------------------
-
-def period(anchor: dt.date, mode: str) -> tuple[dt.date, dt.date]:
-    """The days shown: whole weeks (Monday to Sunday) around `anchor`'s month or week."""
-    if mode == MONTH:
-        first = anchor.replace(day=1)
-        month_end = _add_months(first, 1) - ONE_DAY
-        return first - dt.timedelta(days=first.weekday()), \
-            month_end + dt.timedelta(days=6 - month_end.weekday())
-    monday = anchor - dt.timedelta(days=anchor.weekday())
-    return monday, monday + dt.timedelta(days=6)
-
-
-def step(anchor: dt.date, mode: str, n: int) -> dt.date:
-    """The anchor of the period n months or weeks away."""
-    if mode == MONTH:
-        return _add_months(anchor.replace(day=1), n)
-    return anchor + dt.timedelta(weeks=n)
-
-
-def _add_months(day: dt.date, n: int) -> dt.date:
-    months = day.year * 12 + day.month - 1 + n
-    return dt.date(months // 12, months % 12 + 1, 1)
-
-
-def period_title(anchor: dt.date, mode: str) -> str:
-    """"April 2026"; "Week 16 · 13 – 19 Apr 2026"."""
-    if mode == MONTH:
-        return f"{anchor:%B %Y}"
-    first, last = period(anchor, WEEK)
-    start = f"{first.day}" if first.month == last.month else f"{first.day} {first:%b}"
-    if first.year != last.year:
-        start += f" {first.year}"
-    return f"Week {first.isocalendar().week} · {start} – {last.day} {last:%b %Y}"
 
 
 # --- the widget -----------------------------------------------------------------------------
