@@ -145,6 +145,9 @@ def run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         _err("interrupted; nothing more was done.")
         return 130
+    except BrokenPipeError:  # `keepwell ... | head`: the reader has all it wanted
+        _quiet_stdout()
+        return EXIT_OK
     except (peewee.PeeweeException, OSError) as exc:
         log.exception("keepwell %s failed", name)
         _err(f"{_first_line(exc)}{_see_log()}")
@@ -164,6 +167,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE if exc.code else EXIT_OK
     return run(args)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at nothing, so that flushing it at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+        pass
 
 
 def _err(message: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from app import cli
 from app.errors import NotFound
 from app.permissions import Actor
+from app.pm.engine import amount
 from app.services import assets, locations, meters, requests
 
 
@@ -101,8 +102,8 @@ def _asset_show(args: argparse.Namespace) -> int:
         ("Serial", detail.serial), ("Installed", detail.install_date),
         ("Cost", detail.cost), ("Warranty end", detail.warranty_end),
         ("Work orders", f"{detail.open_work_orders} open, {detail.past_work_orders} past"),
-        *((f"Meter {m.name}", f"{m.last_reading if m.last_reading is not None else '-'} "
-           f"{m.unit}") for m in detail.meters),
+        *((f"Meter {m.name}", amount(m.last_reading, m.unit) if m.last_reading is not None
+           else f"- {m.unit}") for m in detail.meters),
         ("Notes", detail.notes),
     ]
     width = max(len(label) for label, _ in lines) + 1
@@ -115,10 +116,14 @@ def _asset_show(args: argparse.Namespace) -> int:
 
 
 def _meter_id(actor: Actor, tag: str, name: str) -> int:
+    return _meter(actor, tag, name).id
+
+
+def _meter(actor: Actor, tag: str, name: str) -> Any:
     detail = assets.find_asset_by_tag(actor, tag)
     for meter in detail.meters:
         if meter.name.casefold() == name.strip().casefold():
-            return meter.id
+            return meter
     have = ", ".join(m.name for m in detail.meters)
     raise NotFound(f"{detail.tag} has no meter {name!r}"
                    + (f"; its meters are {have}." if have else "; it has no meters."))
@@ -134,13 +139,14 @@ def _meter_add(args: argparse.Namespace) -> int:
 
 def _meter_read(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
-    row = meters.record_reading(actor, _meter_id(actor, args.tag, args.meter), args.value,
-                                replacement=args.replacement, note=args.note)
+    meter = _meter(actor, args.tag, args.meter)
+    row = meters.record_reading(actor, meter.id, args.value, replacement=args.replacement,
+                                note=args.note)
     if args.json:
         cli.print_json(_asdict(row))
     else:
-        print(f"Recorded {row.value} on {args.tag.strip().upper()} {args.meter}"
-              + (" (meter replacement)." if row.replacement else "."))
+        print(f"Recorded {amount(row.value, meter.unit)} on {args.tag.strip().upper()} "
+              f"{meter.name}" + (" (meter replacement)." if row.replacement else "."))
     return cli.EXIT_OK
 
 

@@ -92,10 +92,15 @@ def _percent(rate: float | None) -> str:
 
 
 def _next(row: pm_schedules.ScheduleRow) -> str:
+    """"2026-12-01 or at 5,000 h"; "≈ 2026-12-04 (at 5,000 h)" when the day is estimated from
+    the meter's use."""
+    if row.next_due_estimated and row.next_due:
+        return f"≈ {row.next_due.isoformat()} (at {row.next_reading})"
     parts = [row.next_due.isoformat()] if row.next_due else []
     if row.next_reading:
         parts.append(f"at {row.next_reading}")
     return " or ".join(parts) or "-"
+
 
 
 def _pm_list(args: argparse.Namespace) -> int:
@@ -318,8 +323,8 @@ def _pm_run(args: argparse.Namespace) -> int:
                          for c in result.created])
     if result.missed:
         print("Missed (its order was still open; counts against PM compliance):")
-        cli.print_table(("ASSET", "SCHEDULE", "OCCURRENCE", "DUE"),
-                        [(m.asset_tag, m.schedule, m.occurrence, m.due) for m in result.missed])
+        cli.print_table(("ASSET", "SCHEDULE", "MISSED"),
+                        [(m.asset_tag, m.schedule, m.words) for m in result.missed])
     if result.skipped:
         print("Skipped:")
         cli.print_table(("ASSET", "SCHEDULE", "WHY"),

@@ -44,6 +44,7 @@ TICK_MS = 1000  # how often the scheduler looks at its jobs
 # quitting meanwhile would seem to hang.
 ASKED_WAIT_SECONDS = 10.0
 
+TIMED_CHECKS_OFF = "Timed PM checks are off on this desk"
 _RETRY = "retry"  # the tag of a pending retry of a failed check
 _TIMED = "timed"  # the tag of the timed checks (the first one included)
 
@@ -176,6 +177,8 @@ class PmWorker(QObject):
                 self._once, self._timed_check).tag(_TIMED)
             first = dt.datetime.now() + dt.timedelta(seconds=self.first_check_seconds)
             self.status.emit(f"Next PM check {first:%H:%M}")
+        else:
+            self.status.emit(TIMED_CHECKS_OFF)
         if self.overdue_seconds > 0:
             jobs.every(self.overdue_seconds).seconds.do(self._count_overdue)
         self._timer = QTimer(self)  # created here, so it belongs to (and fires in) this thread
@@ -206,7 +209,7 @@ class PmWorker(QObject):
     def _reschedule(self, seconds: int) -> None:
         self._scheduler.clear(_TIMED)
         if seconds <= 0:
-            self.status.emit("Timed PM checks are off on this desk")
+            self.status.emit(TIMED_CHECKS_OFF)
             return
         self._scheduler.every(seconds).seconds.do(self._timed_check).tag(_TIMED)
         following = dt.datetime.now() + dt.timedelta(seconds=seconds)
@@ -246,6 +249,8 @@ class PmWorker(QObject):
             log.info("%s", result.summary)
         self.status.emit(status_words(report))
         self.check_finished.emit(report)
+        if result.created and not dry_run and self.overdue_seconds > 0:
+            self._count_overdue()  # orders raised late are overdue already
 
     def _failed(self, exc: Exception, requested: bool) -> None:
         message = failure_words(exc)

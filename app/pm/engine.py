@@ -162,6 +162,13 @@ def _lead(plan: Plan) -> str:
         f" ({plan.lead_days} day{'s' if plan.lead_days != 1 else ''}' lead)")
 
 
+def _ordered_from(plan: Plan, due: dt.date) -> str:
+    """", ordered from Mon 25 May 2026 (7 days' lead)"; nothing without lead days."""
+    if not plan.lead_days:
+        return ""
+    return f", ordered from {day(due - dt.timedelta(days=plan.lead_days))}{_lead(plan)}"
+
+
 def _floor(past: Past) -> dt.date | None:
     """The latest fixed occurrence settled (ordered or missed): the series goes on after it."""
     return max((d for d in (past.last_due, past.last_missed) if d is not None), default=None)
@@ -202,10 +209,8 @@ def _time_fixed(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
     if not pending:
         if following is None:
             return _TimeVerdict(None, None, (), (_ended(plan, past),))
-        generate_on = following - dt.timedelta(days=plan.lead_days)
         return _TimeVerdict(None, following, (), (
-            f"Not due yet: next due {day(following)}, ordered from {day(generate_on)}"
-            f"{_lead(plan)}.",))
+            f"Not due yet: next due {day(following)}{_ordered_from(plan, following)}.",))
     target = passed[-1] if passed else pending[0]
     gone = missed(passed[:-1])
     reasons = [f"Due {day(target)}" + (" (overdue)." if target < as_of else ".")
@@ -250,11 +255,9 @@ def _time_floating(plan: Plan, past: Past, as_of: dt.date) -> _TimeVerdict:
         return _TimeVerdict(None, due, (), (
             f"Not ordered: {past.open_order} is still open; the next is counted from "
             "its completion.",))
-    generate_on = due - dt.timedelta(days=plan.lead_days)
-    if generate_on > as_of:
+    if due - dt.timedelta(days=plan.lead_days) > as_of:
         return _TimeVerdict(None, due, (), (
-            f"Not due yet: next due {day(due)} ({since}), ordered from {day(generate_on)}"
-            f"{_lead(plan)}.",))
+            f"Not due yet: next due {day(due)} ({since}){_ordered_from(plan, due)}.",))
     verdict = f"Due {day(due)}" + (" (overdue)" if due < as_of else "") + f": {since}."
     return _TimeVerdict(due, due, (), (verdict,))
 

@@ -27,7 +27,7 @@ from app import db
 from app.db import write_transaction
 from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm
-from app.pm.engine import Decision, decide
+from app.pm.engine import Decision, amount, decide
 from app.pm.next_check import NEVER, check_after
 from app.services import audit
 from app.services.bulk import insert_rows, read_rows
@@ -51,6 +51,7 @@ class Created:
     due: dt.date
     due_reading: Decimal | None
     why: str
+    unit: str = ""  # the meter's, for due_reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,17 @@ class MissedRow:
     schedule_id: int
     schedule: str
     asset_tag: str
-    occurrence: str
+    occurrence: str  # as recorded: "2026-03-31", "meter 5000.00"
     due: dt.date
+    reading: Decimal | None = None  # the meter threshold passed
+    unit: str = ""
+
+    @property
+    def words(self) -> str:
+        """"2026-03-31"; "at 5,000 h (passed 2026-11-24)"."""
+        if self.reading is None:
+            return self.due.isoformat()
+        return f"at {amount(self.reading, self.unit)} (passed {self.due.isoformat()})"
 
 
 @dataclass
@@ -187,7 +197,8 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
             missed.append(dict(schedule=r.id, occurrence=m.occurrence, due_date=m.due_date,
                                due_reading=m.due_reading,
                                open_order=the_pasts[r.id].open_order))
-            result.missed.append(MissedRow(r.id, r.name, r.asset_tag, m.occurrence, m.due_date))
+            result.missed.append(MissedRow(r.id, r.name, r.asset_tag, m.occurrence, m.due_date,
+                                           m.due_reading, r.meter_unit))
         if d.create:
             orders.append((r, d))
         elif the_pasts[r.id].open_order and d.reasons:
@@ -200,7 +211,7 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
             [(PmSchedule.next_check.db_value(day), sid) for day, sid in checks])
     for (r, d), number in zip(orders, numbers, strict=True):
         result.created.append(Created(r.id, r.name, r.asset_tag, number, d.due or as_of,
-                                      d.due_reading, d.words))
+                                      d.due_reading, d.words, r.meter_unit))
 
 
 def _insert(actor: Actor, orders: list[tuple[Any, Decision]], missed: list[dict[str, Any]],

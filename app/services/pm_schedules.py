@@ -299,7 +299,8 @@ def check_range(first: Any, last: Any) -> tuple[dt.date, dt.date]:
     if start and end and end < start:
         errors["to"] = f"({end}) is before the start ({start})"
     elif start and end and (end - start).days > MAX_FORECAST_DAYS:
-        errors["to"] = f"is more than {MAX_FORECAST_DAYS} days after the start"
+        errors["to"] = (f"must be at most {MAX_FORECAST_DAYS:,} days (three years) after the "
+                        "start")
     raise_if(errors)
     assert start is not None and end is not None
     return start, end

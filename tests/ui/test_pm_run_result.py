@@ -65,3 +65,23 @@ def test_long_reasons_are_wrapped_in_a_dialog_wide_enough(qtbot):
     table = dialog.created_table
     assert table.columnWidth(3) < table.fontMetrics().horizontalAdvance(WHY)  # so it wraps:
     assert table.rowHeight(0) >= 2 * table.fontMetrics().lineSpacing()
+
+
+def test_meter_orders_and_misses_read_with_their_units(qtbot):
+    from decimal import Decimal
+
+    from app.services.pm_run import MissedRow
+
+    result = RunResult(
+        as_of=DAY, dry_run=False, checked=2, active=2,
+        created=[Created(1, "500 h service", "CMP-0003", "WO-2026-000009", DAY,
+                         Decimal("8500.00"), "Due by meter.", "h")],
+        missed=[MissedRow(2, "Weekly walk-round", "CHL-0002", "2026-11-15", dt.date(2026, 11, 15)),
+                MissedRow(1, "500 h service", "CMP-0003", "meter 8000.00", DAY,
+                          Decimal("8000.00"), "h")])
+    dialog = PmRunResultDialog(PmCheckReport(result, True, AT), may_run=True)
+    qtbot.addWidget(dialog)
+    assert dialog.created_table.item(0, 3).text() == "24 Nov 2026 (at 8,500 h)"
+    missed = [dialog.missed_table.item(r, 2).text() for r in range(2)]
+    assert missed == ["15 Nov 2026", "at 8,000 h (passed 24 Nov 2026)"]
+    assert result.missed[1].words == "at 8,000 h (passed 2026-11-24)"  # as the CLI says it

@@ -181,6 +181,21 @@ def test_the_overdue_count_arrives_when_the_worker_starts(qtbot, db, admin, work
     assert gui.overdue == [1]
 
 
+def test_a_check_that_raises_late_orders_counts_the_overdue_again(qtbot, db, admin, workers):
+    """Orders raised for dates already passed are overdue at once: the status bar's count
+    follows the check, not the next timed count. With timed checks off, the status bar
+    says so from the start."""
+    _schedules(admin, start=dt.date.today() - dt.timedelta(days=40))
+    worker = workers(pm_minutes=0, tick_ms=10)
+    gui = Gui(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: gui.overdue == [0], timeout=10_000)
+    assert gui.statuses[0] == "Timed PM checks are off on this desk"
+    worker.run_now(admin)
+    qtbot.waitUntil(lambda: gui.overdue == [0, 1], timeout=10_000)
+    assert len(gui.reports) == 1
+
+
 def test_a_failed_check_is_said_in_words_and_tried_again(
         qtbot, db, admin, workers, tmp_path, monkeypatch):
     _schedules(admin)

@@ -759,3 +759,15 @@ def test_entry_point_errors_are_one_line_with_the_right_exit_code(tmp_path: Path
                             url=f"sqlite:///{(tmp_path / 'new.db').as_posix()}")
     assert no_password.returncode == 1  # the database is not initialised: refused first
     assert "keepwell db init" in no_password.stderr
+
+
+def test_output_cut_short_by_its_reader_is_no_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`keepwell pm list | head -3`: head stops reading, writing fails with a broken pipe;
+    that is the reader's choice, not a failure to report."""
+    def listing(_args: argparse.Namespace) -> int:
+        print("ID  ASSET")
+        raise BrokenPipeError(32, "Broken pipe")
+
+    code = cli.run(argparse.Namespace(command="pm", action="list", handler=listing))
+    assert code == cli.EXIT_OK
+    assert capsys.readouterr().err == ""

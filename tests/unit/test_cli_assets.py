@@ -164,7 +164,7 @@ def test_meter_readings_follow_the_cumulative_rule(kw: Run) -> None:
     assert kw("asset", "add", "P-1", "--name", "Pump", "--user", "ada").code == 0
     assert kw("meter", "add", "P-1", "Run hours", "--unit", "h", "--user", "pat").code == 0
     first = kw("meter", "read", "p-1", "run hours", "100", "--user", "tess")
-    assert first.code == 0 and first.out.strip() == "Recorded 100.00 on P-1 run hours."
+    assert first.code == 0 and first.out.strip() == "Recorded 100 h on P-1 Run hours."
     lower = kw("meter", "read", "P-1", "Run hours", "90", "--user", "tess")
     assert lower.code == 1 and "Reading cannot be below the last reading, 100.00 h" in lower.err
     replaced = kw("meter", "read", "P-1", "Run hours", "2", "--replacement", "--json",
@@ -175,7 +175,7 @@ def test_meter_readings_follow_the_cumulative_rule(kw: Run) -> None:
     refused = kw("meter", "read", "P-1", "Run hours", "5", "--user", "rita")
     assert refused.code == 1 and "may not do this" in refused.err
     shown = kw("asset", "show", "P-1", "--user", "rita").out
-    assert "Meter Run hours: 2.00 h" in shown
+    assert "Meter Run hours: 2 h" in shown
 
 
 def test_requests_filed_and_listed_per_person(kw: Run) -> None:

@@ -4,6 +4,7 @@ tests mean the same whatever day they run."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -155,7 +156,7 @@ def test_a_meter_schedule_follows_the_readings(kw: Run, pm_plant: str) -> None:
     assert json.loads(pm(kw, pm_plant, "pat", "run", "--json").out)["created"] == []
 
     plain = as_user(kw, pm_plant, "tess", "meter", "read", "PMP-0001", "Run hours", "1460")
-    assert plain.out.strip() == "Recorded 1460.00 on PMP-0001 Run hours."
+    assert plain.out.strip() == "Recorded 1,460 h on PMP-0001 Run hours."
     why = pm(kw, pm_plant, "pat", "explain", str(added["id"]))
     assert "Due by meter: meter at 1,460 h" in why.out
     (created,) = json.loads(pm(kw, pm_plant, "pat", "run", "--json").out)["created"]
@@ -256,7 +257,7 @@ def test_bad_dates_and_ids_for_forecast_explain_and_run(kw: Run, pm_plant: str) 
         (("forecast", sid, "--from", "2026-06-01", "--to", "2026-05-01"),
          "--to: To (2026-05-01) is before the start (2026-06-01)."),
         (("forecast", sid, "--from", "2026-01-01", "--to", "2030-01-01"),
-         "--to: To is more than"),
+         "--to: To must be at most 1,098 days"),
         (("forecast", "999"), "PM schedule 999"),
         (("explain", sid, "--as-of", "yesterday"), "--as-of: As of must be a date written"),
         (("explain", "999"), "PM schedule 999"),
@@ -291,3 +292,19 @@ def test_roles_are_those_of_the_services(kw: Run, pm_plant: str) -> None:
     wrong = kw("--db", pm_plant, "pm", "run", "--user", "pat", "--password-stdin",
                stdin="not the password")
     assert wrong.code == 1 and "Unknown user or wrong password." in wrong.err
+
+
+def test_the_list_marks_a_day_estimated_from_the_meter() -> None:
+    from decimal import Decimal
+
+    from app import cli_pm
+    from app.services.pm_schedules import ScheduleRow
+
+    row = ScheduleRow(
+        id=1, name="Service", asset_id=1, asset_tag="PMP-0001", asset_name="Feed pump",
+        active=True, trigger="every 500 h (fixed)", next_due=dt.date(2026, 12, 4),
+        next_reading="1,500 h", last_done=None, open_order="", compliance=None,
+        assignee_name="", estimated_hours=Decimal(2), version=1, next_due_estimated=True)
+    assert cli_pm._next(row) == "≈ 2026-12-04 (at 1,500 h)"
+    calendar = dataclasses.replace(row, next_due_estimated=False)
+    assert cli_pm._next(calendar) == "2026-12-04 or at 1,500 h"

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.permissions import Actor
-from app.services.pm_run import RunResult
+from app.pm.engine import amount
+from app.services.pm_run import Created, RunResult
 from ui.pm_worker import PmCheckReport, PmWorker
 from ui.widgets.form_dialog import hint_label
 from ui.widgets.notify import notify
@@ -104,8 +105,10 @@ class PmRunResultDialog(QDialog):
         self.created_table = self._created_table(result)
         self.skipped_table = _fill(read_only_table(["Schedule", "Asset", "Why"], 2), [
             (s.schedule, s.asset_tag, s.why) for s in result.skipped])
-        self.missed_table = _fill(read_only_table(["Schedule", "Asset", "Occurrence", "Due"], 3), [
-            (m.schedule, m.asset_tag, m.occurrence, day_text(m.due)) for m in result.missed])
+        self.missed_table = _fill(read_only_table(["Schedule", "Asset", "Missed"], 2), [
+            (m.schedule, m.asset_tag, day_text(m.due) if m.reading is None else
+             f"at {amount(m.reading, m.unit)} (passed {day_text(m.due)})")
+            for m in result.missed])
         created = "Would create" if result.dry_run else "Created"
         for table, name, items in (
                 (self.created_table, created, result.created),
@@ -145,16 +148,16 @@ class PmRunResultDialog(QDialog):
 
     @staticmethod
     def _created_table(result: RunResult) -> QTableWidget:
-        def due(day: dt.date, reading: object) -> str:
-            return day_text(day) if reading is None else f"{day_text(day)} (reading {reading})"
+        def due(c: Created) -> str:
+            if c.due_reading is None:
+                return day_text(c.due)
+            return f"{day_text(c.due)} (at {amount(c.due_reading, c.unit)})"
 
         if result.dry_run:
             return _fill(read_only_table(["Schedule", "Asset", "Due", "Why"], 3), [
-                (c.schedule, c.asset_tag, due(c.due, c.due_reading), c.why)
-                for c in result.created])
+                (c.schedule, c.asset_tag, due(c), c.why) for c in result.created])
         return _fill(read_only_table(["Number", "Schedule", "Asset", "Due", "Why"], 4), [
-            (c.number, c.schedule, c.asset_tag, due(c.due, c.due_reading), c.why)
-            for c in result.created])
+            (c.number, c.schedule, c.asset_tag, due(c), c.why) for c in result.created])
 
     def _create(self) -> None:
         self.create_requested = True
