@@ -285,8 +285,8 @@ def _pm_forecast(args: argparse.Namespace) -> int:
     print(f"Expected due {len(found)} time{'s' if len(found) != 1 else ''} "
           f"from {first} to {last}:")
     for o in found:
-        how = "estimated from the meter's use" if o.how == "meter" else "by the calendar"
-        print(f"  {o.day:%a %Y-%m-%d}  {how}")
+        print(f"  {o.day:%a %Y-%m-%d}  "
+              f"{pm_schedules.expected_words(o.how, o.number, o.overdue_since)}")
     return cli.EXIT_OK
 
 

@@ -30,7 +30,7 @@ def occurrences(plan: Plan, past: Past, first: dt.date, last: dt.date,
     use = daily_use if daily_use is not None and daily_use > 0 else None
     found: Iterator[tuple[dt.date, str]] = iter(())
     if plan.recurrence is not None and (plan.meter_every is None or use is None):
-        found = ((d, "time") for d in _time_dates(plan, past, first, last))
+        found = ((d, "time") for d in _time_dates(plan, past, first, last, today))
     elif plan.recurrence is not None:
         found = _whichever_dates(plan, past, first, last, use, today)  # type: ignore[arg-type]
     elif plan.meter_every is not None and use is not None:
@@ -38,7 +38,20 @@ def occurrences(plan: Plan, past: Past, first: dt.date, last: dt.date,
     return list(islice(found, limit))
 
 
-def _time_dates(plan: Plan, past: Past, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+def _floating_from(plan: Plan, past: Past, today: dt.date) -> dt.date | None:
+    """A floating schedule's next date to come. With its order open past its due date, the
+    next counts from today at the earliest (the order cannot be completed before)."""
+    assert plan.recurrence is not None
+    due = _floating_due(plan, past)
+    if past.open_order and past.last_due is not None and past.last_due < today:
+        due = next_floating(plan.recurrence, today, plan.calendar)
+        if due is not None and plan.end is not None and due > plan.end:
+            return None
+    return due
+
+
+def _time_dates(plan: Plan, past: Past, first: dt.date, last: dt.date,
+                today: dt.date) -> Iterator[dt.date]:
     """Dates not ordered yet (an order already made is on the Work Orders screen)."""
     assert plan.recurrence is not None
     if plan.anchor == "fixed":
@@ -48,7 +61,7 @@ def _time_dates(plan: Plan, past: Past, first: dt.date, last: dt.date) -> Iterat
                 return
             yield d
         return
-    due = _floating_due(plan, past)
+    due = _floating_from(plan, past, today)
     for _ in range(MAX_OCCURRENCES):
         if due is None or due > last:
             return
@@ -88,7 +101,7 @@ def _whichever_dates(plan: Plan, past: Past, first: dt.date, last: dt.date, use:
     assert plan.meter_every is not None and plan.recurrence is not None
     reading = past.reading if past.reading is not None else (plan.meter_start or Decimal(0))
     threshold = _meter(plan, replace(past, open_order="", reading=None), today).next_reading
-    due = _floating_due(plan, past)
+    due = _floating_from(plan, past, today)
     since = max(today, plan.start)
     tol = plan.tolerance or Decimal(0)
     for _ in range(MAX_OCCURRENCES):

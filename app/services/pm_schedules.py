@@ -87,7 +87,9 @@ class ScheduleDetail:
 @dataclass(frozen=True, slots=True)
 class Occurrence:
     day: dt.date
-    how: str  # "time" or "meter" (a date estimated from the meter's use)
+    how: str  # "time", "meter" (a date estimated from the meter's use) or "order" (raised)
+    number: str = ""  # "order": the order still open
+    overdue_since: dt.date | None = None  # "order": its due date, when passed
 
 
 def _row(r: Any, plan: Plan, past: Past, today: dt.date, done_due: tuple[int, int] | None,
@@ -321,7 +323,9 @@ def forecast_schedule(actor: Actor, schedule_id: int, first: Any, last: Any,
         found = occurrences(plan, past, start, end, use, today)
     except RecurrenceError as exc:
         raise ValidationError({"schedule": str(exc)}) from None
-    return [Occurrence(d, how) for d, how in found]
+    raised = [Occurrence(i.day, "order", i.number, i.overdue_since)
+              for i in _open_orders(start, end, today, PmSchedule.id == schedule_id)]
+    return sorted(raised + [Occurrence(d, how) for d, how in found], key=lambda o: o.day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +342,20 @@ class ForecastItem:
     hours: Decimal
     assignee_id: int | None = None  # two people may share a name
     number: str = ""  # how == "order": the PM order already raised for the day
+    overdue_since: dt.date | None = None  # an order still open past its due date, shown today
+
+    @property
+    def words(self) -> str:
+        return expected_words(self.how, self.number, self.overdue_since)
+
+
+def expected_words(how: str, number: str = "", overdue_since: dt.date | None = None) -> str:
+    """How a forecast date is expected, for lists: "by the calendar", "estimated from the
+    meter's use", "WO-2026-000123 (open, overdue since 12 Nov)"."""
+    if how == "order":
+        late = f", overdue since {overdue_since:%d %b}" if overdue_since else ""
+        return f"{number} (open{late})"
+    return "estimated from the meter's use" if how == "meter" else "by the calendar"
 
 
 @query(Perm.WO_VIEW)
@@ -361,16 +379,23 @@ def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = Non
                                   uses.get(r.meter_id), today):
             out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
                                     r.assignee_name, hours, r.assignee_id))
-    out.extend(_open_orders(start, end, asset_id))
+    out.extend(_open_orders(start, end, today, PmSchedule.asset == asset_id
+                            if asset_id is not None else None))
     out.sort(key=lambda i: (i.day, i.asset_tag, i.name))
     return out
 
 
-def _open_orders(start: dt.date, end: dt.date, asset_id: int | None) -> list[ForecastItem]:
-    where = (WorkOrder.pm_schedule.is_null(False) & WorkOrder.status.in_(OPEN_STATUSES)
-             & WorkOrder.due_date.between(start, end))
-    if asset_id is not None:
-        where &= WorkOrder.asset == asset_id
+def _open_orders(start: dt.date, end: dt.date, today: dt.date,
+                 where: Any = None) -> list[ForecastItem]:
+    """The PM orders raised and still open that are work from `start` to `end`: each on its
+    due date, or, overdue, on today (when today is in the range): work still to do."""
+    due = WorkOrder.due_date
+    when = due.between(start, end)
+    if start <= today <= end:
+        when |= due < start
+    cond = WorkOrder.pm_schedule.is_null(False) & WorkOrder.status.in_(OPEN_STATUSES) & when
+    if where is not None:
+        cond &= where
     rows = tuples_of(
         WorkOrder.select(WorkOrder.due_date, WorkOrder.pm_schedule, PmSchedule.name,
                          Asset.tag, Asset.name, peewee.fn.COALESCE(User.full_name, ""),
@@ -378,10 +403,13 @@ def _open_orders(start: dt.date, end: dt.date, asset_id: int | None) -> list[For
         .join_from(WorkOrder, PmSchedule)
         .join_from(WorkOrder, Asset)
         .join_from(WorkOrder, User, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
-        .where(where))
-    return [ForecastItem(due, "order", sid, name, tag, asset_name, who,
-                         Decimal(str(hours or 0)), who_id, number)
-            for due, sid, name, tag, asset_name, who, hours, who_id, number in rows]
+        .where(cond))
+    out = []
+    for day, sid, name, tag, asset_name, who, hours, who_id, number in rows:
+        shown, late = (today, day) if day < start else (day, day if day < today else None)
+        out.append(ForecastItem(shown, "order", sid, name, tag, asset_name, who,
+                                Decimal(str(hours or 0)), who_id, number, late))
+    return out
 
 
 def task_template(s: Any) -> tuple[dict[str, Any], ...]:
@@ -397,6 +425,7 @@ def _parsed_template(text: str) -> tuple[dict[str, Any], ...]:
 
 __all__ = [
     "ForecastItem", "Occurrence", "ScheduleDetail", "ScheduleRow", "count_schedules",
-    "create_schedule", "explain_schedule", "forecast_all", "forecast_schedule", "get_schedule",
-    "list_schedules", "preview_schedule", "task_template", "update_schedule",
+    "create_schedule", "expected_words", "explain_schedule", "forecast_all",
+    "forecast_schedule", "get_schedule", "list_schedules", "preview_schedule", "task_template",
+    "update_schedule",
 ]

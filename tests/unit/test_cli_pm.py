@@ -97,7 +97,8 @@ def test_add_list_explain_forecast_and_run_a_time_schedule(kw: Run, pm_plant: st
     forecast = json.loads(pm(kw, pm_plant, "tess", "forecast", sid, "--from", TODAY.isoformat(),
                              "--to", (TODAY + dt.timedelta(days=27)).isoformat(), "--json").out)
     assert forecast["occurrences"] == [
-        {"day": (TODAY + dt.timedelta(days=7 * k)).isoformat(), "how": "time"} for k in range(4)]
+        {"day": (TODAY + dt.timedelta(days=7 * k)).isoformat(), "how": "time", "number": "",
+         "overdue_since": None} for k in range(4)]
     plain = pm(kw, pm_plant, "tess", "forecast", sid)  # from today, for a year
     assert "Expected due 53 times" in plain.out or "Expected due 52 times" in plain.out
 
