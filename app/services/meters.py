@@ -175,13 +175,18 @@ def _check_not_lower(errors: dict[str, str], meter: Meter, amount: Decimal,
     before = earlier.order_by(MeterReading.at.desc(), MeterReading.id.desc()).first()
     if before is not None and amount < before.value:
         errors["value"] = (f"cannot be below the last reading, {cents(before.value)} "
-                           f"{meter.unit} on {before.at:%Y-%m-%d %H:%M} UTC; if the meter was "
+                           f"{meter.unit} on {_local(before.at)}; if the meter was "
                            "replaced, mark the reading as a meter replacement")
         return
     after = readings.where(MeterReading.at > at).order_by(MeterReading.at, MeterReading.id).first()
     if after is not None and not after.replacement and amount > after.value:
         errors["value"] = (f"cannot be above the later reading, {cents(after.value)} "
-                           f"{meter.unit} on {after.at:%Y-%m-%d %H:%M} UTC")
+                           f"{meter.unit} on {_local(after.at)}")
+
+
+def _local(utc: dt.datetime) -> str:
+    """A stored (naive UTC) time as the person at this desk reads their clock."""
+    return f"{utc.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
 
 
 def _reading_rows(where: Any, limit: int) -> list[ReadingRow]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ import peewee
 from app.errors import ValidationError
 from app.models import Asset, Meter, PmSchedule, User, WorkOrder
 from app.permissions import Actor, Perm
-from app.pm.engine import Decision, Past, Plan, amount, decide, trigger_words
+from app.pm.engine import Decision, Past, Plan, amount, day, decide, trigger_words
 from app.pm.next_check import check_after
 from app.pm.projection import occurrences
 from app.pm.recurrence import RecurrenceError
@@ -106,12 +106,14 @@ def _row(r: Any, plan: Plan, past: Past, today: dt.date, done_due: tuple[int, in
         by_meter = _meter_estimate(plan, past, today, use)
         if by_meter is not None and (next_due is None or by_meter < next_due):
             next_due, estimated = by_meter, True
+    next_reading = decision.next_reading
+    if past.open_order and past.last_due_reading is not None:
+        next_reading = past.last_due_reading  # the open order's, as its day is next_due
     return ScheduleRow(
         id=r.id, name=r.name, asset_id=r.asset_id, asset_tag=r.asset_tag,
         asset_name=r.asset_name, active=r.active, trigger=trigger_words(plan),
         next_due=next_due,
-        next_reading=amount(decision.next_reading, plan.meter_unit)
-        if decision.next_reading is not None else "",
+        next_reading=amount(next_reading, plan.meter_unit) if next_reading is not None else "",
         last_done=r.last_completed_on, open_order=past.open_order, compliance=rate,
         assignee_name=r.assignee_name, estimated_hours=r.estimated_hours, version=r.version,
         next_due_estimated=estimated,
@@ -281,13 +283,35 @@ def preview_schedule(actor: Actor, values: dict[str, Any], schedule_id: int | No
     first = min(today, decision.due) if decision.due else today  # an overdue one too
     found = occurrences(plan, past, first, first + dt.timedelta(days=10 * MAX_FORECAST_DAYS),
                         use, today, limit=count)
-    return [Occurrence(d, how) for d, how in found], decision.words
+    return ([Occurrence(d, how) for d, how in found],
+            decision.words + _estimate_words(plan, past, decision, today, use))
 
 
 @query(Perm.WO_VIEW)
 def explain_schedule(actor: Actor, schedule_id: int, as_of: dt.date | None = None) -> str:
-    """Why the schedule is or is not due on `as_of` (today), in words. NotFound."""
-    return _detail(schedule_id, as_of).decision.words
+    """Why the schedule is or is not due on `as_of` (today), in words, with the day its meter
+    should reach its next threshold at its recent use. NotFound."""
+    today = as_of or dt.date.today()
+    r = _one(schedule_id)
+    plan, past = plan_of(r, r.meter_unit), pasts([r])[r.id]
+    decision = decide(plan, past, today)
+    use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
+    return decision.words + _estimate_words(plan, past, decision, today, use)
+
+
+def _estimate_words(plan: Plan, past: Past, decision: Decision, today: dt.date,
+                    use: Decimal | None) -> str:
+    """" At its use over the last 90 days (17 h a day), the meter reaches it about Fri 04 Dec
+    2026." ("" when not by meter, or there is nothing to estimate)."""
+    if not use or plan.meter_every is None or decision.create or past.open_order:
+        return ""
+    found = occurrences(replace(plan, recurrence=None), past, today,
+                        today + dt.timedelta(days=MAX_FORECAST_DAYS), use, today, limit=1)
+    if not found:
+        return ""
+    per_day = amount(use.quantize(Decimal("0.1")), plan.meter_unit)
+    return (f" At its use over the last 90 days ({per_day} a day), the meter reaches it about "
+            f"{day(found[0][0])}.")
 
 
 def check_range(first: Any, last: Any) -> tuple[dt.date, dt.date]:
@@ -405,8 +429,9 @@ def _open_orders(start: dt.date, end: dt.date, today: dt.date,
         .join_from(WorkOrder, User, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
         .where(cond))
     out = []
-    for day, sid, name, tag, asset_name, who, hours, who_id, number in rows:
-        shown, late = (today, day) if day < start else (day, day if day < today else None)
+    for due_on, sid, name, tag, asset_name, who, hours, who_id, number in rows:
+        shown, late = ((today, due_on) if due_on < start else
+                       (due_on, due_on if due_on < today else None))
         out.append(ForecastItem(shown, "order", sid, name, tag, asset_name, who,
                                 Decimal(str(hours or 0)), who_id, number, late))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -51,14 +52,25 @@ def test_a_technician_records_readings_and_the_meter_follows(actors, hours):
     assert detail.meters[0].last_reading == Decimal("120.00")
 
 
-def test_a_lower_reading_is_refused_with_the_last_reading_and_when(admin, hours):
-    at = utcnow() - dt.timedelta(hours=1)
+@pytest.fixture
+def new_york(monkeypatch):
+    """The desk's clock in New York (the process's local time), put back afterwards."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_lower_reading_is_refused_with_the_last_reading_and_when(admin, hours, new_york):
+    # The desk's clock, not UTC, is named.
+    at = dt.datetime(2026, 7, 1, 18, 14)  # UTC: 14:14 in New York (summer time)
     meters.record_reading(admin, hours.id, "500", at=at)
     before = _counts()
     with pytest.raises(ValidationError) as err:
         meters.record_reading(admin, hours.id, "499.99")
     message = err.value.fields["value"]
-    assert message.startswith(f"cannot be below the last reading, 500.00 h on {at:%Y-%m-%d %H:%M}")
+    assert message.startswith("cannot be below the last reading, 500.00 h on 2026-07-01 14:14;")
     assert "meter replacement" in message
     assert err.value.message.startswith("Reading cannot be below")
     assert _counts() == before

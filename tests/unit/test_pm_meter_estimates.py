@@ -38,6 +38,9 @@ def test_a_meter_schedule_shows_an_estimated_next_due_day(admin: Actor) -> None:
     [first, *_] = pm_schedules.forecast_schedule(admin, schedule_id, TODAY,
                                                  TODAY + dt.timedelta(days=365), today=TODAY)
     assert (first.day, first.how) == (row.next_due, "meter")
+    explained = pm_schedules.explain_schedule(admin, schedule_id)
+    assert explained.endswith(f"At its use over the last 90 days (10 h a day), the meter "
+                              f"reaches it about {row.next_due:%a %d %b %Y}.")
 
 
 def test_the_calendar_date_stands_when_it_comes_before_the_meter(admin: Actor) -> None:
@@ -54,7 +57,7 @@ def test_no_estimate_while_its_order_is_open(admin: Actor) -> None:
     assert len(pm_run.generate_due_work_orders(admin, as_of=TODAY).created) == 1
     row = _row(admin)
     assert row.open_order and not row.next_due_estimated
-    assert row.next_due == TODAY  # the open order's
+    assert (row.next_due, row.next_reading) == (TODAY, "1,500 h")  # the open order's
 
 
 def test_a_meter_schedules_grace_follows_the_meters_use(admin: Actor) -> None:
