@@ -34,7 +34,7 @@ from app.services.bulk import insert_rows, read_rows
 from app.services.common import lock_rows
 from app.services.numbering import format_work_order_numbers, reserve
 from app.services.pm_schedules import task_template
-from app.services.pm_state import ids_sql, pasts, plans, schedule_rows, tuples_of
+from app.services.pm_state import ids_sql, pasts, plans, rows_to_decide, template_rows, tuples_of
 from app.services.registry import mutation
 
 LEASE = "pm_check"
@@ -172,7 +172,7 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
     if write and not db.is_sqlite():  # SQLite: BEGIN IMMEDIATE already keeps writers apart
         lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(ids_sql(ids)))
                   .order_by(PmSchedule.id)).execute()
-    rows = read_rows(schedule_rows(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
+    rows = read_rows(rows_to_decide(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
     the_plans, the_pasts = plans(rows), pasts(rows)
     orders: list[tuple[Any, Decision]] = []
     missed: list[dict[str, Any]] = []
@@ -203,13 +203,19 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
             orders.append((r, d))
         elif the_pasts[r.id].open_order and d.reasons:
             result.skipped.append(Skipped(r.id, r.name, r.asset_tag, d.reasons[0]))
+    if orders:  # made from the schedules' templates
+        templates = {t.id: t for t in read_rows(template_rows(
+            PmSchedule.id.in_(ids_sql(r.id for r, _d in orders))))}
+        orders = [(templates[r.id], d) for r, d in orders]
     numbers = _insert(actor, orders, missed, as_of) if write else [""] * len(orders)
     if write and checks:
         database = db.database.obj
         database.cursor().executemany(
             f"UPDATE pm_schedule SET next_check = {database.param} WHERE id = {database.param}",
             [(PmSchedule.next_check.db_value(day), sid) for day, sid in checks])
-    for (r, d), number in zip(orders, numbers, strict=True):
+    decided = {r.id: r for r in rows}
+    for (t, d), number in zip(orders, numbers, strict=True):
+        r = decided[t.id]
         result.created.append(Created(r.id, r.name, r.asset_tag, number, d.due or as_of,
                                       d.due_reading, d.words, r.meter_unit))
 

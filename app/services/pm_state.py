@@ -62,6 +62,43 @@ def schedule_rows(where: Any = None) -> Any:
     return q if where is None else q.where(where)
 
 
+# What a check decides on (the schedule's plan, what it needs of its past, and names for its
+# report); the work-order template is read only for the schedules that order (template_rows).
+_TO_DECIDE = ("id", "name", "anchor", "time_unit", "time_every", "rrule", "meter",
+              "meter_every", "meter_tolerance", "meter_start", "start_date", "end_date",
+              "lead_days", "season_from", "season_to", "skip_dates", "active", "created_at",
+              "last_completed_on", "last_completed_reading", "next_check")
+
+
+def rows_to_decide(where: Any) -> Any:
+    """The schedules a check looks at, with only what it decides on: a first check reads
+    thousands, and the checklists and descriptions would be most of what is read."""
+    fields = [PmSchedule._meta.fields[name] for name in _TO_DECIDE]  # type: ignore[attr-defined]
+    return (PmSchedule.select(
+            *(f.alias(f.column_name) if isinstance(f, peewee.ForeignKeyField) else f
+              for f in fields),
+            Asset.tag.alias("asset_tag"), Asset.status.alias("asset_status"),
+            peewee.fn.COALESCE(Meter.unit, "").alias("meter_unit"),
+            Meter.last_reading.alias("meter_reading"))
+            .join_from(PmSchedule, Asset)
+            .join_from(PmSchedule, Meter, peewee.JOIN.LEFT_OUTER)
+            .where(where))
+
+
+def template_rows(where: Any) -> Any:
+    """What the orders of the schedules a check orders are made from."""
+    return (PmSchedule.select(
+            PmSchedule.id, PmSchedule.name, PmSchedule.description, PmSchedule.wo_type,
+            PmSchedule.priority, PmSchedule.estimated_hours, PmSchedule.tasks,
+            PmSchedule.asset.alias("asset_id"), PmSchedule.assignee.alias("assignee_id"),
+            Asset.location.alias("asset_location_id"),
+            peewee.fn.COALESCE(User.active, False).alias("assignee_active"))
+            .join_from(PmSchedule, Asset)
+            .join_from(PmSchedule, User, peewee.JOIN.LEFT_OUTER,
+                       on=(PmSchedule.assignee == User.id))
+            .where(where))
+
+
 def pasts(rows: Sequence[Any]) -> dict[int, Past]:
     """The Past of each schedule row (from schedule_rows), with a few queries per 500."""
     ids = [r.id for r in rows]
