@@ -100,13 +100,13 @@ def test_month_view_shows_each_order_on_its_day(qtbot, plant, planner) -> None:
     if week_on <= last:
         assert _names(screen, week_on) == ["Belt check", "Lubrication"]
     texts = [line.text for line in screen.calendar.cell_lines(DAY)]
-    assert texts == ["Belt check — F-7", "Lubrication — P-101"]
+    assert texts == ["F-7 Belt check", "P-101 Lubrication"]  # the asset first
     # Clicking the day lists its orders in the side panel.
     qtbot.mouseClick(screen.calendar, Qt.MouseButton.LeftButton,
                      pos=screen.calendar.cell_rect(DAY).center())
     assert screen.calendar.selected == DAY
     assert screen.day_table.rowCount() == 2
-    assert screen.day_table.item(1, 0).text() == "Lubrication — P-101"
+    assert screen.day_table.item(1, 0).text() == "P-101 Lubrication"
     assert screen.day_table.item(1, 1).text() == "Tina Tech"
     assert screen.day_table.item(1, 2).text() == "6 h"
     assert "2 orders · 12 h" in screen.day_title.text()
@@ -150,11 +150,11 @@ def test_dates_estimated_from_a_meter_are_marked(qtbot, plant, planner, admin) -
     screen.show_date(day)
     _wait(qtbot, screen)
     texts = [line.text for line in screen.calendar.cell_lines(day)]
-    assert "≈ Oil change — F-7" in texts
-    assert "≈ Oil change — F-7" in screen.calendar.tooltip_for(day)
+    assert "F-7 ≈ Oil change" in texts
+    assert "F-7 ≈ Oil change" in screen.calendar.tooltip_for(day)
     assert "estimated from meter use" in screen.calendar.tooltip_for(day)
     row = next(r for r in range(screen.day_table.rowCount())
-               if screen.day_table.item(r, 0).text() == "≈ Oil change — F-7")
+               if screen.day_table.item(r, 0).text() == "F-7 ≈ Oil change")
     assert screen.day_table.item(row, 0).font().italic()
     assert "meter" in screen.day_table.item(row, 0).toolTip()
 
@@ -181,8 +181,8 @@ def test_week_view_and_paging(qtbot, plant, planner) -> None:
     assert screen.period_label.text() == period_title(DAY, WEEK)
     assert screen.period_label.text().startswith(f"Week {DAY.isocalendar().week} ·")
     lines = screen.calendar.cell_lines(DAY)
-    assert [line.text for line in lines] == ["Belt check — F-7", "F-7 · Tina Tech",
-                                             "Lubrication — P-101", "P-101 · Tina Tech"]
+    assert [line.text for line in lines] == ["F-7 Belt check", "6 h · Tina Tech",
+                                             "P-101 Lubrication", "6 h · Tina Tech"]
     # Next, PgDn, Alt+Left, PgUp, T.
     qtbot.mouseClick(screen.next_button, Qt.MouseButton.LeftButton)
     assert screen.period()[0] == first + dt.timedelta(days=7)
@@ -390,12 +390,12 @@ def test_orders_raised_already_are_marked_and_open_their_form(qtbot, plant, plan
     lube = next(i for i in screen.loads[DAY].items if i.name == "Lubrication")
     assert lube.how == "order" and lube.number == raised.number
     texts = [line.text for line in screen.calendar.cell_lines(DAY)]
-    assert texts == ["Belt check — F-7", "• Lubrication — P-101"]
+    assert texts == ["F-7 Belt check", "P-101 • Lubrication"]
     tip = screen.calendar.tooltip_for(DAY)
-    assert f"• Lubrication — P-101 ({raised.number}, Tina Tech, 6 h)" in tip
+    assert f"P-101 • Lubrication ({raised.number}, Tina Tech, 6 h)" in tip
     assert "• order already raised" in tip
     row = _row_of(screen, "Lubrication")
-    assert screen.day_table.item(row, 0).text() == f"{raised.number} · Lubrication — P-101"
+    assert screen.day_table.item(row, 0).text() == f"P-101 • Lubrication\n{raised.number}"
     assert "double-click to open it" in screen.day_table.item(row, 0).toolTip()
 
     # Double-clicked in the day's list or in the calendar: the order's form, not the schedule.
@@ -417,7 +417,7 @@ def test_orders_raised_already_are_marked_and_open_their_form(qtbot, plant, plan
     screen.set_mode(WEEK)
     _wait(qtbot, screen)
     details = [c.text for c in screen.calendar.cell_lines(DAY) if c.detail]
-    assert f"{raised.number} · P-101 · Tina Tech" in details
+    assert f"6 h · Tina Tech · {raised.number}" in details
 
 
 def test_a_supervisor_opens_raised_orders_but_no_schedules(qtbot, plant, make_user,

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.models import AuditEvent, PmSchedule
 from app.permissions import Actor, Role
@@ -391,6 +391,34 @@ def test_the_weekday_boxes_keep_their_names_at_the_forms_usual_widths(qtbot, pla
         assert all(b.isVisible() for b in boxes)
         squeezed = [b.text() for b in boxes if b.width() < b.sizeHint().width()]
         assert squeezed == [], width
+
+
+@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;INTERVAL=12;BYDAY=-1WE",
+                                  "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"])
+def test_the_rrule_builder_fits_the_form_at_its_narrowest(qtbot, plant, planner, open_form,
+                                                         rule):
+    form = open_form(planner)
+    triggers = form.triggers
+    builder = triggers.rrule
+    triggers.by_time.setChecked(True)
+    triggers.time_unit.setCurrentIndex(triggers.time_unit.findData("rrule"))
+    assert builder.set_rule(rule)  # in the controls
+    form.resize(form.minimumWidth(), 700)
+    assert form.width() == 1000
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # the layouts, laid out
+    # Nothing in the form is squeezed below what it needs.
+    assert form.layout().minimumSize().width() <= form.width()
+    assert builder.width() >= builder.minimumSizeHint().width()
+    controls = [builder.mode, builder.ordinal, builder.weekday, builder.months, builder.weeks,
+                *builder.day_boxes]
+    squeezed = [c for c in controls if c.isVisible() and c.width() < c.sizeHint().width()]
+    assert squeezed == []
+    # The rule is read whole (10 px: the field's frame and margins)...
+    assert builder.text.width() >= builder.text.fontMetrics().horizontalAdvance(rule) + 10
+    assert builder.text.toolTip().startswith(f"{rule}\n")
+    # ... while the controls stay in line with the fields above them.
+    assert builder.mode.mapTo(form, QPoint()).x() == \
+        triggers.time_unit.mapTo(form, QPoint()).x()
 
 
 def test_a_custom_rule_in_the_form(qtbot, plant, planner, open_form):

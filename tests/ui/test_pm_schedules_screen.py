@@ -28,6 +28,7 @@ from ui.models.pm_schedules import (
     PmScheduleTableModel,
     ScheduleFilter,
     compliance_text,
+    tooltip_lines,
 )
 from ui.screens.pm_schedules import COLUMN_WIDTHS, NAME_MIN, PmSchedulesScreen
 
@@ -131,6 +132,23 @@ def test_compliance_reads_as_a_percentage():
     assert compliance_text(0.916) == "92 %"
     assert compliance_text(1.0) == "100 %"
     assert compliance_text(None) == "—"
+
+
+def test_a_long_rule_is_whole_in_the_triggers_tooltip(qtmodeltester):
+    trigger = ("by rule FREQ=MONTHLY;INTERVAL=3;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;"
+               "BYMONTH=1,4,7,10;BYHOUR=6 (fixed), April–October only")
+    row = pm_schedules.ScheduleRow(
+        id=1, name="Quarter end check", asset_id=1, asset_tag="PMP-0001",
+        asset_name="Feed pump", active=True, trigger=trigger, next_due=D("2027-03-31"),
+        next_reading="", last_done=None, open_order="", compliance=None, assignee_name="",
+        estimated_hours=Decimal("1"), version=1)
+    model = PmScheduleTableModel(lambda f, offset, limit: [row][offset:offset + limit],
+                                 today=lambda: TODAY)
+    qtmodeltester.check(model)
+    tip = model.index(0, COL_TRIGGER).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.replace("\n", "") == f"Due {trigger}"  # all of it, once
+    assert len(tip.splitlines()) == 2 and all(len(line) <= 80 for line in tip.splitlines())
+    assert tooltip_lines("Due every week (floating)") == "Due every week (floating)"
 
 
 def test_search_asset_and_active_filters(qtbot, plant, planner):

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -122,7 +123,9 @@ class TriggerFields(QWidget):
             grid.setColumnStretch(1, 1)
         self._place(left, 0, "", "trigger")
         self._place(left, 1, self.by_time, "time")
-        self._place(left, 2, "", "rrule")
+        # The rule builder spans the labels' column too: its rule text, one long word, gets
+        # the whole width; its other controls line up with the fields (see showEvent).
+        left.addWidget(self.boxes["rrule"], 2, 0, 1, 2, Qt.AlignmentFlag.AlignTop)
         self._place(left, 3, self.by_meter, "meter")
         for n, name in enumerate(("meter_every", "meter_tolerance", "meter_start"), 4):
             self._place(left, n, "", name)
@@ -135,6 +138,7 @@ class TriggerFields(QWidget):
         self._place(right, 3, self.in_season, "season")
         self._place(right, 4, "Skip dates", "skip_dates")
         right.setRowStretch(5, 1)
+        self.left = left
         columns = QHBoxLayout(self)
         columns.addLayout(left, 11)
         columns.addSpacing(14)
@@ -221,7 +225,17 @@ class TriggerFields(QWidget):
             for number, name in enumerate(MONTHS, 1):
                 combo.addItem(name, number)
             combo.setCurrentIndex(default - 1)
-        self.season_row = _row("from", self.season_from, "to", self.season_to)
+        # One month under the other: side by side they would leave the rule builder, in the
+        # left column, too little room in a narrow form.
+        self.season_row = QWidget()
+        months = QGridLayout(self.season_row)
+        months.setContentsMargins(0, 0, 0, 0)
+        months.setSpacing(4)
+        for row, (text, combo) in enumerate((("from", self.season_from),
+                                             ("to", self.season_to))):
+            months.addWidget(QLabel(text), row, 0)
+            months.addWidget(combo, row, 1)
+        months.setColumnStretch(2, 1)
         self.skip_dates = SkipDatesEditor()
         self.start_date.edited.connect(self._edited)
         self.end_date.edited.connect(self._edited)
@@ -230,6 +244,16 @@ class TriggerFields(QWidget):
         self.season_from.currentIndexChanged.connect(self._edited)
         self.season_to.currentIndexChanged.connect(self._edited)
         self.skip_dates.edited.connect(self._edited)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        # The labels' column is as wide as its widest label, known once they are styled.
+        labels = [item.widget() for row in range(self.left.rowCount())
+                  if (item := self.left.itemAtPosition(row, 0)) is not None
+                  and item.widget() is not self.boxes["rrule"]]
+        width = max(label.sizeHint().width() for label in labels)
+        self.left.setColumnMinimumWidth(0, width)
+        self.rrule.set_indent(width + self.left.horizontalSpacing())
+        super().showEvent(event)
 
     def _place(self, grid: QGridLayout, row: int, label: QWidget | str, name: str) -> None:
         if isinstance(label, str):

@@ -4,6 +4,7 @@ schedule name (the service's one order: the headers do not sort). `data()` never
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,6 +22,7 @@ OVERDUE = QColor("#b42318")  # as the Work Orders screen shows an overdue order
 INACTIVE = QColor("#8a8f98")
 NO_VALUE = "—"
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+TIP_WIDTH = 80  # characters in a line of a tooltip
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,17 @@ def compliance_text(rate: float | None) -> str:
 
 def day_text(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
+
+
+def tooltip_lines(text: str, width: int = TIP_WIDTH) -> str:
+    """`text` broken after the ";"s of a rule in it into lines of about `width` characters (a
+    tooltip does not wrap plain text); joined again, the lines are `text`."""
+    lines = [""]
+    for part in re.split(r"(?<=;)", text):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
@@ -127,8 +140,7 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
         if col == COL_NAME:
             return row.name if row.active else f"{row.name}: inactive, generates no orders"
         if col == COL_TRIGGER:
-            return f"Due {row.trigger}" + (
-                f"\n{row.trigger}" if row.trigger.startswith("by rule") else "")
+            return tooltip_lines(f"Due {row.trigger}")
         if col == COL_NEXT_DUE and row.next_due is not None:
             if row.next_due_estimated:
                 return (f"About {row.next_due:%a %d %b %Y}: when the meter should reach "

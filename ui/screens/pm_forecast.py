@@ -39,8 +39,8 @@ from ui.errors import describe
 from ui.settings import gui_settings
 from ui.widgets.notify import notify
 from ui.widgets.pickers import AssetPicker
-from ui.widgets.pm_calendar import PmCalendar, assign_colours, hours_text, is_raised
-from ui.widgets.pm_forecast_panel import PmForecastPanel
+from ui.widgets.pm_calendar import PmCalendar, hours_text, is_raised
+from ui.widgets.pm_forecast_panel import PmForecastPanel, assign_colours
 from ui.workers import BackgroundTask
 
 READ_AHEAD_DAYS = 91  # read a quarter past what is shown: paging on needs no new read
@@ -49,8 +49,7 @@ CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again aft
 EVERYONE = "Everyone"
 VIEW_KEY = "pm_forecast/view"
 PANEL_WIDTH = 340
-NOT_RAISED = ("This order is not raised yet. Its schedule opens only for those who manage "
-              "PM schedules.")
+NOT_RAISED = "Not raised yet; only planners open PM schedules."
 
 
 def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,

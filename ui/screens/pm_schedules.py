@@ -57,14 +57,16 @@ ACTIVE_CHOICES: tuple[tuple[str, bool | None], ...] = (
 # what is left and keeps NAME_MIN; when even the narrowest widths leave it less, the columns in
 # HIDDEN_FIRST step aside in that order (the form shows what they say). Trigger prefers the width
 # of its longest text (up to TRIGGER_MAX): "every month" needs little, a rule on five weekdays
-# much, and the room it does not need goes to the name.
-COLUMN_WIDTHS = {COL_ASSET: (80, 96), COL_TRIGGER: (150, 240), COL_NEXT_DUE: (84, 88),
-                 COL_NEXT_AT: (72, 78), COL_LAST_DONE: (84, 88), COL_OPEN_ORDER: (112, 120),
+# much, and the room it does not need goes to the name. The columns in WHOLE are read whole (a
+# tag, a date or an order number cut short says nothing): they are never narrower than their
+# widest text, such as "≈ 2026-12-04", a day estimated from a meter's use.
+COLUMN_WIDTHS = {COL_ASSET: (56, 96), COL_TRIGGER: (150, 240), COL_NEXT_DUE: (72, 88),
+                 COL_NEXT_AT: (60, 78), COL_LAST_DONE: (72, 88), COL_OPEN_ORDER: (88, 120),
                  COL_COMPLIANCE: (88, 92), COL_ASSIGNEE: (90, 120)}
+WHOLE = (COL_ASSET, COL_NEXT_DUE, COL_NEXT_AT, COL_LAST_DONE, COL_OPEN_ORDER)
 HIDDEN_FIRST = (COL_LAST_DONE, COL_COMPLIANCE, COL_ASSIGNEE)
 NAME_MIN = 180
 TRIGGER_MAX = 380
-CELL_PADDING = 8  # a cell's text margins and grid line
 # What other desks change that this list shows.
 WATCHED = {"pm_schedule", "work_order", "asset", "meter", "user"}
 
@@ -163,9 +165,9 @@ class PmSchedulesScreen(QWidget):
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(36)
         self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
-        self._trigger_width = self.columns.preferred[COL_TRIGGER]  # ours, until dragged
-        self.model.modelReset.connect(self._fit_trigger)
-        self.model.rowsInserted.connect(self._fit_trigger)  # the next page fetched
+        self._fitted = dict(self.columns.preferred)  # the widths ours, until dragged
+        self.model.modelReset.connect(self._fit_texts)
+        self.model.rowsInserted.connect(self._fit_texts)  # the next page fetched
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.activated.connect(self.open_schedule)  # double-click or Enter
@@ -194,17 +196,20 @@ class PmSchedulesScreen(QWidget):
     def _asset_chosen(self) -> None:
         self.model.set_filter(asset_id=self.asset_filter.asset_id())
 
-    def _fit_trigger(self, *_args: object) -> None:
-        """Let Trigger ask for the width of its longest text (a width the user dragged
-        stays)."""
-        if self.columns.preferred[COL_TRIGGER] != self._trigger_width:
-            return
-        metrics = self.table.fontMetrics()
-        texts = self.model.column_texts(COL_TRIGGER)
-        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0) + CELL_PADDING
-        least = COLUMN_WIDTHS[COL_TRIGGER][0]
-        self._trigger_width = max(least, min(TRIGGER_MAX, widest))
-        self.columns.preferred[COL_TRIGGER] = self._trigger_width
+    def _fit_texts(self, *_args: object) -> None:
+        """Fit the columns to the texts fetched: those read whole at least as wide as their
+        widest, Trigger asking for the width of its longest (a width the user dragged stays
+        as their wish)."""
+        for col in (*WHOLE, COL_TRIGGER):
+            least, wish = COLUMN_WIDTHS[col]
+            need = self.columns.text_width(col, self.model.column_texts(col))
+            if col == COL_TRIGGER:
+                wish = max(least, min(TRIGGER_MAX, need))
+            else:
+                least, wish = max(least, need), max(wish, need)
+                self.columns.narrowest[col] = least
+            if self.columns.preferred[col] == self._fitted[col]:
+                self.columns.preferred[col] = self._fitted[col] = wish
         self.columns.fit()
 
     def _update_count(self) -> None:

@@ -4,10 +4,14 @@ step aside (hide) in a given order. A column the user drags keeps that width as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QTableView
+
+CELL_PADDING = 8  # a cell's text margins and grid line
+TITLE_PADDING = 16  # a header section's padding (the style sheet's) and frame
 
 
 def fitted_widths(available: int, wanted: dict[int, int], narrowest: dict[int, int],
@@ -59,6 +63,18 @@ class ColumnFitter(QObject):
                     self.table.setColumnWidth(col, width)
         finally:
             self._fitting = False
+
+    def text_width(self, col: int, texts: Iterable[str]) -> int:
+        """The width column `col` needs to show its title and each of `texts` whole."""
+        header = self.table.horizontalHeader()
+        title = header.sectionSizeHint(col)  # 0 while hidden: then as the style sheet has it
+        if title <= 0:
+            font = QFont(header.font())
+            font.setBold(True)
+            text = str(self.table.model().headerData(col, Qt.Orientation.Horizontal) or "")
+            title = QFontMetrics(font).horizontalAdvance(text) + TITLE_PADDING
+        widest = max((self.table.fontMetrics().horizontalAdvance(t) for t in texts), default=0)
+        return max(widest + CELL_PADDING, title)
 
     def _dragged(self, col: int, _old: int, new: int) -> None:
         # Hiding a column reports it resized to 0, and not always at once: not a wish.

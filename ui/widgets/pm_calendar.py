@@ -9,7 +9,6 @@ and week periods are app.pm.periods. The words are plain Python at the top of th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,13 +28,12 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.pm.engine import amount
 from app.pm.periods import MONTH, WEEK, period
-from app.pm.workload import UNASSIGNED, DayLoad, who
+from app.pm.workload import DayLoad, who
 from app.services.pm_schedules import ForecastItem
 
 METER_MARK = "≈ "  # a date estimated from meter use
 ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)
 TOOLTIP_ITEMS = 15
-NARROW = 100  # px of text in a cell: narrower, the month view leaves out the asset tag
 
 
 # --- the words ------------------------------------------------------------------------------
@@ -56,7 +54,9 @@ def mark(item: ForecastItem) -> str:
 
 
 def item_text(item: ForecastItem) -> str:
-    return f"{mark(item)}{item.name} — {item.asset_tag}"
+    """"CHL-0002 Weekly walk-round": the asset first, which tells a day's orders apart when
+    several schedules have the same name and a narrow cell shows only the start."""
+    return f"{item.asset_tag} {mark(item)}{item.name}"
 
 
 def is_raised(item: ForecastItem) -> bool:
@@ -82,6 +82,7 @@ def over_lines(load: DayLoad[ForecastItem], capacity: Decimal) -> list[str]:
 HEADER_H = 24
 GUTTER_W = 30  # ISO week numbers
 PAD = 4
+PILL = 6  # what today's blue pill adds to the width of its day
 GRID = QColor("#d5dbe2")
 INK = QColor("#1f2933")
 MUTED = QColor("#6b7583")
@@ -92,11 +93,7 @@ OVER_BG = QColor("#fdeeec")
 OVER_BAND = QColor("#f7cdc6")  # the top line of a day over capacity
 OVER_INK = QColor("#b42318")
 ACCENT = QColor("#3b82c4")
-# An assignee's colour, by name order among everyone in the forecast read (the side panel
-# shows the same), so it stays put while paging.
-PALETTE = ("#3b82c4", "#2f9e44", "#e8590c", "#7048e8", "#0c8599", "#c2255c", "#5c940d",
-           "#b08900")
-NOBODY_COLOUR = "#9aa3ad"
+NOBODY_COLOUR = "#9aa3ad"  # nobody assigned (the others: pm_forecast_panel.assign_colours)
 
 
 class PmCalendar(QWidget):
@@ -205,8 +202,8 @@ class PmCalendar(QWidget):
 
     def cell_lines(self, day: dt.date) -> list[CellLine]:
         """The lines the day's cell has room for: its orders (in the week view each with a
-        second line: asset, assignee, hours), then "+ 3 more" when they do not all fit. What
-        paintEvent draws; tests read it."""
+        second line: hours, assignee, the number of one raised), then "+ 3 more" when they do
+        not all fit. What paintEvent draws; tests read it."""
         load = self.loads.get(day)
         if load is None or day < self.today:
             return []
@@ -219,8 +216,9 @@ class PmCalendar(QWidget):
         for item in items[:shown]:
             lines.append(CellLine(item_text(item), item))
             if per_item == 2:
-                number = f"{item.number} · " if is_raised(item) else ""
-                lines.append(CellLine(f"{number}{item.asset_tag} · {who(item)}", item, True))
+                number = f" · {item.number}" if is_raised(item) else ""
+                lines.append(CellLine(f"{hours_text(item.hours)} · {who(item)}{number}", item,
+                                      True))
         if shown < len(items):
             lines.append(CellLine(f"+ {len(items) - shown} more", None))
         return lines
@@ -230,6 +228,24 @@ class PmCalendar(QWidget):
 
     def _top_height(self) -> int:
         return QFontMetrics(self._fonts()[0]).height() + PAD + 2
+
+    def top_line(self, day: dt.date) -> tuple[str, str, QFont]:
+        """The day's label, its hours ("" when none) and their font: in a cell too narrow for
+        both, "1 Dec" or "24 Nov" gives way to the day alone, then the hours to a smaller font
+        (and at the last are cut short), so that the two never overlap."""
+        load = self.loads.get(day)
+        hours = hours_text(load.hours) if load is not None and day >= self.today else ""
+        base, small, _meter = self._fonts()
+        room = self.cell_rect(day).width() - 3 * PAD - (PILL if day == self.today else 0)
+        labels = [f"{day.day} {day:%b}"] if self.mode == WEEK or day.day == 1 else []
+        labels.append(f"{day.day}")
+        for font in (QFont(base), QFont(small)):
+            font.setBold(load is not None and load.overloaded)
+            for label in labels:
+                if QFontMetrics(base).horizontalAdvance(label) \
+                        + QFontMetrics(font).horizontalAdvance(hours) <= room:
+                    return label, hours, font
+        return label, hours, font
 
     def tooltip_for(self, day: dt.date) -> str:
         load = self.loads.get(day)
@@ -304,13 +320,13 @@ class PmCalendar(QWidget):
                    else rect)
         # The top line: the day (today in a blue pill), and the day's hours on the right.
         fm = QFontMetrics(base)
-        label = f"{day.day}" if self.mode == MONTH and day.day != 1 else f"{day.day} {day:%b}"
         top = QRect(rect.left() + PAD, rect.top() + PAD - 1, rect.width() - 2 * PAD,
                     fm.height() + 2)
+        label, hours, hours_font = self.top_line(day)
+        label_w = fm.horizontalAdvance(label) + (PILL if day == self.today else 0)
         p.setFont(base)
         if day == self.today:
-            pill = QRect(top.left() - 2, top.top(), fm.horizontalAdvance(label) + 8,
-                         top.height())
+            pill = QRect(top.left() - 2, top.top(), label_w + 2, top.height())
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             p.setBrush(ACCENT)
             p.setPen(Qt.PenStyle.NoPen)
@@ -322,17 +338,13 @@ class PmCalendar(QWidget):
         else:
             p.setPen(MUTED if outside else INK)
             p.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-        if load is not None and day >= self.today:
-            bold = QFont(base)
-            bold.setBold(load.overloaded)
-            p.setFont(bold)
-            p.setPen(OVER_INK if load.overloaded else MUTED)
-            p.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       hours_text(load.hours))
-        # The orders, with their assignee's colour on the left; at the right the asset tag
-        # (month) or the hours (week, where the tag and assignee have a line of their own),
-        # so they show however short the name gets, unless the cell is too narrow for both
-        # (the tooltip and the day's list have it all).
+        if hours:
+            p.setFont(hours_font)
+            p.setPen(OVER_INK if hours_font.bold() else MUTED)
+            _draw_elided(p, top.adjusted(label_w + PAD, 0, 0, 0), hours,
+                         Qt.AlignmentFlag.AlignRight)
+        # The orders, with their assignee's colour on the left, each led by its asset tag
+        # (kept whole when the rest is cut short: the tooltip and the day's list have it all).
         line_h = self._line_height()
         y = rect.top() + self._top_height()
         text_left = rect.left() + PAD + 6
@@ -349,17 +361,12 @@ class PmCalendar(QWidget):
             swatch_h = line_h * (2 if self.mode == WEEK else 1) - 4
             p.fillRect(QRect(rect.left() + PAD, box.top() + 2, 3, swatch_h),
                        QColor(self.colours.get(who(item), NOBODY_COLOUR)))
-            name = mark(item) + item.name
-            right = item.asset_tag if self.mode == MONTH else hours_text(item.hours)
-            if width >= NARROW or self.mode == WEEK:  # too narrow: the name alone
-                p.setFont(small)
-                p.setPen(MUTED)
-                right_w = min(QFontMetrics(small).horizontalAdvance(right), width // 2)
-                _draw_elided(p, box, right, Qt.AlignmentFlag.AlignRight)
-                box.setWidth(max(0, width - right_w - 4))
             p.setFont(meter if item.how == "meter" else small)
             p.setPen(INK)
-            _draw_elided(p, box, name)
+            p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       item.asset_tag)  # clipped by the box in a cell narrower than the tag
+            tag_w = QFontMetrics(p.font()).horizontalAdvance(f"{item.asset_tag} ")
+            _draw_elided(p, box.adjusted(tag_w, 0, 0, 0), mark(item) + item.name)
         if day == self.selected:
             p.setPen(QPen(ACCENT, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -442,11 +449,3 @@ def _draw_elided(p: QPainter, box: QRect, text: str,
     elided = QFontMetrics(p.font()).elidedText(text, Qt.TextElideMode.ElideRight, box.width())
     p.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, elided)
 
-
-def assign_colours(names: Sequence[str]) -> dict[str, str]:
-    """A colour per assignee (in the given order); nobody assigned is grey."""
-    out = {UNASSIGNED: NOBODY_COLOUR}
-    people = [n for n in names if n != UNASSIGNED]
-    for n, name in enumerate(people):
-        out[name] = PALETTE[n % len(PALETTE)]
-    return out

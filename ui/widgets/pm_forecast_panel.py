@@ -13,15 +13,18 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from app.pm.workload import DayLoad, person_loads, who
+from app.pm.workload import UNASSIGNED, DayLoad, person_loads, who
 from app.services.pm_schedules import ForecastItem
 from ui.settings import gui_settings
+from ui.widgets.column_fit import ColumnFitter
 from ui.widgets.pm_calendar import NOBODY_COLOUR, OVER_INK, hours_text, is_raised, item_text
 from ui.widgets.tables import read_only_table
 
@@ -30,6 +33,50 @@ PICK_A_DAY = "Click a day to list its orders"
 OPENS_ALL = ("Double-click an order to open its schedule, or the order itself when it is "
              "raised already (it has a number)")
 OPENS_RAISED = "Double-click an order raised already (it has a number) to open it"
+# An assignee's colour, by name order among everyone in the forecast read (the calendar shows
+# the same), so it stays put while paging.
+PALETTE = ("#3b82c4", "#2f9e44", "#e8590c", "#7048e8", "#0c8599", "#c2255c", "#5c940d",
+           "#b08900")
+NAME, ORDERS, HOURS, BUSIEST = range(4)  # the people's columns
+ORDER, ASSIGNEE, ORDER_HOURS = range(3)  # the day's columns
+NAME_MAX = 180  # px a name asks for at most (a longer one is cut in the middle)
+SWATCH = 24  # px of the colour swatch before a name
+
+
+def assign_colours(names: Sequence[str]) -> dict[str, str]:
+    """A colour per assignee (in the given order); nobody assigned is grey."""
+    out = {UNASSIGNED: NOBODY_COLOUR}
+    people = [n for n in names if n != UNASSIGNED]
+    for n, name in enumerate(people):
+        out[name] = PALETTE[n % len(PALETTE)]
+    return out
+
+
+def fitted_table(headers: list[str], stretch: int, hidden_first: tuple[int, ...] = ()
+                 ) -> tuple[QTableWidget, ColumnFitter]:
+    """A read-only table whose column `stretch` gets the room the others leave, the others
+    as wide as fit_columns says (a text too long for its cell is cut in the middle)."""
+    table = read_only_table(headers, stretch)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    others = [col for col in range(len(headers)) if col != stretch]
+    for col in others:
+        table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+    fitter = ColumnFitter(table, {col: (0, 0) for col in others}, hidden_first, 0)
+    fit_columns(fitter, 0)  # to their titles while empty
+    return table, fitter
+
+
+def fit_columns(fitter: ColumnFitter, stretch_min: int, wrapped: tuple[int, ...] = ()) -> None:
+    """Each column but the stretching one as wide as its widest text (those in `wrapped` may
+    shrink to their widest word, the rows then growing); that one keeps `stretch_min`."""
+    table = fitter.table
+    for col in fitter.preferred:
+        texts = [table.item(r, col).text() for r in range(table.rowCount())]
+        words = [w for t in texts for w in t.split()] if col in wrapped else texts
+        fitter.narrowest[col] = fitter.text_width(col, words)
+        fitter.preferred[col] = fitter.text_width(col, texts)
+    fitter.stretch_min = stretch_min
+    fitter.fit()
 
 
 def long_day(day: dt.date) -> str:
@@ -70,12 +117,20 @@ class PmForecastPanel(QWidget):
         capacity_row.addStretch(1)
         self.people_title = QLabel()
         self.people_title.setObjectName("sectionTitle")
-        self.people = read_only_table(["Assignee", "Orders", "Hours", "Busiest day"], 0)
+        self.people_title.setWordWrap(True)
+        # In a narrow panel the busiest day and an order's hours step aside for the names
+        # (each row's tooltip says them); the day's orders and assignees wrap.
+        self.people, self.people_columns = fitted_table(
+            ["Assignee", "Orders", "Hours", "Busiest day"], NAME, hidden_first=(BUSIEST,))
         self.people.setObjectName("forecastPeople")
         self.day_title = QLabel(PICK_A_DAY)
         self.day_title.setWordWrap(True)
-        self.day_table = read_only_table(["Order", "Assignee", "Hours"], 0)
+        self.day_table, self.day_columns = fitted_table(["Order", "Assignee", "Hours"], ORDER,
+                                                        hidden_first=(ORDER_HOURS,))
         self.day_table.setObjectName("forecastDay")
+        self.day_table.setWordWrap(True)
+        self.day_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.day_table.setToolTip(OPENS_ALL if self.opens_schedules else OPENS_RAISED)
         self.day_table.cellDoubleClicked.connect(self._day_row_activated)
         self.setMinimumWidth(260)
@@ -124,15 +179,18 @@ class PmForecastPanel(QWidget):
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(tip)
-                if c in (1, 2):
+                if c in (ORDERS, HOURS):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 if person.days_over:
                     cell.setForeground(QBrush(OVER_INK))
-                if c == 0:
+                if c == NAME:
                     cell.setData(Qt.ItemDataRole.DecorationRole,
                                  QColor(colours.get(person.name, NOBODY_COLOUR)))
                 self.people.setItem(r, c, cell)
+        names = max((self.people.fontMetrics().horizontalAdvance(p.name) for p in rows),
+                    default=0)
+        fit_columns(self.people_columns, min(NAME_MAX, names + SWATCH))
 
     def clear(self) -> None:
         """Empty the tables while a new forecast is read (the day's title stays)."""
@@ -171,22 +229,27 @@ class PmForecastPanel(QWidget):
                     font = QFont(cell.font())
                     font.setItalic(True)
                     cell.setFont(font)
-                if c == 2:
+                if c == ORDER_HOURS:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
                 self.day_table.setItem(r, c, cell)
+        # The order's column keeps room for its longest word (an order number, a tag).
+        words = [w for i in items for w in self._day_text(i).split()]
+        fit_columns(self.day_columns, self.day_columns.text_width(ORDER, words),
+                    wrapped=(ASSIGNEE,))
 
     @staticmethod
     def _day_text(item: ForecastItem) -> str:
-        """The day list's line: a raised order with its number."""
-        if is_raised(item):
-            return f"{item.number} · {item.name} — {item.asset_tag}"
-        return item_text(item)
+        """The day list's entry: a raised order with its number on a line of its own."""
+        return f"{item_text(item)}\n{item.number}" if is_raised(item) else item_text(item)
 
     def _day_tooltip(self, item: ForecastItem) -> str:
+        """The entry whole, with the asset's name and what a double-click does."""
+        number = f"{item.number}, " if is_raised(item) else ""
+        text = f"{item_text(item)} ({number}{who(item)}, {hours_text(item.hours)})\n" \
+               f"{item.asset_name}"
         if is_raised(item):
-            return f"{item.asset_name}\n{item.number} is raised already: double-click to open it"
-        text = item.asset_name
+            return f"{text}\n{item.number} is raised already: double-click to open it"
         if item.how == "meter":
             text += ": date estimated from meter use"
         if self.opens_schedules:

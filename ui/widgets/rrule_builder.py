@@ -34,6 +34,8 @@ from app.pm.rules import (
 ADVANCED = 2  # the mode where the rule is typed
 MODES = ("Weekday of the month", "Days of the week", "Advanced (type a rule)")
 DAYS_PER_ROW = 4
+RULE_TIP = ("The rule in RFC 5545 (iCalendar RRULE) form; the schedule's start date is its "
+            "first possible date")
 
 
 class IntervalBox(QSpinBox):
@@ -50,6 +52,21 @@ class IntervalBox(QSpinBox):
         self.setSuffix(f" {self._one if n == 1 else self._many}")
 
 
+def _line(*widgets: QWidget, fill: bool = False) -> QHBoxLayout:
+    """Widgets side by side, each as wide as its content; with `fill` the last one takes the
+    room left, else it stays empty."""
+    line = QHBoxLayout()
+    line.setSpacing(6)
+    for widget in widgets[:-1] if fill else widgets:
+        widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        line.addWidget(widget)
+    if fill:
+        line.addWidget(widgets[-1], 1)
+    else:
+        line.addStretch(1)
+    return line
+
+
 class RRuleBuilder(QWidget):
     """`rule()` is the rule text; `set_rule(text)` shows a rule (in the simple controls when
     they can show it, else as text). `changed` is emitted on every edit by the user."""
@@ -63,7 +80,8 @@ class RRuleBuilder(QWidget):
         for text in MODES:
             self.mode.addItem(text)
 
-        # The first / second / ... weekday of every N months.
+        # The first / second / ... weekday of every N months, on two lines so that each
+        # control keeps the width of its longest choice in a narrow form.
         self.ordinal = QComboBox()
         for number, words in ORDINALS:
             self.ordinal.addItem(words, number)
@@ -72,14 +90,11 @@ class RRuleBuilder(QWidget):
             self.weekday.addItem(name)
         self.months = IntervalBox("month", "months")
         month_page = QWidget()
-        row = QHBoxLayout(month_page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("The"))
-        row.addWidget(self.ordinal)
-        row.addWidget(self.weekday)
-        row.addWidget(QLabel("of every"))
-        row.addWidget(self.months)
-        row.addStretch(1)
+        column = QVBoxLayout(month_page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addLayout(_line(QLabel("The"), self.ordinal, self.weekday))
+        column.addLayout(_line(QLabel("of every"), self.months))
 
         # Every N weeks on the days ticked: Mon to Thu, then Fri to Sun under them (as
         # Outlook lays them out), from the left edge, so that the days keep their names in the
@@ -90,11 +105,6 @@ class RRuleBuilder(QWidget):
             box.setToolTip(name)
             box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         week_page = QWidget()
-        every = QHBoxLayout()
-        every.addWidget(QLabel("Every"))
-        every.addWidget(self.weeks)
-        every.addWidget(QLabel("on"))
-        every.addStretch(1)
         days = QGridLayout()
         days.setHorizontalSpacing(8)
         days.setVerticalSpacing(2)
@@ -104,7 +114,7 @@ class RRuleBuilder(QWidget):
         column = QVBoxLayout(week_page)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        column.addLayout(every)
+        column.addLayout(_line(QLabel("Every"), self.weeks, QLabel("on")))
         column.addLayout(days)
 
         # One page shown at a time, each as tall as it is (Advanced: the rule text alone).
@@ -113,26 +123,23 @@ class RRuleBuilder(QWidget):
         self.text = QLineEdit()
         self.text.setObjectName("rruleText")
         self.text.setPlaceholderText("e.g. FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO")
-        self.text.setToolTip("The rule in RFC 5545 (iCalendar RRULE) form; the schedule's "
-                             "start date is its first possible date")
+        self.text.setToolTip(RULE_TIP)
         self.words = QLabel()
         self.words.setObjectName("hintText")
         self.words.setWordWrap(True)
 
-        top = QHBoxLayout()
-        top.addWidget(self.mode)
-        top.addStretch(1)
-        rule_row = QHBoxLayout()
-        rule_row.addWidget(QLabel("Rule"))
-        rule_row.addWidget(self.text, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        for page in self.pages:
-            layout.addWidget(page)
-        layout.addLayout(rule_row)
-        layout.addWidget(self.words)
+        # The controls and the words keep to the right of `indent`; the rule, a long word,
+        # takes the whole width (in the form: from under the "By time" box on).
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(0)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setColumnStretch(1, 1)
+        self.grid.addLayout(_line(self.mode), 0, 1)
+        for row, page in enumerate(self.pages, 1):
+            self.grid.addWidget(page, row, 1)
+        self.grid.addLayout(_line(QLabel("Rule"), self.text, fill=True), 3, 0, 1, 2)
+        self.grid.addWidget(self.words, 4, 1)
 
         self.mode.currentIndexChanged.connect(self._mode_chosen)
         for combo in (self.ordinal, self.weekday):
@@ -142,7 +149,12 @@ class RRuleBuilder(QWidget):
         for box in self.day_boxes:
             box.toggled.connect(self._controls_edited)
         self.text.textEdited.connect(self._text_edited)
+        self.text.textChanged.connect(self._show_rule_tip)
         self.set_rule("")
+
+    def set_indent(self, width: int) -> None:
+        """Keep the controls and the words `width` px from the left edge (the rule not)."""
+        self.grid.setColumnMinimumWidth(0, width)
 
     # -- reading and showing ------------------------------------------------------------
     def rule(self) -> str:
@@ -205,6 +217,10 @@ class RRuleBuilder(QWidget):
             self.words.setText(f"Due {rule_words(parts)}, from the start date on.")
         else:
             self.words.setText("Type any RRULE; the preview shows the dates it gives.")
+
+    def _show_rule_tip(self, text: str) -> None:
+        # The whole rule, for one longer than the field is wide in a narrow form.
+        self.text.setToolTip((f"{text}\n" if text else "") + RULE_TIP)
 
     # -- the user's edits -----------------------------------------------------------------
     def _mode_chosen(self, mode: int) -> None:
