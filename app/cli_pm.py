@@ -88,7 +88,7 @@ def _asset_id(tag: str) -> int:
 
 
 def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.0%}"
+    return "-" if rate is None else f"{round(rate * 100)} %"  # as the program shows it
 
 
 def _next(row: pm_schedules.ScheduleRow) -> str:

@@ -135,3 +135,24 @@ def test_the_side_panel_shows_names_and_orders_whole(qtbot, walk_rounds, make_us
                 assert all(day.columnWidth(col) >= metrics.horizontalAdvance(w) + CELL_PADDING
                            for w in words), (col, words)
         assert day.rowHeight(row) >= day.sizeHintForRow(row)
+
+
+def test_an_overdue_order_shown_today_says_since_when(qtbot, admin: Actor) -> None:
+    """An order raised and still open past its due date is today's work; the day list says how
+    late it is."""
+    pump = assets.add_asset(admin, "PMP-0001", "Feed pump")
+    pm_schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
+                                 time_unit="month",
+                                 start_date=TODAY - dt.timedelta(days=12), estimated_hours="1")
+    [created] = pm_run.generate_due_work_orders(admin).created
+    screen = PmForecastScreen(admin)
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(lambda: not screen.loading, timeout=20_000)
+    screen.show_date(TODAY)
+    qtbot.waitUntil(lambda: not screen.loading, timeout=20_000)
+    [item] = screen.day_items
+    assert (item.day, item.number) == (TODAY, created.number)
+    due = TODAY - dt.timedelta(days=12)
+    assert screen.day_table.item(0, 0).text().splitlines()[-1] == (
+        f"{created.number}, overdue since {due:%d %b}")

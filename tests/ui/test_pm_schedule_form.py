@@ -187,7 +187,7 @@ def test_choosing_both_triggers_forces_floating_and_says_why(qtbot, plant, plann
     triggers = form.triggers
     assert not triggers.by_meter.isEnabled()  # no asset yet: no meters to choose
     _monthly(form, "2028-01-31", tag="CMP-0001")
-    assert triggers.meter.currentText() == "Run hours (h), now 4820"
+    assert triggers.meter.currentText() == "Run hours, now 4,820 h"
     assert triggers.fixed.isChecked() and triggers.fixed.isEnabled()
     triggers.by_meter.setChecked(True)
     assert triggers.floating.isChecked() and not triggers.fixed.isEnabled()

@@ -156,7 +156,7 @@ def test_search_asset_and_active_filters(qtbot, plant, planner):
     qtbot.keyClicks(screen.search, "vibration")
     screen.apply_search()  # what the pause after typing does
     assert _shown(screen) == ["Quarterly vibration check"]
-    assert screen.count_label.text() == "1 active schedule match"
+    assert screen.count_label.text() == "1 active schedule matches"
     screen.search.clear()
     screen.apply_search()
     qtbot.keyClicks(screen.search, "cmp-0001")  # an asset tag is searched too

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.pm.engine import amount
 from app.services.meters import MeterRow
 from app.services.pm_fields import MAX_LEAD_DAYS
 from ui.dialogs.pm_schedule_skip_dates import SkipDatesEditor
@@ -272,8 +273,9 @@ class TriggerFields(QWidget):
             self.meters = {m.id: m for m in meters}
             self.meter.clear()
             for m in meters:
-                reading = amount_text(m.last_reading) if m.last_reading is not None else "none"
-                self.meter.addItem(f"{m.name} ({m.unit}), now {reading}", m.id)
+                self.meter.addItem(f"{m.name}, now {amount(m.last_reading, m.unit)}"
+                                   if m.last_reading is not None else
+                                   f"{m.name} ({m.unit}), no reading yet", m.id)
             if not meters:
                 self.meter.addItem(no_meters or "This asset has no meters", None)
             self.meter.setCurrentIndex(max(self.meter.findData(chosen), 0))

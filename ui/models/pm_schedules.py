@@ -152,6 +152,7 @@ class PmScheduleTableModel(PagedTableModel[ScheduleRow]):
             return f"{row.open_order} is open: no new order until it is finished"
         if col == COL_COMPLIANCE:
             if row.compliance is None:
-                return "Nothing was due in the last 12 months"
+                return ("No order was due and no date missed in the last 12 months (a "
+                        "date passed is counted once the PM check has looked at it)")
             return "Orders completed of those due in the last 12 months (missed ones count)"
         return None

@@ -222,7 +222,8 @@ class PmSchedulesScreen(QWidget):
         kind = {True: "active ", False: "inactive ", None: ""}[f.active]
         noun = "schedule" if total == 1 else "schedules"
         if f.search or f.asset_id is not None:
-            text = f"{total:,} {kind}{noun} match" if total else f"No {kind}schedules match"
+            verb = "matches" if total == 1 else "match"
+            text = f"{total:,} {kind}{noun} {verb}" if total else f"No {kind}schedules match"
         else:
             text = f"{total:,} {kind}{noun}" if total else f"No {kind}schedules yet"
         self.count_label.setText(text)

@@ -241,7 +241,10 @@ class PmForecastPanel(QWidget):
     @staticmethod
     def _day_text(item: ForecastItem) -> str:
         """The day list's entry: a raised order with its number on a line of its own."""
-        return f"{item_text(item)}\n{item.number}" if is_raised(item) else item_text(item)
+        if not is_raised(item):
+            return item_text(item)
+        late = f", overdue since {item.overdue_since:%d %b}" if item.overdue_since else ""
+        return f"{item_text(item)}\n{item.number}{late}"
 
     def _day_tooltip(self, item: ForecastItem) -> str:
         """The entry whole, with the asset's name and what a double-click does."""
