@@ -4,8 +4,9 @@ weekly floating, quarterly by RRULE, 500 h by meter), each with a 10-step checkl
 (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL).
 
 The template is in the steady state of an office: yesterday's check ran (setting each
-schedule's next_check), then the day's meter readings came in (clearing next_check of the
-schedules on those meters, as recording a reading does). `forget_checks` gives the state of a
+schedule's next_check), then the day's meter readings came in on every meter (clearing
+next_check of the 5,000 schedules on them, as recording a reading does; 1,250 of them pass
+their threshold). `forget_checks` gives the state of a
 first check ever (an upgraded or imported database), where every schedule is looked at."""
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def fill(url: str) -> None:
         actor = Actor(admin.id, admin.username, admin.full_name, Role.ADMIN)
         yesterday = pm_run.generate_due_work_orders(actor, as_of=AS_OF - dt.timedelta(days=1))
         assert not yesterday.created
-        with database.atomic():  # today's readings: the due meters pass 500 h
+        with database.atomic():  # today's readings, on every meter: the due ones pass 500 h
             due_meters = [meters[assets[n]] for n in range(DUE) if n % 4 == 3]
+            Meter.update(last_reading=490).execute()
             Meter.update(last_reading=520).where(Meter.id.in_(due_meters)).execute()
-            PmSchedule.update(next_check=None).where(PmSchedule.meter.in_(due_meters)).execute()
+            PmSchedule.update(next_check=None).where(PmSchedule.meter.is_null(False)).execute()
     finally:
         dbmod.close()
 
