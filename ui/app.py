@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 def settle_heap() -> None:
     """Put what start-up made (modules, widgets, caches) out of the garbage collector's way. A
     full collection otherwise walks all of it, and while it runs every thread waits: the PM
-    worker's allocations would set one off and stall the window for tens of milliseconds."""
+    worker's allocations would set one off and stall the window for tens of milliseconds.
+    Never undone: letting the collector at those objects later, once Qt has deleted some of
+    what they wrap, crashed the program (seen in the tests)."""
     gc.collect()
     gc.freeze()
 
@@ -190,7 +192,6 @@ class AppController(QObject):
         QTimer.singleShot(0, settle_heap)  # once the window is painted
 
     def _on_sign_out(self, reason: str = "") -> None:
-        gc.unfreeze()  # the window going away may be collected; the next one settles again
         window = self.window
         self.window = None
         username = window.actor.username if window is not None and reason else ""

@@ -13,7 +13,6 @@ Medians of three runs, alternating the two sides.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import statistics
 import time
@@ -215,7 +214,6 @@ def test_gui_stays_responsive_while_the_worker_runs_the_check(copies: tuple[str,
         qtbot.waitUntil(lambda: bool(desk.reports), timeout=600_000)
         timer.stop()
         worker.stop()
-        gc.unfreeze()
         report = desk.reports[0]
         assert len(report.result.created) == DUE
         gaps.sort()
