@@ -19,7 +19,7 @@ from app import cli
 from app.errors import NotFound, ValidationError, field_label
 from app.models import PM_ANCHORS, WO_TYPES
 from app.permissions import Actor
-from app.services import meters, pm_run, pm_schedules, users
+from app.services import meters, pm_forecast, pm_run, pm_schedules, users
 from app.services.common import clean_date
 from app.services.pm_schedules import ScheduleDetail
 from app.services.work_order_detail import find_asset_id
@@ -271,7 +271,7 @@ def _pm_forecast(args: argparse.Namespace) -> int:
     last = _date("to", args.date_to) or first + dt.timedelta(days=365)
     detail = pm_schedules.get_schedule(actor, args.id)
     try:
-        found = pm_schedules.forecast_schedule(actor, args.id, first, last)
+        found = pm_forecast.forecast_schedule(actor, args.id, first, last)
     except ValidationError as exc:
         raise OptionError(exc.fields) from None
     if args.json:
@@ -286,7 +286,7 @@ def _pm_forecast(args: argparse.Namespace) -> int:
           f"from {first} to {last}:")
     for o in found:
         print(f"  {o.day:%a %Y-%m-%d}  "
-              f"{pm_schedules.expected_words(o.how, o.number, o.overdue_since)}")
+              f"{pm_forecast.expected_words(o.how, o.number, o.overdue_since)}")
     return cli.EXIT_OK
 
 

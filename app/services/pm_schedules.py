@@ -1,6 +1,6 @@
 """PM schedules: setting them up, listing them with when they are next due, and asking the
-engine why a schedule is (not) due and when it will be (DESIGN.md section 4). Generating the
-orders is in pm_run.py."""
+engine why a schedule is (not) due (DESIGN.md section 4). What is expected when is in
+pm_forecast.py; generating the orders is in pm_run.py."""
 
 from __future__ import annotations
 
@@ -11,19 +11,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-import peewee
-
-from app.errors import ValidationError
-from app.models import Asset, Meter, PmSchedule, User, WorkOrder
+from app.models import Asset, Meter, PmSchedule, User
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, Past, Plan, amount, day, decide, trigger_words
 from app.pm.next_check import check_after
 from app.pm.projection import occurrences
-from app.pm.recurrence import RecurrenceError
 from app.services import audit
 from app.services.bulk import read_rows
 from app.services.common import (
-    clean_date,
     get_or_not_found,
     lock_rows,
     page_order,
@@ -33,13 +28,11 @@ from app.services.common import (
 )
 from app.services.pm_fields import FIELDS, check_fields, plan_of, stored_values
 from app.services.pm_state import (
-    OPEN_STATUSES,
     compliance,
     daily_use,
     pasts,
     plans,
     schedule_rows,
-    tuples_of,
 )
 from app.services.registry import mutation, query
 
@@ -103,7 +96,7 @@ def _row(r: Any, plan: Plan, past: Past, today: dt.date, done_due: tuple[int, in
     estimated = False
     if use and plan.meter_every is not None and not decision.create and not past.open_order:
         # By meter, the day is a guess from the last 90 days' use (when it comes first).
-        by_meter = _meter_estimate(plan, past, today, use)
+        by_meter = _meter_day(plan, past, today, use)
         if by_meter is not None and (next_due is None or by_meter < next_due):
             next_due, estimated = by_meter, True
     next_reading = decision.next_reading
@@ -120,10 +113,11 @@ def _row(r: Any, plan: Plan, past: Past, today: dt.date, done_due: tuple[int, in
     )
 
 
-def _meter_estimate(plan: Plan, past: Past, today: dt.date, use: Decimal) -> dt.date | None:
-    found = occurrences(plan, past, today, today + dt.timedelta(days=MAX_FORECAST_DAYS), use,
-                        today, limit=1)
-    return found[0][0] if found and found[0][1] == "meter" else None
+def _meter_day(plan: Plan, past: Past, today: dt.date, use: Decimal) -> dt.date | None:
+    """The day the schedule's meter should reach its next threshold at `use` a day."""
+    found = occurrences(replace(plan, recurrence=None), past, today,
+                        today + dt.timedelta(days=MAX_FORECAST_DAYS), use, today, limit=1)
+    return found[0][0] if found else None
 
 
 def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
@@ -176,7 +170,8 @@ def _filtered(text: str, asset_id: int | None, active: bool | None) -> Any:
     return q
 
 
-def _one(schedule_id: int) -> Any:
+def schedule_row(schedule_id: int) -> Any:
+    """One schedule as schedule_rows reads it; NotFound."""
     row = schedule_rows(PmSchedule.id == schedule_id).first()
     if row is None:
         get_or_not_found(PmSchedule, schedule_id, "PM schedule")  # raises NotFound
@@ -184,7 +179,7 @@ def _one(schedule_id: int) -> Any:
 
 
 def _detail(schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
-    r = _one(schedule_id)
+    r = schedule_row(schedule_id)
     plan = plan_of(r, r.meter_unit)
     past = pasts([r])[r.id]
     return _detail_of(r, plan, past, decide(plan, past, as_of or dt.date.today()))
@@ -241,7 +236,7 @@ def update_schedule(actor: Actor, schedule_id: int, expected_version: int,
 def _settled(schedule_id: int) -> ScheduleDetail:
     """The saved schedule, with the day the PM check next needs to look at it: as a check
     today would set it when it has nothing to do; none (look today) when it has."""
-    r = _one(schedule_id)
+    r = schedule_row(schedule_id)
     plan, past, today = plan_of(r, r.meter_unit), pasts([r])[r.id], dt.date.today()
     d = decide(plan, past, today)
     again = None if d.create or d.missed else check_after(plan, past, d, today)
@@ -262,7 +257,7 @@ def preview_schedule(actor: Actor, values: dict[str, Any], schedule_id: int | No
     """The next `count` occurrences and the explanation of a schedule as the form holds it,
     before it is saved. ValidationError as create/update would raise."""
     today = as_of or dt.date.today()
-    current = _one(schedule_id) if schedule_id is not None else None
+    current = schedule_row(schedule_id) if schedule_id is not None else None
     errors: dict[str, str] = {}
     fields = check_fields(values, current, errors)
     raise_if(errors)
@@ -292,7 +287,7 @@ def explain_schedule(actor: Actor, schedule_id: int, as_of: dt.date | None = Non
     """Why the schedule is or is not due on `as_of` (today), in words, with the day its meter
     should reach its next threshold at its recent use. NotFound."""
     today = as_of or dt.date.today()
-    r = _one(schedule_id)
+    r = schedule_row(schedule_id)
     plan, past = plan_of(r, r.meter_unit), pasts([r])[r.id]
     decision = decide(plan, past, today)
     use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
@@ -305,136 +300,12 @@ def _estimate_words(plan: Plan, past: Past, decision: Decision, today: dt.date,
     2026." ("" when not by meter, or there is nothing to estimate)."""
     if not use or plan.meter_every is None or decision.create or past.open_order:
         return ""
-    found = occurrences(replace(plan, recurrence=None), past, today,
-                        today + dt.timedelta(days=MAX_FORECAST_DAYS), use, today, limit=1)
-    if not found:
+    by_meter = _meter_day(plan, past, today, use)
+    if by_meter is None:
         return ""
     per_day = amount(use.quantize(Decimal("0.1")), plan.meter_unit)
     return (f" At its use over the last 90 days ({per_day} a day), the meter reaches it about "
-            f"{day(found[0][0])}.")
-
-
-def check_range(first: Any, last: Any) -> tuple[dt.date, dt.date]:
-    errors: dict[str, str] = {}
-    start = clean_date(errors, "from", first)
-    end = clean_date(errors, "to", last)
-    if start is None and "from" not in errors:
-        errors["from"] = "is required"
-    if end is None and "to" not in errors:
-        errors["to"] = "is required"
-    if start and end and end < start:
-        errors["to"] = f"({end}) is before the start ({start})"
-    elif start and end and (end - start).days > MAX_FORECAST_DAYS:
-        errors["to"] = (f"must be at most {MAX_FORECAST_DAYS:,} days (three years) after the "
-                        "start")
-    raise_if(errors)
-    assert start is not None and end is not None
-    return start, end
-
-
-@query(Perm.WO_VIEW)
-def forecast_schedule(actor: Actor, schedule_id: int, first: Any, last: Any,
-                      today: dt.date | None = None) -> list[Occurrence]:
-    """When the schedule is expected due from `first` to `last` (at most three years):
-    calendar dates, and dates estimated from the meter's use over the last 90 days."""
-    start, end = check_range(first, last)
-    r = _one(schedule_id)
-    plan = plan_of(r, r.meter_unit)
-    past = pasts([r])[r.id]
-    today = today or dt.date.today()
-    use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
-    try:
-        found = occurrences(plan, past, start, end, use, today)
-    except RecurrenceError as exc:
-        raise ValidationError({"schedule": str(exc)}) from None
-    raised = [Occurrence(i.day, "order", i.number, i.overdue_since)
-              for i in _open_orders(start, end, today, PmSchedule.id == schedule_id)]
-    return sorted(raised + [Occurrence(d, how) for d, how in found], key=lambda o: o.day)
-
-
-@dataclass(frozen=True, slots=True)
-class ForecastItem:
-    """One expected PM order on one day, for the forecast calendar and its .ics export."""
-
-    day: dt.date
-    how: str
-    schedule_id: int
-    name: str
-    asset_tag: str
-    asset_name: str
-    assignee_name: str
-    hours: Decimal
-    assignee_id: int | None = None  # two people may share a name
-    number: str = ""  # how == "order": the PM order already raised for the day
-    overdue_since: dt.date | None = None  # an order still open past its due date, shown today
-
-    @property
-    def words(self) -> str:
-        return expected_words(self.how, self.number, self.overdue_since)
-
-
-def expected_words(how: str, number: str = "", overdue_since: dt.date | None = None) -> str:
-    """How a forecast date is expected, for lists: "by the calendar", "estimated from the
-    meter's use", "WO-2026-000123 (open, overdue since 12 Nov)"."""
-    if how == "order":
-        late = f", overdue since {overdue_since:%d %b}" if overdue_since else ""
-        return f"{number} (open{late})"
-    return "estimated from the meter's use" if how == "meter" else "by the calendar"
-
-
-@query(Perm.WO_VIEW)
-def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = None,
-                 today: dt.date | None = None) -> list[ForecastItem]:
-    """The preventive work from `first` to `last`, by day then asset: the PM orders already
-    raised and still open (how "order"), and every active schedule's orders still to come
-    ("time", or "meter" for a date estimated from the meter's use)."""
-    start, end = check_range(first, last)
-    today = today or dt.date.today()
-    where = PmSchedule.active == True  # noqa: E712 (SQL)
-    if asset_id is not None:
-        where &= PmSchedule.asset == asset_id
-    rows = read_rows(schedule_rows(where).order_by(PmSchedule.id))
-    the_plans, the_pasts = plans(rows), pasts(rows)
-    uses = daily_use(sorted({r.meter_id for r in rows if r.meter_id}), today)
-    out = []
-    for r in rows:
-        hours = Decimal(r.estimated_hours or 0)
-        for d, how in occurrences(the_plans[r.id], the_pasts[r.id], start, end,
-                                  uses.get(r.meter_id), today):
-            out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
-                                    r.assignee_name, hours, r.assignee_id))
-    out.extend(_open_orders(start, end, today, PmSchedule.asset == asset_id
-                            if asset_id is not None else None))
-    out.sort(key=lambda i: (i.day, i.asset_tag, i.name))
-    return out
-
-
-def _open_orders(start: dt.date, end: dt.date, today: dt.date,
-                 where: Any = None) -> list[ForecastItem]:
-    """The PM orders raised and still open that are work from `start` to `end`: each on its
-    due date, or, overdue, on today (when today is in the range): work still to do."""
-    due = WorkOrder.due_date
-    when = due.between(start, end)
-    if start <= today <= end:
-        when |= due < start
-    cond = WorkOrder.pm_schedule.is_null(False) & WorkOrder.status.in_(OPEN_STATUSES) & when
-    if where is not None:
-        cond &= where
-    rows = tuples_of(
-        WorkOrder.select(WorkOrder.due_date, WorkOrder.pm_schedule, PmSchedule.name,
-                         Asset.tag, Asset.name, peewee.fn.COALESCE(User.full_name, ""),
-                         WorkOrder.estimated_hours, WorkOrder.assignee, WorkOrder.number)
-        .join_from(WorkOrder, PmSchedule)
-        .join_from(WorkOrder, Asset)
-        .join_from(WorkOrder, User, peewee.JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
-        .where(cond))
-    out = []
-    for due_on, sid, name, tag, asset_name, who, hours, who_id, number in rows:
-        shown, late = ((today, due_on) if due_on < start else
-                       (due_on, due_on if due_on < today else None))
-        out.append(ForecastItem(shown, "order", sid, name, tag, asset_name, who,
-                                Decimal(str(hours or 0)), who_id, number, late))
-    return out
+            f"{day(by_meter)}.")
 
 
 def task_template(s: Any) -> tuple[dict[str, Any], ...]:
@@ -449,8 +320,7 @@ def _parsed_template(text: str) -> tuple[dict[str, Any], ...]:
 
 
 __all__ = [
-    "ForecastItem", "Occurrence", "ScheduleDetail", "ScheduleRow", "count_schedules",
-    "create_schedule", "expected_words", "explain_schedule", "forecast_all",
-    "forecast_schedule", "get_schedule", "list_schedules", "preview_schedule", "task_template",
-    "update_schedule",
+    "Occurrence", "ScheduleDetail", "ScheduleRow", "count_schedules", "create_schedule",
+    "explain_schedule", "get_schedule", "list_schedules", "preview_schedule", "schedule_row",
+    "task_template", "update_schedule",
 ]

@@ -24,7 +24,7 @@ import pytest
 from app import db as dbmod
 from app.models import Task, User, WorkOrder
 from app.permissions import Actor, Role
-from app.services import pm_run, pm_schedules
+from app.services import pm_forecast, pm_run
 from tests.benchmarks.pm_plant import (
     AS_OF,
     DUE,
@@ -145,7 +145,7 @@ def test_forecast_of_every_schedule_for_a_year(copies: tuple[str, Any]) -> None:
         times, count = [], 0
         for _ in range(RUNS):
             started = time.perf_counter()
-            items = pm_schedules.forecast_all(actor, AS_OF, AS_OF + dt.timedelta(days=365),
+            items = pm_forecast.forecast_all(actor, AS_OF, AS_OF + dt.timedelta(days=365),
                                               today=AS_OF)
             times.append(time.perf_counter() - started)
             count = len(items)

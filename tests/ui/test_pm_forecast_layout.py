@@ -17,7 +17,7 @@ from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK
 from app.pm.workload import day_loads
 from app.services import assets, pm_run, pm_schedules, users
-from app.services.pm_schedules import ForecastItem
+from app.services.pm_forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
 from ui.widgets.column_fit import CELL_PADDING

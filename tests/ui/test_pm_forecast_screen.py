@@ -18,8 +18,8 @@ from app.models import WorkOrder
 from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK, period, period_title
 from app.pm.workload import day_loads
-from app.services import assets, meters, pm_run, pm_schedules, users
-from app.services.pm_schedules import ForecastItem
+from app.services import assets, meters, pm_forecast, pm_run, pm_schedules, users
+from app.services.pm_forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
 from ui.widgets.pm_calendar import over_lines
@@ -341,7 +341,7 @@ def test_export_of_the_next_three_months(qtbot, plant, planner, admin, monkeypat
     first, last = screen.export.range_days()
     assert first == TODAY and 88 <= (last - first).days <= 92
     events = _export(qtbot, screen, monkeypatch, tmp_path / "quarter.ics")
-    expected = pm_schedules.forecast_all(admin, first, last)
+    expected = pm_forecast.forecast_all(admin, first, last)
     assert len(events) == len(expected) > 20  # four weekly schedules for some 13 weeks
     assert len({str(e["UID"]) for e in events}) == len(events)
     assert min(e.decoded("DTSTART") for e in events) >= TODAY

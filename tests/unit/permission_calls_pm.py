@@ -44,7 +44,7 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "pm_schedules.get_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
     "pm_schedules.explain_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
     "pm_schedules.preview_schedule": lambda ctx: ((_values(ctx),), {}),
-    "pm_schedules.forecast_schedule": lambda ctx: (
+    "pm_forecast.forecast_schedule": lambda ctx: (
         (_schedule(ctx).id, "2026-01-01", "2026-12-31"), {}),
-    "pm_schedules.forecast_all": lambda ctx: (("2026-01-01", "2026-12-31"), {}),
+    "pm_forecast.forecast_all": lambda ctx: (("2026-01-01", "2026-12-31"), {}),
 }

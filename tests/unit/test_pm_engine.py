@@ -20,7 +20,7 @@ import pytest
 
 from app.models import PmMissed, WorkOrder
 from app.permissions import Actor
-from app.services import assets, lifecycle, meters, pm_run, pm_schedules
+from app.services import assets, lifecycle, meters, pm_forecast, pm_run, pm_schedules
 from app.services.pm_state import OPEN_STATUSES
 
 D = dt.date.fromisoformat
@@ -296,7 +296,7 @@ def _second(actor: Actor, fields: dict[str, Any]) -> int:
 
 def test_forecast_lists_a_years_dates(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(time_unit="month", every=3, start_date="2026-01-31"))
-    days = [o.day for o in pm_schedules.forecast_schedule(
+    days = [o.day for o in pm_forecast.forecast_schedule(
         admin, schedule_id, "2026-01-01", "2026-12-31")]
     assert days == [D("2026-01-31"), D("2026-04-30"), D("2026-07-31"), D("2026-10-31")]
 
@@ -424,7 +424,7 @@ def test_compliance_counts_orders_completed_on_time_with_the_grace(
 def test_the_forecast_holds_orders_already_raised_and_those_to_come(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(time_unit="week", start_date="2026-03-02", lead_days=3))
     result = pm_run.generate_due_work_orders(admin, as_of=D("2026-02-27"))
-    items = pm_schedules.forecast_all(admin, "2026-03-01", "2026-03-20", today=D("2026-02-27"))
+    items = pm_forecast.forecast_all(admin, "2026-03-01", "2026-03-20", today=D("2026-02-27"))
     assert [(i.day, i.how, i.number) for i in items] == [
         (D("2026-03-02"), "order", result.created[0].number),
         (D("2026-03-09"), "time", ""), (D("2026-03-16"), "time", "")]

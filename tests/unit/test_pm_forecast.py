@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.permissions import Actor
-from app.services import assets, pm_run, pm_schedules
+from app.services import assets, pm_forecast, pm_run, pm_schedules
 
 TODAY = dt.date.today()
 
@@ -30,18 +30,18 @@ def test_an_overdue_open_order_is_work_for_today_and_the_next_counts_from_it(
     explained = pm_schedules.explain_schedule(admin, schedule_id)
     assert "is still open; the next is counted from its completion" in explained
 
-    found = pm_schedules.forecast_schedule(admin, schedule_id, TODAY,
+    found = pm_forecast.forecast_schedule(admin, schedule_id, TODAY,
                                            TODAY + dt.timedelta(days=20), today=TODAY)
     [order, *to_come] = found
     assert (order.day, order.how, order.overdue_since) == (
         TODAY, "order", TODAY - dt.timedelta(days=10))
-    assert pm_schedules.expected_words(order.how, order.number, order.overdue_since) == (
+    assert pm_forecast.expected_words(order.how, order.number, order.overdue_since) == (
         f"{order.number} (open, overdue since {TODAY - dt.timedelta(days=10):%d %b})")
     # Completed today at the earliest: a week after today, not a week after its due date.
     assert [(o.day, o.how) for o in to_come] == [
         (TODAY + dt.timedelta(days=7), "time"), (TODAY + dt.timedelta(days=14), "time")]
 
-    items = pm_schedules.forecast_all(admin, TODAY, TODAY + dt.timedelta(days=20), today=TODAY)
+    items = pm_forecast.forecast_all(admin, TODAY, TODAY + dt.timedelta(days=20), today=TODAY)
     assert [(i.day, i.how) for i in items] == [
         (TODAY, "order"), (TODAY + dt.timedelta(days=7), "time"),
         (TODAY + dt.timedelta(days=14), "time")]
@@ -50,9 +50,9 @@ def test_an_overdue_open_order_is_work_for_today_and_the_next_counts_from_it(
 def test_a_range_in_the_past_shows_the_open_order_on_its_due_date(admin: Actor) -> None:
     schedule_id = _weekly_floating_overdue(admin)
     due = TODAY - dt.timedelta(days=10)
-    found = pm_schedules.forecast_schedule(admin, schedule_id, due - dt.timedelta(days=1),
+    found = pm_forecast.forecast_schedule(admin, schedule_id, due - dt.timedelta(days=1),
                                            TODAY, today=TODAY)
     assert [(o.day, o.how, o.overdue_since) for o in found][0] == (due, "order", due)
-    later = pm_schedules.forecast_all(admin, TODAY + dt.timedelta(days=1),
+    later = pm_forecast.forecast_all(admin, TODAY + dt.timedelta(days=1),
                                       TODAY + dt.timedelta(days=5), today=TODAY)
     assert later == []  # not work for a range that starts after today

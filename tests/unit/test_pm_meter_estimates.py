@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.permissions import Actor
-from app.services import assets, meters, pm_run, pm_schedules
+from app.services import assets, meters, pm_forecast, pm_run, pm_schedules
 
 TODAY = dt.date.today()
 
@@ -35,7 +35,7 @@ def test_a_meter_schedule_shows_an_estimated_next_due_day(admin: Actor) -> None:
     row = _row(admin)
     assert row.next_reading == "1,500 h"
     assert row.next_due_estimated and row.next_due == TODAY + dt.timedelta(days=20)
-    [first, *_] = pm_schedules.forecast_schedule(admin, schedule_id, TODAY,
+    [first, *_] = pm_forecast.forecast_schedule(admin, schedule_id, TODAY,
                                                  TODAY + dt.timedelta(days=365), today=TODAY)
     assert (first.day, first.how) == (row.next_due, "meter")
     explained = pm_schedules.explain_schedule(admin, schedule_id)

@@ -32,8 +32,8 @@ from app.errors import KeepwellError
 from app.permissions import Actor, Perm
 from app.pm.periods import MONTH, WEEK, period, period_title, step
 from app.pm.workload import UNASSIGNED, DayLoad, day_loads, total_hours, who
-from app.services import pm_schedules, search
-from app.services.pm_schedules import MAX_FORECAST_DAYS, ForecastItem
+from app.services import pm_forecast, search
+from app.services.pm_forecast import MAX_FORECAST_DAYS, ForecastItem
 from ui.dialogs.pm_forecast_export import PmForecastExport
 from ui.errors import describe
 from ui.settings import gui_settings
@@ -55,7 +55,7 @@ NOT_RAISED = "Not raised yet; only planners open PM schedules."
 def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
           today: dt.date, _progress: object) -> tuple[int | None, dt.date, dt.date,
                                                       list[ForecastItem]]:
-    return asset_id, first, last, pm_schedules.forecast_all(actor, first, last, asset_id, today)
+    return asset_id, first, last, pm_forecast.forecast_all(actor, first, last, asset_id, today)
 
 
 def _matches(item: ForecastItem, assignee: str | None) -> bool:

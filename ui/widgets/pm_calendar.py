@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from app.pm.engine import amount
 from app.pm.periods import MONTH, WEEK, period
 from app.pm.workload import DayLoad, who
-from app.services.pm_schedules import ForecastItem
+from app.services.pm_forecast import ForecastItem
 
 METER_MARK = "≈ "  # a date estimated from meter use
 ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)

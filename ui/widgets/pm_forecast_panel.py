@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.pm.workload import UNASSIGNED, DayLoad, person_loads, who
-from app.services.pm_schedules import ForecastItem
+from app.services.pm_forecast import ForecastItem
 from ui.settings import gui_settings
 from ui.widgets.column_fit import ColumnFitter
 from ui.widgets.pm_calendar import NOBODY_COLOUR, OVER_INK, hours_text, is_raised, item_text
