@@ -21,7 +21,8 @@ from app.services.pm_forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
 from ui.widgets.column_fit import CELL_PADDING
-from ui.widgets.pm_calendar import PAD, PILL, PmCalendar, item_text
+from ui.widgets.forecast_words import item_text
+from ui.widgets.pm_calendar import PAD, PILL, PmCalendar
 from ui.widgets.pm_forecast_panel import BUSIEST, NAME, SWATCH
 
 TODAY = dt.date.today()

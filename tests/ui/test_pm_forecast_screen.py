@@ -22,7 +22,7 @@ from app.services import assets, meters, pm_forecast, pm_run, pm_schedules, user
 from app.services.pm_forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.screens.pm_forecast import PmForecastScreen
-from ui.widgets.pm_calendar import over_lines
+from ui.widgets.forecast_words import over_lines
 
 TODAY = dt.date.today()
 DAY = TODAY + dt.timedelta(days=3)  # the day the weekly schedules start

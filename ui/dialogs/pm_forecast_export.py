@@ -31,9 +31,9 @@ from app.pm.workload import who
 from app.services import pm_forecast
 from app.services.pm_forecast import ForecastItem
 from ui.errors import describe
+from ui.widgets.forecast_words import short_day
 from ui.widgets.notify import notify
 from ui.widgets.pickers import AssetPicker
-from ui.widgets.pm_calendar import short_day
 from ui.workers import BackgroundTask
 
 DEFAULT_FILE = "keepwell-pm-forecast.ics"

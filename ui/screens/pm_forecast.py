@@ -37,9 +37,10 @@ from app.services.pm_forecast import MAX_FORECAST_DAYS, ForecastItem
 from ui.dialogs.pm_forecast_export import PmForecastExport
 from ui.errors import describe
 from ui.settings import gui_settings
+from ui.widgets.forecast_words import hours_text, is_raised
 from ui.widgets.notify import notify
 from ui.widgets.pickers import AssetPicker
-from ui.widgets.pm_calendar import PmCalendar, hours_text, is_raised
+from ui.widgets.pm_calendar import PmCalendar
 from ui.widgets.pm_forecast_panel import PmForecastPanel, assign_colours
 from ui.workers import BackgroundTask
 

@@ -3,7 +3,7 @@ and the day's estimated hours, tinted when someone has more work that day than a
 
 The hours per day and per person, and who is over capacity, are counted in app.pm.workload (no
 Qt), so the screen's side panel and the tests use the same numbers the cells show; the month
-and week periods are app.pm.periods. The words are plain Python at the top of this module.
+and week periods are app.pm.periods; the words are ui/widgets/forecast_words.py.
 """
 
 from __future__ import annotations
@@ -26,42 +26,21 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.pm.engine import amount
 from app.pm.periods import MONTH, WEEK, period
 from app.pm.workload import DayLoad, who
 from app.services.pm_forecast import ForecastItem
+from ui.widgets.forecast_words import (
+    METER_MARK,
+    ORDER_MARK,
+    hours_text,
+    is_raised,
+    item_text,
+    mark,
+    over_lines,
+    short_day,
+)
 
-METER_MARK = "≈ "  # a date estimated from meter use
-ORDER_MARK = "• "  # a PM order already raised (the week view, day list and tooltip: its number)
 TOOLTIP_ITEMS = 15
-
-
-# --- the words ------------------------------------------------------------------------------
-
-def short_day(day: dt.date) -> str:
-    """"Sun 3 May"."""
-    return f"{day:%a} {day.day} {day:%b}"
-
-
-def hours_text(hours: Decimal) -> str:
-    """12 -> "12 h"; 11.5 -> "11.5 h"."""
-    return amount(Decimal(hours), "h")
-
-
-def mark(item: ForecastItem) -> str:
-    """What goes before an order's name: how its date is known."""
-    return METER_MARK if item.how == "meter" else ORDER_MARK if item.how == "order" else ""
-
-
-def item_text(item: ForecastItem) -> str:
-    """"CHL-0002 Weekly walk-round": the asset first, which tells a day's orders apart when
-    several schedules have the same name and a narrow cell shows only the start."""
-    return f"{item.asset_tag} {mark(item)}{item.name}"
-
-
-def is_raised(item: ForecastItem) -> bool:
-    """A PM order already raised (not one the schedules will bring)."""
-    return item.how == "order" and bool(item.number)
 
 
 @dataclass(frozen=True)
@@ -69,12 +48,6 @@ class CellLine:
     text: str
     item: ForecastItem | None  # None: the "+ 3 more" line
     detail: bool = False  # the week view's second line of an order
-
-
-def over_lines(load: DayLoad[ForecastItem], capacity: Decimal) -> list[str]:
-    """["Tina Tech: 11.5 h of 8 h", ...]."""
-    cap = hours_text(capacity)
-    return [f"{name}: {hours_text(h)} of {cap}" for name, h in load.over]
 
 
 # --- the widget -----------------------------------------------------------------------------

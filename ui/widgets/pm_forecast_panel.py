@@ -25,7 +25,8 @@ from app.pm.workload import UNASSIGNED, DayLoad, person_loads, who
 from app.services.pm_forecast import ForecastItem
 from ui.settings import gui_settings
 from ui.widgets.column_fit import ColumnFitter
-from ui.widgets.pm_calendar import NOBODY_COLOUR, OVER_INK, hours_text, is_raised, item_text
+from ui.widgets.forecast_words import hours_text, is_raised, item_text
+from ui.widgets.pm_calendar import NOBODY_COLOUR, OVER_INK
 from ui.widgets.tables import read_only_table
 
 CAPACITY_KEY = "pm_forecast/capacity"
