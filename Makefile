@@ -9,7 +9,10 @@ run: $(VENV)/.installed
 	@$(BIN)/python packaging/check_system.py
 	$(BIN)/keepwell
 
+# The same check as `make run` (the tests' window is offscreen: no display needed), so that a
+# machine without Qt's system libraries gets the apt-get line rather than an ImportError.
 test: $(VENV)/.installed-test
+	@QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/check_system.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

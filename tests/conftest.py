@@ -5,13 +5,33 @@ PostgreSQL fixtures live in tests/integration/conftest.py.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _qt_libraries_problem() -> str | None:
+    """`make run`'s check (packaging/check_system.py) of the system libraries Qt needs."""
+    path = Path(__file__).parents[1] / "packaging" / "check_system.py"
+    spec = importlib.util.spec_from_file_location("keepwell_check_system", path)
+    assert spec is not None and spec.loader is not None
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    return check.qt_problem()
+
+
+# Before any conftest imports Qt: without its libraries, say what to install and stop (as a
+# usage error, 4) instead of an ImportError traceback. SystemExit, because pytest turns any
+# other exception from a conftest into "ImportError while loading conftest" with a traceback.
+if _problem := _qt_libraries_problem():
+    print(_problem, file=sys.stderr)
+    raise SystemExit(pytest.ExitCode.USAGE_ERROR)
 
 from app import db as dbmod  # noqa: E402
 from app.permissions import USER_ROLES, Actor, Role  # noqa: E402
