@@ -257,3 +257,80 @@ def test_bulk_assign_offers_technicians_first(qtbot, plant, admin, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getItem", choose)
     screen.bulk_assign()
     assert offered[0].endswith("(technician)") and offered[-1].endswith("(admin)")
+
+
+def _switch_agrees(bar) -> bool:
+    """The finished switch says what the chosen statuses say (any status: it decides)."""
+    chosen = set(bar.status.values())
+    return not chosen or bar.finished.isChecked() == bool(chosen & {"closed", "cancelled"})
+
+
+def test_my_work_does_not_claim_to_show_closed_orders(qtbot, plant):
+    screen = my_work_screen(plant["tina"])
+    qtbot.addWidget(screen)
+    bar = screen.filter_bar
+    assert bar.status.text() == "Status: 4 chosen"
+    assert bar.status.toolTip() == "Open, Assigned, In progress, On hold"
+    assert not bar.finished.isChecked()
+    for name in [v.name for v in bar.views]:
+        choose_view(screen, name)
+        assert _switch_agrees(bar), name
+        assert bar.view.currentText() == name  # agreeing is not a change of the view
+
+
+def test_the_switch_adds_and_takes_away_closed_and_cancelled(qtbot, plant):
+    screen = my_work_screen(plant["tina"])
+    qtbot.addWidget(screen)
+    bar = screen.filter_bar
+    assert titles(qtbot, screen) == ["Belt worn", "Monthly lube"]
+    bar.finished.setChecked(True)
+    assert set(bar.status.values()) == {"open", "assigned", "in_progress", "on_hold",
+                                        "closed", "cancelled"}
+    assert titles(qtbot, screen) == ["Belt worn", "Monthly lube", "Old job"]
+    assert bar.view.currentText() == "My work (changed)"
+    bar.finished.setChecked(False)
+    assert set(bar.status.values()) == {"open", "assigned", "in_progress", "on_hold"}
+    assert titles(qtbot, screen) == ["Belt worn", "Monthly lube"]
+    assert bar.view.currentText() == "My work"
+
+
+def test_choosing_a_finished_status_ticks_the_switch_and_shows_those_orders(qtbot, plant,
+                                                                              admin):
+    screen = _screen(qtbot, admin)
+    bar = screen.filter_bar
+    assert not bar.finished.isChecked()  # Current work
+    bar.status.actions_by_value["closed"].setChecked(True)
+    assert bar.finished.isChecked()
+    assert titles(qtbot, screen) == ["Old job"]  # was nothing: closed within current work
+    bar.status.actions_by_value["open"].setChecked(True)
+    assert bar.finished.isChecked() and _switch_agrees(bar)
+    assert titles(qtbot, screen) == ["Fan noise", "Old job", "Seal leaking"]
+    bar.status.actions_by_value["closed"].setChecked(False)
+    assert not bar.finished.isChecked()
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]
+    bar.status.actions_by_value["open"].setChecked(False)  # any status: the switch decides
+    assert not bar.finished.isChecked()
+    assert len(titles(qtbot, screen)) == 4
+    bar.status.actions_by_value["closed"].setChecked(True)
+    bar.finished.setChecked(False)  # the only status chosen goes: current work again
+    assert bar.status.values() == () and bar.status.text() == "Status: any"
+    assert len(titles(qtbot, screen)) == 4
+
+
+def test_a_view_saved_before_the_two_agreed_is_read_agreeing(qtbot, plant, admin):
+    import json
+
+    from ui.settings import gui_settings
+
+    gui_settings().setValue(f"work_order_views/{admin.username}", json.dumps([
+        {"name": "Old closed", "filters": {"statuses": ["closed"], "include_finished": False}},
+        {"name": "Old open", "filters": {"statuses": ["open"], "include_finished": True}},
+    ]))
+    screen = _screen(qtbot, admin)
+    bar = screen.filter_bar
+    choose_view(screen, "Old closed")
+    assert bar.finished.isChecked() and titles(qtbot, screen) == ["Old job"]
+    assert bar.view.currentText() == "Old closed"
+    choose_view(screen, "Old open")
+    assert not bar.finished.isChecked()
+    assert titles(qtbot, screen) == ["Fan noise", "Seal leaking"]

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.models import WO_TYPES
 from app.permissions import Actor
 from app.services.work_orders import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
     PRIORITY_LABELS,
     STATUS_LABELS,
@@ -53,9 +54,19 @@ class SavedView:
     built_in: bool = True
 
 
+def agreed(filters: WorkOrderFilter) -> WorkOrderFilter:
+    """`filters` with the "Show closed and cancelled" switch agreeing with the statuses
+    chosen: once statuses are chosen, they alone say whether closed or cancelled orders can
+    show, and the switch says the same (it decides only while the status is "any")."""
+    if not filters.statuses:
+        return filters
+    finished = bool(set(filters.statuses) & set(FINISHED_STATUSES))
+    return dataclasses.replace(filters, include_finished=finished)
+
+
 def built_in_views(actor: Actor) -> list[SavedView]:
     current = WorkOrderFilter(include_finished=False)
-    return [
+    views = [
         SavedView("Current work", current),
         SavedView("Overdue", WorkOrderFilter(include_finished=False, overdue=True)),
         SavedView("Unassigned", WorkOrderFilter(include_finished=False, unassigned=True)),
@@ -64,6 +75,7 @@ def built_in_views(actor: Actor) -> list[SavedView]:
         SavedView("Waiting for sign-off", WorkOrderFilter(statuses=("completed",))),
         SavedView("Everything", WorkOrderFilter()),
     ]
+    return [dataclasses.replace(v, filters=agreed(v.filters)) for v in views]
 
 
 def _to_json(filters: WorkOrderFilter) -> dict:
@@ -81,7 +93,7 @@ def _from_json(data: dict) -> WorkOrderFilter:
         values[key] = tuple(values.get(key) or ())
     for key in ("due_from", "due_to"):
         values[key] = dt.date.fromisoformat(values[key]) if values.get(key) else None
-    return WorkOrderFilter(**values)
+    return agreed(WorkOrderFilter(**values))  # views saved before the two agreed
 
 
 def load_user_views(username: str) -> list[SavedView]:
@@ -137,6 +149,7 @@ class ChoiceMenu(QToolButton):
 
     def _update_text(self) -> None:
         chosen = [a.text() for a in self.actions_by_value.values() if a.isChecked()]
+        self.setToolTip(", ".join(chosen) if len(chosen) > 2 else "")  # "4 chosen": which
         if not chosen:
             self.setText(f"{self.title}: any")
         elif len(chosen) <= 2:
@@ -191,19 +204,24 @@ class WorkOrderFilterBar(QWidget):
         self._timer.timeout.connect(self._emit)
         self.search.textChanged.connect(self._timer.start)
         self.search.returnPressed.connect(self._emit)
-        for menu in (self.status, self.type, self.priority):
+        self.status.changed.connect(self._statuses_chosen)
+        for menu in (self.type, self.priority):
             menu.changed.connect(self._emit)
         self.assignee.currentIndexChanged.connect(self._emit)
         self.asset.changed.connect(self._emit)
         self.due_from.dateChanged.connect(self._emit)
         self.due_to.dateChanged.connect(self._emit)
         self.overdue.toggled.connect(self._emit)
-        self.finished.toggled.connect(self._emit)
+        self.finished.toggled.connect(self._finished_toggled)
         self.clear_button.clicked.connect(self.clear)
 
-        for combo in (self.view, self.assignee):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
+        self.view.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.view.setMinimumContentsLength(10)
+        # A name with its role ("Hamid Karimi (technician)") reads whole; a plant's longest
+        # name does not push the other filters off the row.
+        self.assignee.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.assignee.setMaximumWidth(300)
         top = QHBoxLayout()
         top.addWidget(QLabel("View"))
         top.addWidget(self.view)
@@ -230,7 +248,7 @@ class WorkOrderFilterBar(QWidget):
     # -- reading and showing filters -------------------------------------------------------
     def filters(self) -> WorkOrderFilter:
         person = self.assignee.currentData()
-        return WorkOrderFilter(
+        return agreed(WorkOrderFilter(
             search=self.search.text().strip(),
             statuses=tuple(str(s) for s in self.status.values()),
             include_finished=self.finished.isChecked(),
@@ -242,9 +260,10 @@ class WorkOrderFilterBar(QWidget):
             due_from=_date_of(self.due_from),
             due_to=_date_of(self.due_to),
             overdue=self.overdue.isChecked(),
-        )
+        ))
 
     def set_filters(self, filters: WorkOrderFilter) -> None:
+        filters = agreed(filters)
         self._quiet = True
         try:
             self.search.setText(filters.search)
@@ -311,6 +330,31 @@ class WorkOrderFilterBar(QWidget):
         if 0 <= index < len(self.views):
             self.delete_button.setEnabled(not self.views[index].built_in)
             self.set_filters(self.views[index].filters)
+
+    # -- the status menu and the finished switch agree -------------------------------------
+    def _statuses_chosen(self) -> None:
+        """Chosen statuses decide whether closed and cancelled orders show: the switch follows
+        them (choosing none leaves it as it was: then it decides)."""
+        chosen = set(self.status.values())
+        if chosen:
+            self.finished.blockSignals(True)
+            self.finished.setChecked(bool(chosen & set(FINISHED_STATUSES)))
+            self.finished.blockSignals(False)
+        self._emit()
+
+    def _finished_toggled(self, checked: bool) -> None:
+        """With statuses chosen, the switch adds closed and cancelled to them or takes them
+        away (taking away the only ones chosen leaves "any" status of current work)."""
+        chosen = self.status.values()
+        if self._quiet or not chosen:
+            self._emit()
+            return
+        keep = [s for s in chosen if s not in FINISHED_STATUSES]
+        if not checked:
+            self.status.set_values(keep)
+        elif len(keep) == len(chosen):  # none of them chosen yet
+            self.status.set_values([*keep, *FINISHED_STATUSES])
+        self._emit()
 
     # -- internals ------------------------------------------------------------------------
     def _emit(self, *_args: object) -> None:
