@@ -1,7 +1,18 @@
 """The database layer: one proxy, opened from one function for SQLite and PostgreSQL.
 
-`open_database(url)` connects and reports the schema state; `prepare_schema` creates, upgrades
-(after a backup) or refuses; services write through `write_transaction()`.
+`connect(url)` connects and binds the proxy; `schema_state`, `initialise_schema` and
+`upgrade_schema` create, upgrade (after a backup) or refuse; services write through
+`write_transaction()`.
+
+THE RULE FOR SQLITE FILES. Nothing in Keepwell opens, reads, copies, stats-by-opening, renames,
+truncates or removes a database file or its -wal / -shm / -journal files by any means other
+than connections of the one `sqlite3` library, while a connection may exist in the process. On
+POSIX, closing any descriptor of a file releases every lock the process holds on it, SQLite's
+included: the next process to close its connection then deletes the WAL under ours and work is
+lost (sqlite.org, "How To Corrupt An SQLite Database File", 2.2). Ask SQLite instead: it says
+"file is not a database" itself; backups use the backup API or `VACUUM INTO`; a restore writes
+through the backup API. `app.sqlite_guard` enforces this at run time: such an operation raises
+PermissionError while a connection is open (tests/unit/test_sqlite_files.py).
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ import peewee  # noqa: E402
 from playhouse.migrations import Runner  # noqa: E402
 from playhouse.shortcuts import ReconnectMixin  # noqa: E402
 
+from app import sqlite_guard  # noqa: E402
 from app.dburl import DatabaseTarget, parse_url  # noqa: E402
 from app.errors import DatabaseUnavailable  # noqa: E402
 
@@ -55,16 +67,29 @@ log = logging.getLogger(__name__)
 logging.getLogger("peewee").setLevel(logging.INFO)
 
 database = peewee.DatabaseProxy()
+_bound_key: tuple[str, str, str | None] | None = None  # what connect() bound the proxy to
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 HISTORY_TABLE = "schema_migration"
-SQLITE_HEADER = b"SQLite format 3\x00"
 # Serialises schema upgrades from several desks on one PostgreSQL database.
 _PG_UPGRADE_LOCK = 0x4B57_0001
 
 
 class KeepwellSqliteDatabase(peewee.SqliteDatabase):
     journal_mode = "wal"  # "delete" for a file on a network share, where WAL does not work
+
+    # Each connection is counted, so that sqlite_guard refuses any other access to the files
+    # while one is open (the rule at the top of this module).
+    def _connect(self) -> sqlite3.Connection:
+        conn = super()._connect()  # type: ignore[misc]
+        sqlite_guard.opened(self.database)
+        return conn
+
+    def _close(self, conn: sqlite3.Connection) -> None:
+        try:
+            super()._close(conn)  # type: ignore[misc]
+        finally:
+            sqlite_guard.closed(self.database)
 
 
 def _psycopg3_adapter() -> Any:
@@ -143,23 +168,15 @@ class SchemaState:
 def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqliteDatabase:
     assert target.path is not None
     path = target.path
-    if path.exists():
-        if path.is_dir():
-            raise DatabaseUnavailable(
-                DatabaseUnavailable.NOT_A_DATABASE,
-                f"{path} is a folder, not a database file.",
-                "Choose the keepwell.db file inside it.",
-            )
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-        if header and header != SQLITE_HEADER:
-            raise DatabaseUnavailable(
-                DatabaseUnavailable.NOT_A_DATABASE,
-                f"{path} is not a Keepwell database (the file is damaged or of another kind).",
-                "Keepwell has left it untouched. Restore it from a backup, or choose "
-                "another database.",
-            )
-    else:
+    # Only stat() here (no descriptor): whether the file is SQLite's is SQLite's to say (see
+    # connect), never a header read with open() (the rule at the top of this module).
+    if path.is_dir():
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.NOT_A_DATABASE,
+            f"{path} is a folder, not a database file.",
+            "Choose the keepwell.db file inside it.",
+        )
+    if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -239,10 +256,20 @@ def _explain_connect_failure(target: DatabaseTarget, exc: Exception) -> Database
 def connect(
     url: str, *, journal_mode: str = "wal", password: str | None = None
 ) -> tuple[peewee.Database, DatabaseTarget]:
-    """Connect to the database at `url` (no schema work) and bind the proxy to it."""
+    """Connect to the database at `url` (no schema work) and bind the proxy to it.
+
+    Connecting again to the database the proxy is bound to (sign-in after sign-out, the
+    database dialog's retry) keeps the bound database object: other threads may be inside a
+    transaction on it, and a new object would give them a second connection that waits for
+    the first one's lock (seen as "database is locked" in the PM worker)."""
+    global _bound_key
     target = parse_url(url)
+    key = (url, journal_mode, password)
     db: peewee.Database
-    if target.is_sqlite:
+    if database.obj is not None and _bound_key == key:
+        db = database.obj
+    elif target.is_sqlite:
+        sqlite_guard.install()
         db = _sqlite_database(target, journal_mode)
     else:
         db = _postgres_database(target, password)
@@ -257,7 +284,9 @@ def connect(
         if not db.is_closed():
             db.close()
         raise _explain_connect_failure(target, exc) from exc
-    database.initialize(db)
+    if db is not database.obj:
+        database.initialize(db)
+        _bound_key = key
     return db, target
 
 

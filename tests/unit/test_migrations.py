@@ -238,7 +238,7 @@ def test_upgrade_backs_up_first_then_applies_the_new_step(
     assert _history(database) == ["0001_initial", "0002_site_note"]
     assert dbmod.schema_state(database, ladder_dir).is_current
     # The backup was taken before: a valid database with the old schema and the data.
-    assert copy.read_bytes()[:16] == dbmod.SQLITE_HEADER
+    assert copy.read_bytes()[:16] == b"SQLite format 3\x00"
     with sqlite3.connect(copy) as old:
         assert old.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         columns = [row[1] for row in old.execute("PRAGMA table_info(site)")]
