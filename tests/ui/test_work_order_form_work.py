@@ -486,3 +486,46 @@ def test_sign_off_without_failure_codes_shows_where_they_go(qtbot, plant, people
     assert form.tabs.currentWidget() is form.codes
     assert "Problem code is required to sign off a corrective order" in form.move_message.text()
     assert row(wo.id).status == "completed"
+
+
+def test_the_answers_stay_put_as_the_checklist_is_answered(qtbot, plant, people, open_form):
+    """Ticking the first item once moved every answer box left (the who-and-when column grew
+    with its text), so the next click missed. The columns' widths follow the room only."""
+    from PySide6.QtCore import QPoint
+
+    wo = started_order(people, tasks=CHECKLIST)
+    form = open_form(people["tess"], wo.id)
+    isolate, test_run, pressure, _seal = lines = form.checklist.lines
+
+    def where() -> list[QPoint]:
+        return [line.editor.mapTo(form, QPoint(0, 0)) for line in lines]
+
+    before = where()
+    next_box = test_run.editor.mapTo(form, test_run.editor.rect().center())  # aimed at now
+    with qtbot.waitSignal(form.changed):
+        qtbot.mouseClick(isolate.editor, Qt.MouseButton.LeftButton,
+                         pos=isolate.editor.rect().center())
+    assert isolate.done.text().startswith("Technician Person, ")
+    assert where() == before
+    assert form.childAt(next_box) is test_run.editor  # the next click lands where aimed
+    pressure.editor.setText("abc")
+    pressure.editor.editingFinished.emit()
+    assert pressure.error.isVisible()  # a message under a step moves nothing sideways
+    assert [p.x() for p in where()] == [p.x() for p in before]
+
+
+def test_a_long_name_is_cut_short_in_its_column(qtbot, plant, people, open_form, make_user):
+    from app.models import User
+
+    wo = started_order(people, tasks=CHECKLIST)
+    User.update(full_name="Maximiliana Wilhelmina Featherstonehaugh-Cholmondeley").where(
+        User.id == people["tess"].user_id).execute()
+    form = open_form(people["tess"], wo.id)
+    form.resize(800, form.height())
+    isolate = form.checklist.lines[0]
+    with qtbot.waitSignal(form.changed):
+        isolate.editor.click()
+    shown = isolate.done.text()
+    assert "…" in shown and shown.startswith("Maximiliana") and shown[-5:].count(":") == 1
+    assert isolate.done.fontMetrics().horizontalAdvance(shown) <= isolate.done.width()
+    assert isolate.done.toolTip().startswith("Maximiliana Wilhelmina Featherstonehaugh-")

@@ -3,7 +3,10 @@ with its unit, a line of text); every answer is stored at once, with who and whe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +27,32 @@ from ui.dialogs.work_order_widgets import local_time, read_only_mirror, say, set
 from ui.errors import describe
 
 PASS_FAIL = (("– not answered –", ""), ("Pass", "pass"), ("Fail", "fail"))
+# The answer and who-answered columns get their widths from the room the list has, never from
+# what the rows hold: sized by content, every answer box moved left when the first "who,
+# when" appeared, and the next click missed.
+ANSWER_SHARE, DONE_SHARE = 0.34, 0.28
+ANSWER_SAMPLES = ("W" * 14, "W" * 24)  # the narrowest and widest an answer column gets
+DONE_SAMPLES = ("Alexandra Montgomery, 2026-12-31 23:59",
+                "Wilhelmina Featherstone-Smythe, 2026-12-31 23:59")
+NUMBER_SAMPLE = "200."
+
+
+@dataclass(frozen=True)
+class ColumnWidths:
+    number: int
+    answer: int
+    done: int
+
+
+def column_widths(metrics: QFontMetrics, room: int) -> ColumnWidths:
+    """The fixed widths of the checklist's columns when the list is `room` pixels wide."""
+
+    def share(part: float, samples: tuple[str, str]) -> int:
+        low, high = (metrics.horizontalAdvance(text) for text in samples)
+        return max(low, min(high, int(room * part)))
+
+    return ColumnWidths(metrics.horizontalAdvance(NUMBER_SAMPLE),
+                        share(ANSWER_SHARE, ANSWER_SAMPLES), share(DONE_SHARE, DONE_SAMPLES))
 
 
 class TaskLine(QObject):
@@ -95,9 +124,28 @@ class TaskLine(QObject):
         elif isinstance(self.editor, QLineEdit) and self.editor.text().strip() != task.result:
             self.editor.setText(task.result)
         self.editor.blockSignals(False)
-        self.done.setText(f"{task.done_by_name}, {local_time(task.done_at)}"
-                          if task.answered else "")
+        self._show_who()
         self.set_error("")
+
+    def fit(self, widths: ColumnWidths) -> None:
+        self.cell.setFixedWidth(widths.answer)
+        self.done.setFixedWidth(widths.done)
+        self._show_who()
+
+    def _show_who(self) -> None:
+        """Who answered and when; a name too long for the column is cut short (the time
+        never is), the whole of it in the tooltip."""
+        task = self.task
+        if not task.answered:
+            self.done.setText("")
+            self.done.setToolTip("")
+            return
+        when = f", {local_time(task.done_at)}"
+        metrics = self.done.fontMetrics()
+        room = self.done.width() - metrics.horizontalAdvance(when) - 2
+        name = metrics.elidedText(task.done_by_name, Qt.TextElideMode.ElideRight, max(room, 0))
+        self.done.setText(name + when)
+        self.done.setToolTip(task.done_by_name + when if name != task.done_by_name else "")
 
     def answer(self) -> object:
         if isinstance(self.editor, QCheckBox):
@@ -146,12 +194,19 @@ class ChecklistTab(QWidget):
         self.message.hide()
         self.rows = QWidget()
         self.grid = QGridLayout(self.rows)
-        self.grid.setColumnStretch(1, 3)
-        self.grid.setColumnStretch(2, 2)
+        # Only the steps' text takes up (or gives back) room: the answers stay put.
+        self.grid.setColumnMinimumWidth(0, self.rows.fontMetrics().horizontalAdvance(
+            NUMBER_SAMPLE))
+        self.grid.setColumnStretch(1, 1)
         self.grid.setHorizontalSpacing(12)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Always there, so a message under a step that makes the list scroll does not
+        # narrow it and move the answers either.
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         scroll.setWidget(self.rows)
+        self.scroll = scroll
+        scroll.viewport().installEventFilter(self)  # the columns follow its width
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
@@ -196,6 +251,17 @@ class ChecklistTab(QWidget):
             line.given.connect(self._store)
             self.lines.append(line)
         self.grid.setRowStretch(len(tasks) * 2, 1)
+        self._fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        widths = column_widths(self.rows.fontMetrics(), self.scroll.viewport().width())
+        for line in self.lines:
+            line.fit(widths)
 
     def _store(self, line: TaskLine) -> None:
         """Store the answer the user gave; a refused answer is named and the stored one shown."""
