@@ -363,11 +363,13 @@ def test_a_weak_password_is_refused_and_nothing_is_written(kw: Run, initialised:
 
 
 def test_every_bad_field_is_named(kw: Run, initialised: str) -> None:
-    result = kw("--db", initialised, "user", "add", "Bad Name!", "--full-name", " ",
-                "--role", "admin", "--email", "nope", "--password-stdin", stdin=PASSWORD)
+    result = kw("--db", initialised, "user", "add", "Bad Name!", "--full-name", "x" * 121,
+                "--role", "admin", "--email", "nope", "--hourly-rate", "-5", "--password-stdin",
+                stdin=PASSWORD)
     assert result.code == 1
     (line,) = _error_lines(result.err)
-    for field in ("Username must be", "Full name is required", "E-mail is not"):
+    for field in ("Username must be", "Full name is 121 characters long", "E-mail is not",
+                  "Hourly rate must be between"):
         assert field in line
 
 

@@ -107,7 +107,7 @@ def test_assets_in_a_location_by_code(kw: Run) -> None:
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["asset", "add", "", "--name", ""], ["Tag is required.", "Name is required."]),
+    (["asset", "add", "P 1", "--name", "x" * 121], ["Tag may hold only", "Name is 121"]),
     (["asset", "add", "P 1", "--name", "x"], ["Tag may hold only"]),
     (["asset", "add", "P-1", "--name", "x" * 121], ["Name is 121 characters long"]),
     (["asset", "add", "P-1", "--name", "x", "--criticality", "Z"],
@@ -127,7 +127,7 @@ def test_assets_in_a_location_by_code(kw: Run) -> None:
     (["asset", "list", "--status", "gone"], ["Status must be one of"]),
     (["asset", "list", "--limit", "0"], ["Limit must be between"]),
     (["meter", "read", "NOPE", "Run hours", "1"], ["There is no asset with tag 'NOPE'."]),
-    (["request", "file", "--title", ""], ["Title is required."]),
+    (["request", "file", "--title", "x" * 201], ["Title is 201 characters long"]),
     (["request", "file", "--title", "Leak", "--priority", "9"], ["Priority must be 1"]),
     (["request", "file", "--title", "Leak", "--asset", "NOPE"], ["There is no asset"]),
     (["request", "list", "--status", "open"], ["Status must be one of new, approved"]),

@@ -82,7 +82,6 @@ def test_create_list_show_and_move_an_order_to_sign_off(kw: Run, cli_plant: str)
 
 
 @pytest.mark.parametrize("argv, words", [
-    (("create", "--title", ""), "Title is required."),
     (("create", "--title", "x" * 201), "Title is 201 characters long"),
     (("create", "--title", "Fix", "--asset", "NOPE-1"), "Asset 'NOPE-1' is not the tag"),
     (("create", "--title", "Fix", "--assignee", "nobody"), "Assignee 'nobody' is not a user"),
