@@ -1,171 +1,32 @@
 """Database-level commands, run by IT with access to the database (they act as IT, named
-after the OS account): `keepwell db ...`, `user ...`, `settings ...`, `demo`, `audit verify`."""
+after the OS account): `keepwell db ...` (app/cli_db.py), `user ...`, `settings ...`, `demo`,
+`audit verify`."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
-import os
 import sys
-from pathlib import Path
 
-from app import db as dbmod
-from app import paths
 from app.cli import (
     ENV_PASSWORD,
     EXIT_FAILED,
     EXIT_OK,
     Subcommands,
-    UsageError,
     add_command,
     add_group,
     add_password_stdin,
     it,
     local_time,
     open_current_database,
-    open_database,
     print_json,
     print_table,
     read_password,
 )
-from app.errors import DatabaseUnavailable, NotFound
+from app.cli_db import register_db
+from app.errors import NotFound
 from app.permissions import USER_ROLES
 from app.services import audit, settings, users
-
-# keepwell db ...
-
-
-def _db_init(args: argparse.Namespace) -> int:
-    opened = open_database(args, create=True)
-    applied = dbmod.initialise_schema(opened.database, opened.target)
-    print(f"Initialised {opened.target.display}: schema {applied[-1] if applied else '?'}.")
-    print("Next: create the first admin with "
-          "`keepwell user add USERNAME --full-name NAME --role admin`.")
-    return EXIT_OK
-
-
-def _db_upgrade(args: argparse.Namespace) -> int:
-    opened = open_database(args)
-    if opened.state.is_empty:
-        raise DatabaseUnavailable(
-            DatabaseUnavailable.NOT_INITIALISED,
-            f"The database {opened.target.display} has no Keepwell schema to upgrade.",
-            "Create it with `keepwell db init`.",
-        )
-    applied, copy = dbmod.upgrade_schema(opened.database, opened.target, paths.backup_dir())
-    if not applied:
-        print(f"{opened.target.display} is already up to date ({opened.state.version}).")
-        return EXIT_OK
-    if copy is not None:
-        print(f"Backed up to {copy}")
-    for name in applied:
-        print(f"Applied {name}")
-    print(f"{opened.target.display} is now at {applied[-1]}.")
-    return EXIT_OK
-
-
-def _db_backup(args: argparse.Namespace) -> int:
-    opened = open_database(args)
-    target = opened.target
-    dest = Path(args.path).expanduser().absolute()
-    if dest.is_dir():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = target.path.stem if target.is_sqlite and target.path else target.dbname
-        dest = dest / f"{name}-{stamp}{'.db' if target.is_sqlite else '.dump'}"
-    if target.is_sqlite and target.path is not None and dest.exists() and dest.samefile(
-        target.path
-    ):
-        raise UsageError(f"{dest} is the database itself; choose another file for the backup.")
-    if dest.exists() and not args.overwrite:
-        raise UsageError(f"{dest} already exists; choose another name or add --overwrite.")
-    # Written beside the destination first, so a failed backup never replaces a good one.
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
-    try:
-        dbmod.backup(opened.database, target, partial)
-        os.replace(partial, dest)
-    finally:
-        partial.unlink(missing_ok=True)
-    print(f"Backed up {target.display} to {dest}")
-    return EXIT_OK
-
-
-def _db_check(args: argparse.Namespace) -> int:
-    opened = open_database(args)
-    state, target = opened.state, opened.target
-    problems: list[str] = []
-    if state.unknown:
-        problems.append(f"the schema is newer than this Keepwell ({state.unknown[-1]}): "
-                        "update Keepwell")
-    elif state.foreign_tables:
-        problems.append("the database holds tables that are not Keepwell's")
-    elif state.is_empty:
-        problems.append("the database has no Keepwell schema: run `keepwell db init`")
-    elif state.pending:
-        problems.append(f"{len(state.pending)} schema step(s) pending: run `keepwell db upgrade`")
-    integrity = "not checked (the PostgreSQL server keeps its own)"
-    if target.is_sqlite:
-        results = [str(r[0]) for r in opened.database.execute_sql("PRAGMA integrity_check")]
-        integrity = "ok" if results == ["ok"] else "; ".join(results[:5])
-        if results != ["ok"]:
-            problems.append(f"integrity check failed: {integrity}")
-    counts = _record_counts() if state.is_current else {}
-    report = {
-        "database": target.display,
-        "backend": target.backend,
-        "url_source": opened.config.source,
-        "schema_version": state.version,
-        "pending": list(state.pending),
-        "newer_unknown": list(state.unknown),
-        "integrity": integrity,
-        "counts": counts,
-        "problems": problems,
-        "ok": not problems,
-    }
-    if args.json:
-        print_json(report)
-    else:
-        lines = [
-            ("Database", f"{target.display} ({target.backend})"),
-            ("URL from", opened.config.source),
-            ("Schema", state.version),
-            ("Pending steps", ", ".join(state.pending) or "none"),
-            ("Newer steps", ", ".join(state.unknown) or "none"),
-            ("Integrity", integrity),
-            *((name.replace("_", " ").capitalize(), str(n)) for name, n in counts.items()),
-            ("Status", "OK" if not problems else "PROBLEM: " + "; ".join(problems)),
-        ]
-        width = max(len(label) for label, _ in lines) + 1
-        for label, value in lines:
-            print(f"{label + ':':<{width}} {value}")
-    return EXIT_OK if not problems else EXIT_FAILED
-
-
-def _record_counts() -> dict[str, int]:
-    # Read directly: a database-level diagnostic, not a use case of the office.
-    from app.models import Asset, User, WorkOrder
-
-    return {
-        "users": User.select().count(),
-        "assets": Asset.select().count(),
-        "work_orders": WorkOrder.select().count(),
-    }
-
-
-def _register_db(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    group = add_group(commands, common, "db", "create, upgrade, back up and check the database")
-    add_command(group, common, "init", _db_init, "create the Keepwell schema in an empty database")
-    add_command(group, common, "upgrade", _db_upgrade,
-                "back the database up, then bring its schema up to date")
-    backup = add_command(group, common, "backup", _db_backup,
-                         "write a consistent copy of the database (SQLite file or pg_dump)")
-    backup.add_argument("path", metavar="PATH", help="the file to write, or a folder for it")
-    backup.add_argument("--overwrite", action="store_true", help="replace an existing file")
-    check = add_command(group, common, "check", _db_check,
-                        "report the database, its schema and integrity; exit 1 on a problem")
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
-
 
 # ---------------------------------------------------------------------------------------------
 # keepwell user ...
@@ -372,7 +233,7 @@ def _register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> N
 
 
 def register_admin(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    _register_db(commands, common)
+    register_db(commands, common)
     _register_user(commands, common)
     _register_settings(commands, common)
     _register_demo(commands, common)

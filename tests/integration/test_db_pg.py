@@ -21,6 +21,8 @@ from playhouse.schema_diff import diff_models
 from app import db as dbmod
 from app.errors import DatabaseUnavailable
 from app.models import ALL_MODELS, Site
+from app.services import backups
+from tests.cli_runner import Run
 from tests.conftest import SHIPPED_MIGRATIONS
 from tests.integration.conftest import (
     PgServer,
@@ -288,6 +290,37 @@ def test_a_failed_pg_dump_is_reported_in_words(
     assert "pg_dump failed" in caught.value.message
     if target.password:
         assert target.password not in caught.value.message
+
+
+# --- daily backups and restores are the embedded database's; the server's are IT's ------------
+
+
+def test_no_daily_backup_of_a_postgresql_database(db: dbmod.DatabaseTarget, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    assert backups.daily_backup_if_due(dbmod.database.obj, folder=folder) is None
+    assert not folder.exists()
+
+
+def test_db_restore_refuses_postgresql_and_the_pg_restore_it_names_works(
+    db: dbmod.DatabaseTarget, db_url: str, kw: Run, tmp_path: Path
+) -> None:
+    Site.create(code="N", name="North plant")
+    dump = tmp_path / "keepwell.dump"
+    assert kw("--db", db_url, "db", "backup", str(dump)).code == 0
+    dbmod.connect(db_url)
+    Site.create(code="L", name="Written after the backup")
+    dbmod.close()
+
+    refused = kw("--db", db_url, "db", "restore", str(dump), "--yes")
+    assert refused.code == 1
+    assert "is a PostgreSQL database" in refused.err and "Nothing was changed" in refused.err
+    command = "pg_restore --clean --if-exists --single-transaction --dbname=DATABASE FILE.dump"
+    assert command in refused.err
+    # IT's command as named, on this server's database: the later write is gone.
+    args = command.replace("DATABASE", db_url).replace("FILE.dump", str(dump)).split()
+    subprocess.run(args, capture_output=True, text=True, check=True, timeout=300)
+    dbmod.connect(db_url)
+    assert [s.code for s in Site.select().order_by(Site.code)] == ["N"]
 
 
 # --- dropped connections ------------------------------------------------------------------------
