@@ -90,3 +90,26 @@ MUTATION_CALLS["work_order_bulk.bulk_transition"] = lambda ctx: (
 MUTATION_CALLS["work_order_activity.set_completion_notes"] = lambda ctx: (
     (order(ctx, "in_progress").id, 1, "Replaced the seal; ran 30 minutes dry"), {})
 QUERY_CALLS["work_orders.order_version"] = lambda ctx: ((order(ctx).id,), {})
+
+
+def _with_steps(ctx: Context) -> tuple[WorkOrder, list[Task]]:
+    """An order still to be done with two unanswered steps (version 1)."""
+    wo = order(ctx)
+    tasks = [Task.create(work_order=wo.id, position=n, text=f"Step {n}") for n in (1, 2)]
+    return wo, tasks
+
+
+def _remove_step(ctx: Context) -> Call:
+    wo, tasks = _with_steps(ctx)
+    return (wo.id, 1, tasks[0].id), {}
+
+
+def _move_step(ctx: Context) -> Call:
+    wo, tasks = _with_steps(ctx)
+    return (wo.id, 1, tasks[0].id, 2), {}
+
+
+MUTATION_CALLS["work_order_checklist.add_checklist_step"] = lambda ctx: (
+    (order(ctx).id, 1, "Check the coupling alignment"), {"kind": "pass_fail"})
+MUTATION_CALLS["work_order_checklist.remove_checklist_step"] = _remove_step
+MUTATION_CALLS["work_order_checklist.move_checklist_step"] = _move_step
