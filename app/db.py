@@ -45,6 +45,7 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
+import threading  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -56,9 +57,9 @@ import peewee  # noqa: E402
 from playhouse.migrations import Runner  # noqa: E402
 from playhouse.shortcuts import ReconnectMixin  # noqa: E402
 
-from app import sqlite_guard  # noqa: E402
+from app import sqlite_guard, storage  # noqa: E402
 from app.dburl import DatabaseTarget, parse_url  # noqa: E402
-from app.errors import DatabaseUnavailable  # noqa: E402
+from app.errors import DatabaseUnavailable, StorageFailure  # noqa: E402
 
 __all__ = ["DatabaseTarget", "parse_url", "database", "connect"]
 
@@ -83,7 +84,23 @@ class KeepwellSqliteDatabase(peewee.SqliteDatabase):
     def _connect(self) -> sqlite3.Connection:
         conn = super()._connect()  # type: ignore[misc]
         sqlite_guard.opened(self.database)
+        self._wal.watch = None
         return conn
+
+    def init(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().init(database, *args, **kwargs)
+        self._wal = threading.local()  # per thread, as peewee's connections are
+
+    def check_wal(self) -> None:
+        """Raise StorageFailure if the WAL this thread's connection uses went away (see
+        app.storage). The first check of a connection notes which file it is."""
+        if self.journal_mode != "wal":
+            return
+        watch = getattr(self._wal, "watch", None)
+        if watch is None:
+            self._wal.watch = storage.WalWatch.start(self.database)
+        else:
+            watch.check()
 
     def _close(self, conn: sqlite3.Connection) -> None:
         try:
@@ -427,13 +444,81 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error)
 
 
-def write_transaction():
+@contextmanager
+def write_transaction() -> Iterator[None]:
     """A write transaction: BEGIN IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain BEGIN on
-    PostgreSQL. Nested use becomes a savepoint."""
+    PostgreSQL. Nested use becomes a savepoint.
+
+    Refused with a StorageFailure while writing is stopped (app.storage); a failure of the disk
+    or the file met here (a full disk, a read-only or damaged file, a lost WAL) stops writing
+    and is raised as one, with the real cause (a full disk shows as "cannot rollback - no
+    transaction is active" once SQLite has rolled back by itself)."""
+    storage.refuse_if_stopped()
     db = database.obj
-    if isinstance(db, peewee.SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
+    sqlite = isinstance(db, KeepwellSqliteDatabase)
+    try:
+        with db.atomic("IMMEDIATE") if sqlite else db.atomic():
+            if sqlite and db.transaction_depth() == 1:
+                db.check_wal()
+            yield
+    except DATABASE_ERRORS as exc:
+        failure = storage_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
+    except StorageFailure as failure:
+        storage.stop_writing(failure)
+        raise
+
+
+def storage_failure(exc: BaseException) -> StorageFailure | None:
+    """The StorageFailure a database error means (writing then stops), or None when the disk
+    and the file are not at fault."""
+    failure = storage.classify(exc)
+    if failure is not None:
+        storage.stop_writing(failure)
+    return failure
+
+
+def check_storage() -> StorageFailure | None:
+    """Look again after a StorageFailure (the GUI's Retry): reconnect this thread, run SQLite's
+    quick check and commit a change that changes nothing, so the disk is really written. Resumes
+    writing and returns None when all is well; otherwise returns what is still wrong."""
+    db = database.obj
+    if db is None:
+        return storage.stopped()
+    stopped = storage.stopped()
+    try:
+        # A lost WAL or a disk error needs a fresh connection. Not a full disk: closing the
+        # last connection copies the WAL into the database file, which needs room of its own.
+        if stopped is not None and stopped.kind in (StorageFailure.LOST_WAL,
+                                                    StorageFailure.IO_ERROR):
+            if not db.is_closed():
+                db.close()
+        db.connect(reuse_if_open=True)
+        if isinstance(db, KeepwellSqliteDatabase):
+            full = storage.short_of_space(db.database)
+            if full is not None:
+                return full
+            results = [str(r[0]) for r in db.execute_sql("PRAGMA quick_check")]
+            if results != ["ok"]:
+                return storage.classify(sqlite3.DatabaseError(
+                    f"database disk image is malformed: {'; '.join(results[:3])}"))
+            db.check_wal()
+            with db.atomic("IMMEDIATE"):
+                version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+                db.execute_sql(f"PRAGMA user_version = {int(version)}")
+        else:
+            db.execute_sql("SELECT 1").fetchone()
+    except StorageFailure as still:
+        return still
+    except DATABASE_ERRORS as exc:
+        found = storage.classify(exc)
+        if found is None:
+            raise
+        return found
+    storage.resume()
+    return None
 
 
 def is_sqlite() -> bool:

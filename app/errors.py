@@ -182,3 +182,20 @@ class DatabaseUnavailable(KeepwellError):
         super().__init__(message)
         self.kind = kind
         self.hint = hint
+
+
+class StorageFailure(KeepwellError):
+    """The database cannot keep what is written to it (a disk error, a full disk, a read-only or
+    damaged file, a lost WAL). Keepwell stops writing until a check finds the database healthy
+    again (app.storage); `hint` says what to do."""
+
+    IO_ERROR = "io_error"
+    FULL = "full"
+    READ_ONLY = "read_only"
+    DAMAGED = "damaged"
+    LOST_WAL = "lost_wal"
+
+    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.hint = hint

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from app.db import write_transaction
+from app.db import DATABASE_ERRORS, storage_failure, write_transaction
 from app.errors import PermissionDenied
 from app.permissions import Actor, Perm, require
 
@@ -50,10 +50,16 @@ def _declare(
             if not isinstance(actor, Actor):
                 raise TypeError(f"{name} takes the acting user's session first")
             check(actor, perm)
-            if not (mutating and transaction):
-                return func(*args, **kwargs)
-            with write_transaction():
-                return func(*args, **kwargs)
+            try:
+                if not (mutating and transaction):
+                    return func(*args, **kwargs)
+                with write_transaction():
+                    return func(*args, **kwargs)
+            except DATABASE_ERRORS as exc:  # a damaged file or a failing disk, met reading
+                failure = storage_failure(exc)
+                if failure is None:
+                    raise
+                raise failure from exc
 
         SERVICES[name] = ServiceInfo(name, perm, mutating, wrapper)
         return wrapper

@@ -1,0 +1,184 @@
+"""When the database cannot keep what is written (DESIGN.md: never lose work).
+
+A disk error, a full disk, a read-only or damaged file, or a WAL file that went away while this
+process had the database open: each is raised as a StorageFailure in words, and writing stops in
+this process (every later write transaction is refused with the same failure) until
+`check_again()` finds the database healthy. Nothing is then written as if it had been saved,
+and the GUI keeps the unsaved form on screen while it offers Retry or Quit.
+
+The WAL watch: a desk's connection records which WAL file it is using; if at the start of a
+write that file is gone or replaced, another program deleted it under us (the failure of
+"How To Corrupt An SQLite Database File" 2.2) and what we would write could be seen by nobody.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+
+import peewee
+
+from app.errors import StorageFailure
+
+log = logging.getLogger(__name__)
+
+_RESTORE_HINT = ("Keepwell has stopped saving so that nothing is lost half-way. Copy what you "
+                 "were typing somewhere safe, then ask IT; Retry once the problem is fixed.")
+
+_lock = threading.Lock()
+_stopped: StorageFailure | None = None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The error and what it happened while handling: a failed commit on a full disk surfaces
+    as "cannot rollback - no transaction is active", the full disk being its context."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def classify(exc: BaseException) -> StorageFailure | None:
+    """The StorageFailure a database error means, or None if it is another kind of error (a
+    constraint, a lock wait, a connection to a server that went away)."""
+    if isinstance(exc, StorageFailure):
+        return exc
+    for cause in _causes(exc):
+        if not isinstance(cause, (peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error,
+                                  OSError)):
+            continue
+        low = str(cause).lower()
+        code = getattr(cause, "sqlite_errorcode", None)
+        text = _first_line(cause)
+        if ("database or disk is full" in low or "no space left" in low
+                or code == sqlite3.SQLITE_FULL
+                or (isinstance(cause, OSError) and cause.errno == errno.ENOSPC)):
+            return StorageFailure(
+                StorageFailure.FULL,
+                "The disk that holds the database is full: the last change was not saved.",
+                "Free some space on that disk (or ask IT), then choose Retry. "
+                + _RESTORE_HINT.split(". ", 1)[0] + ".")
+        if "malformed" in low or "not a database" in low or code == sqlite3.SQLITE_CORRUPT:
+            return StorageFailure(
+                StorageFailure.DAMAGED,
+                f"The database file is damaged ({text}); changes cannot be saved.",
+                "Stop using this database and ask IT to restore the newest backup "
+                "(`keepwell db check` names it). " + _RESTORE_HINT)
+        if "readonly" in low or "read-only" in low or code == sqlite3.SQLITE_READONLY:
+            return StorageFailure(
+                StorageFailure.READ_ONLY,
+                f"The database can only be read at the moment ({text}); changes cannot be "
+                "saved.",
+                "Check that the file, its folder and the disk can be written (a full or "
+                "read-only disk, changed permissions). " + _RESTORE_HINT)
+        if "unable to open database file" in low or code == sqlite3.SQLITE_CANTOPEN:
+            return StorageFailure(
+                StorageFailure.IO_ERROR,
+                f"The database file cannot be opened at the moment ({text}); changes cannot be "
+                "saved.",
+                "Check that the disk or network share that holds it is there and can be "
+                "written. " + _RESTORE_HINT)
+        if "disk i/o error" in low or code == sqlite3.SQLITE_IOERR:
+            return StorageFailure(
+                StorageFailure.IO_ERROR,
+                f"The disk reported an error while reading or writing the database ({text}); "
+                "changes cannot be saved.",
+                "Check the disk or the network share that holds the database. " + _RESTORE_HINT)
+    return None
+
+
+# Retry after a full disk needs more room than one small test write: a save of a photo would
+# fail again at once.
+FREE_SPACE_NEEDED = 1024 * 1024
+
+
+def short_of_space(database_path: str) -> StorageFailure | None:
+    """A full-disk failure if the disk holding `database_path` has less than FREE_SPACE_NEEDED."""
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(database_path)))
+    except (OSError, AttributeError):  # no statvfs (Windows): the test write decides
+        return None
+    free = st.f_bavail * st.f_frsize
+    if free >= FREE_SPACE_NEEDED:
+        return None
+    return StorageFailure(
+        StorageFailure.FULL,
+        f"The disk that holds the database is still full ({free // 1024:,} KB free).",
+        "Free some space on that disk (or ask IT), then choose Retry.")
+
+
+def lost_wal(path: str) -> StorageFailure:
+    return StorageFailure(
+        StorageFailure.LOST_WAL,
+        f"The database's journal ({os.path.basename(path)}-wal) was deleted or replaced by "
+        "another program while Keepwell had the database open; changes cannot be saved safely.",
+        "Quit Keepwell on every desk using this file, then start it again; run `keepwell db "
+        "check` if in doubt. " + _RESTORE_HINT)
+
+
+def stop_writing(failure: StorageFailure) -> None:
+    """Refuse every later write in this process with `failure` (the first one is kept)."""
+    global _stopped
+    with _lock:
+        if _stopped is None:
+            log.error("writing stopped: %s", failure.message)
+            _stopped = failure
+
+
+def stopped() -> StorageFailure | None:
+    """Why writing is stopped, or None."""
+    return _stopped
+
+
+def refuse_if_stopped() -> None:
+    if _stopped is not None:
+        raise _stopped
+
+
+def resume() -> None:
+    global _stopped
+    with _lock:
+        if _stopped is not None:
+            log.warning("writing resumed after: %s", _stopped.message)
+        _stopped = None
+
+
+@dataclass
+class WalWatch:
+    """The identity of the WAL file a connection uses (device and inode)."""
+
+    path: str
+    identity: tuple[int, int] | None
+
+    @classmethod
+    def start(cls, database_path: str) -> WalWatch:
+        path = database_path + "-wal"
+        return cls(path, _identity(path))
+
+    def check(self) -> None:
+        """Raise StorageFailure if the WAL this connection uses is gone or replaced. Only stat()
+        is used (no descriptor: see app/db.py)."""
+        now = _identity(self.path)
+        if self.identity is None:  # not in WAL mode yet when the connection opened
+            self.identity = now
+            return
+        if now != self.identity:
+            raise lost_wal(self.path[: -len("-wal")])
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)

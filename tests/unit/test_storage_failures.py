@@ -1,0 +1,193 @@
+"""When the database cannot keep what is written (issue 10): a full disk, a read-only file system,
+a damaged file or a WAL deleted by another program is said in words, nothing half-written is
+left, and writing stops until a check finds the database healthy again.
+
+The full and read-only disks are real where the machine lets the test mount a small tmpfs (CI
+runs as root); elsewhere SQLite's own page limit and query-only mode produce the same errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import db as dbmod
+from app import storage
+from app.errors import StorageFailure
+from app.models import WorkRequest
+from app.permissions import Actor
+from app.services import requests, setup
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _writing_resumes() -> Iterator[None]:
+    yield
+    storage.resume()  # a test that stopped writing must not stop the next one's
+
+
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    where.mkdir()
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True)
+    return done.returncode == 0
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path, size: str = "3m") -> Iterator[Path | None]:
+    """A folder on a small file system of its own, or None where mounting is not allowed."""
+    where = tmp_path / "disk"
+    mounted = _mount_tmpfs(where, size)
+    try:
+        yield where if mounted else None
+    finally:
+        dbmod.close()
+        if mounted:
+            subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def _new_database(folder: Path) -> Actor:
+    database, target = dbmod.connect(f"sqlite:///{folder / 'keepwell.db'}")
+    dbmod.initialise_schema(database, target)
+    row = setup.set_up_organisation("Plant", "admin", "Ada Admin", TEST_PASSWORD)
+    from app.permissions import Role
+
+    return Actor(row.id, row.username, row.full_name, Role.ADMIN)
+
+
+def _file_until_it_fails(admin: Actor, photo: bytes) -> tuple[int, StorageFailure]:
+    saved = 0
+    for n in range(10_000):
+        try:
+            request = requests.file_request(admin, f"Leak {n}", "water on the floor")
+            requests.add_request_attachment(admin, request.id, "leak.jpg", photo, "image/jpeg")
+            saved += 1
+        except StorageFailure as failure:
+            return saved, failure
+    raise AssertionError("the disk never filled")
+
+
+def test_a_full_disk_is_said_as_such_and_nothing_half_written_is_left(tmp_path: Path) -> None:
+    with small_disk(tmp_path, "4m") as disk:
+        folder = disk or tmp_path
+        admin = _new_database(folder)
+        if disk is not None:
+            ballast = disk / "ballast"  # room an administrator can free later
+            ballast.write_bytes(b"\0" * 1536 * 1024)
+        else:  # SQLite's page limit gives the same SQLITE_FULL
+            pages = dbmod.database.execute_sql("PRAGMA page_count").fetchone()[0]
+            dbmod.database.execute_sql(f"PRAGMA max_page_count = {pages + 200}")
+        photo = os.urandom(200 * 1024)
+        saved, failure = _file_until_it_fails(admin, photo)
+
+        assert failure.kind == StorageFailure.FULL
+        assert "disk that holds the database is full" in failure.message
+        assert "cannot rollback" not in failure.message
+        # Writing has stopped: the next save is refused at once, with the same words.
+        with pytest.raises(StorageFailure, match="is full"):
+            requests.file_request(admin, "Another leak", "")
+        # Nothing half-written: whole requests only, each with its photo.
+        assert WorkRequest.select().count() in (saved, saved + 1)
+        for request in WorkRequest.select():
+            assert len(requests.get_request(admin, request.id).attachments) <= 1
+
+        if disk is not None:  # a few KB free is no room to work in: still stopped
+            assert "still full" in str(dbmod.check_storage())
+        if disk is not None:
+            ballast.unlink()
+        else:
+            dbmod.database.execute_sql("PRAGMA max_page_count = 1000000")
+        assert dbmod.check_storage() is None
+        requests.file_request(admin, "After the clean-up", "")
+        assert [r[0] for r in dbmod.database.execute_sql("PRAGMA integrity_check")] == ["ok"]
+
+
+def test_a_read_only_file_system_stops_writing(tmp_path: Path) -> None:
+    with small_disk(tmp_path, "8m") as disk:
+        folder = disk or tmp_path
+        admin = _new_database(folder)
+        requests.file_request(admin, "Before", "")
+        if disk is not None:
+            dbmod.close()
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        else:
+            dbmod.database.execute_sql("PRAGMA query_only = 1")
+        with pytest.raises(StorageFailure) as raised:
+            requests.file_request(admin, "During", "")
+        assert raised.value.kind in (StorageFailure.READ_ONLY, StorageFailure.IO_ERROR)
+        assert "changes cannot be saved" in raised.value.message
+        assert storage.stopped() is raised.value
+        assert dbmod.check_storage() is not None
+        if disk is not None:
+            subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        else:
+            dbmod.database.execute_sql("PRAGMA query_only = 0")
+        assert dbmod.check_storage() is None
+        requests.file_request(admin, "After", "")
+        titles = [r.title for r in WorkRequest.select().order_by(WorkRequest.id)]
+        assert titles == ["Before", "After"]
+
+
+def test_a_wal_deleted_by_another_program_stops_writing(db: dbmod.DatabaseTarget,
+                                                        admin: Actor) -> None:
+    requests.file_request(admin, "Before", "")
+    wal = f"{db.path}-wal"
+    assert os.path.exists(wal)
+    # Another program (not Keepwell: this process refuses to) deletes the WAL.
+    subprocess.run([sys.executable, "-c", f"import os; os.remove({wal!r})"], check=True)
+    with pytest.raises(StorageFailure) as raised:
+        requests.file_request(admin, "Lost", "")
+    assert raised.value.kind == StorageFailure.LOST_WAL
+    assert "deleted or replaced by another program" in raised.value.message
+    with pytest.raises(StorageFailure):
+        requests.file_request(admin, "Still lost", "")
+    assert dbmod.check_storage() is None  # a fresh connection, a fresh WAL
+    requests.file_request(admin, "After", "")
+    assert WorkRequest.select().where(WorkRequest.title.in_(["Lost", "Still lost"])).count() == 0
+
+
+def test_a_damaged_file_is_noticed_on_reading_and_stops_writing(tmp_path: Path) -> None:
+    path = tmp_path / "keepwell.db"
+    admin = _new_database(tmp_path)
+    for n in range(300):
+        requests.file_request(admin, f"Request {n}", "x" * 500)
+    dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbmod.close()
+    pages = path.stat().st_size // 4096
+    with open(path, "r+b") as fh:  # no connection is open: allowed, and it is the damage
+        for page in range(pages // 2, pages // 2 + 8):
+            fh.seek(page * 4096)
+            fh.write(os.urandom(4096))
+    dbmod.connect(f"sqlite:///{path}")
+    with pytest.raises(StorageFailure) as raised:
+        for _ in range(3):
+            requests.list_requests(admin)
+            [requests.get_request(admin, r.id) for r in WorkRequest.select()]
+    assert raised.value.kind == StorageFailure.DAMAGED
+    assert "damaged" in raised.value.message and "backup" in raised.value.hint
+    with pytest.raises(StorageFailure, match="damaged"):
+        requests.file_request(admin, "Written into a broken file", "")
+    assert dbmod.check_storage() is not None
+
+
+def test_a_full_disk_under_a_failed_rollback_is_still_a_full_disk() -> None:
+    import sqlite3
+
+    try:
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            raise sqlite3.OperationalError(  # noqa: B904  (as peewee's rollback raises it)
+                "cannot rollback - no transaction is active")
+    except sqlite3.OperationalError as exc:
+        failure = storage.classify(exc)
+    assert failure is not None and failure.kind == StorageFailure.FULL
+    assert storage.classify(sqlite3.IntegrityError("UNIQUE constraint failed: x")) is None
