@@ -3,6 +3,8 @@ with its unit, a line of text); every answer is stored at once, with who and whe
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -19,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import KeepwellError, ValidationError
+from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor
-from app.services import work_order_activity
+from app.services import work_order_activity, work_order_checklist
 from app.services.work_order_detail import TaskRow, WorkOrderDetail
+from ui.dialogs.work_order_steps import AddStepBar, StepMenu
 from ui.dialogs.work_order_widgets import local_time, read_only_mirror, say, set_read_only
 from ui.errors import describe
 
@@ -177,15 +180,28 @@ def _escape(text: str) -> str:
 
 
 class ChecklistTab(QWidget):
-    """`answered` is emitted after an answer was stored."""
+    """The checklist answered in place and, for those who plan the order while it is still to
+    be done, its steps added, moved and removed. `answered` is emitted after an answer was
+    stored, `steps_changed(detail)` after a change of the steps (the order's new version),
+    `conflict(error)` when someone else saved the order since `version`."""
 
     answered = Signal()
+    steps_changed = Signal(object)
+    conflict = Signal(object)
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
         self.wo_id: int | None = None
+        # The order's version as the form shows it (the form keeps it): a change of the
+        # steps sends it, so that it never overwrites what someone else saved meanwhile.
+        self.version = 0
+        self.steps_editable = False
         self.lines: list[TaskLine] = []
+        self.menus: list[StepMenu] = []
+        self.add_bar = AddStepBar()
+        self.add_bar.add_requested.connect(self._add_step)
+        self.add_bar.hide()
         self.summary = QLabel()
         self.summary.setObjectName("hintText")
         self.message = QLabel()
@@ -211,20 +227,32 @@ class ChecklistTab(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.add_bar)
 
-    def fill(self, detail: WorkOrderDetail, editable: bool, why_not: str) -> None:
-        """Show the tasks; answers in place when they are the same tasks as shown."""
+    def fill(self, detail: WorkOrderDetail, editable: bool, why_not: str,
+             steps_editable: bool = False) -> None:
+        """Show the tasks; answers in place when they are the same tasks as shown.
+        `steps_editable`: the user may add, move and remove steps (they plan the order, and
+        it is still to be done)."""
         self.wo_id = detail.id
-        if [line.task.id for line in self.lines] != [t.id for t in detail.tasks]:
+        rebuilt = [line.task.id for line in self.lines] != [t.id for t in detail.tasks]
+        if rebuilt:
             self._build(detail.tasks)
         for line, task in zip(self.lines, detail.tasks, strict=True):
             line.show_task(task)
             line.set_editable(editable)
+        if rebuilt or steps_editable != self.steps_editable:
+            self.steps_editable = steps_editable
+            for menu in self.menus:
+                menu.setVisible(steps_editable)
+            self.add_bar.setVisible(steps_editable)
+            self._chain_tabs()
         say(self.message, "")
         answered = sum(t.answered for t in detail.tasks)
         open_required = sum(t.required and not t.answered for t in detail.tasks)
         if not detail.tasks:
-            text = "This order has no checklist."
+            text = ("This order has no checklist yet: add its steps below." if steps_editable
+                    else "This order has no checklist.")
         else:
             text = f"{answered} of {len(detail.tasks)} answered"
             if open_required:
@@ -234,24 +262,51 @@ class ChecklistTab(QWidget):
         self.summary.setText(text)
 
     def _build(self, tasks: tuple[TaskRow, ...]) -> None:
-        for line in self.lines:
-            for widget in (line.number, line.text, line.cell, line.done, line.error):
+        for line, menu in zip(self.lines, self.menus, strict=True):
+            for widget in (line.number, line.text, line.cell, line.done, line.error, menu):
                 self.grid.removeWidget(widget)
+                widget.hide()  # at once: a deleted row must not take Tab or a click
                 widget.deleteLater()
             line.deleteLater()
-        self.lines = []
+        self.grid.setRowStretch(len(self.lines) * 2, 0)
+        self.lines, self.menus = [], []
         for n, task in enumerate(tasks):
             line = TaskLine(task, self)
+            menu = StepMenu(task.id, task.position, len(tasks), task.text)
+            menu.also_from(line.editor)
+            menu.move_requested.connect(self._move_step)
+            menu.remove_requested.connect(self._remove_step)
             row = n * 2
             self.grid.addWidget(line.number, row, 0)
             self.grid.addWidget(line.text, row, 1)
             self.grid.addWidget(line.cell, row, 2, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(line.done, row, 3, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(menu, row, 4, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(line.error, row + 1, 1, 1, 3)
+            # Shown now, not when the layout gets round to it: the focus can then go to a
+            # step moved a moment ago.
+            for widget in (line.number, line.text, line.cell, line.done):
+                widget.setVisible(True)
+            menu.setVisible(self.steps_editable)
             line.given.connect(self._store)
             self.lines.append(line)
+            self.menus.append(menu)
         self.grid.setRowStretch(len(tasks) * 2, 1)
         self._fit_columns()
+
+    def _chain_tabs(self) -> None:
+        """Tab goes down the list (each answer, then its step's menu), then to the line that
+        adds a step."""
+        chain: list[QWidget] = []
+        for line, menu in zip(self.lines, self.menus, strict=True):
+            chain.append(line.editor)
+            if self.steps_editable:
+                chain.append(menu)
+        if self.steps_editable:
+            bar = self.add_bar
+            chain += [bar.text, bar.kind, bar.unit, bar.required, bar.add_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
@@ -286,3 +341,47 @@ class ChecklistTab(QWidget):
             return
         line.show_task(task)
         self.answered.emit()
+
+    # --- planning the steps -----------------------------------------------------------------
+
+    def _add_step(self, text: str, kind: str, required: bool, unit: str) -> None:
+        if self._change_steps(work_order_checklist.add_checklist_step, text, kind=kind,
+                              required=required, unit=unit, message=self.add_bar.say):
+            self.add_bar.added()
+
+    def _move_step(self, task_id: int, position: int) -> None:
+        if not 1 <= position <= len(self.lines):
+            return  # already first or last (the shortcut works from there too)
+        if self._change_steps(work_order_checklist.move_checklist_step, task_id, position):
+            self.menus[position - 1].setFocus()  # the step moved, to move it on
+
+    def _remove_step(self, task_id: int) -> None:
+        index = next(i for i, line in enumerate(self.lines) if line.task.id == task_id)
+        if self._change_steps(work_order_checklist.remove_checklist_step, task_id):
+            if self.menus:
+                self.menus[min(index, len(self.menus) - 1)].setFocus()  # the next step
+            else:
+                self.add_bar.text.setFocus()
+
+    def _change_steps(self, service: Callable[..., WorkOrderDetail], *args: object,
+                      message: Callable[[str], None] | None = None, **kwargs: object) -> bool:
+        """Run one change of the steps at the version shown; True when it was stored. A
+        refusal is said in words (under the add line for a new step); someone else's save
+        goes to the form, which shows it as for any save."""
+        assert self.wo_id is not None
+        tell = message or functools.partial(say, self.message)
+        try:
+            detail = service(self.actor, self.wo_id, self.version, *args, **kwargs)
+        except ValidationError as exc:
+            tell("\n".join(exc.lines))
+            return False
+        except ConflictError as exc:
+            tell("")
+            self.conflict.emit(exc)
+            return False
+        except KeepwellError as exc:
+            tell(describe(exc))
+            return False
+        tell("")
+        self.steps_changed.emit(detail)  # the form shows it (and fills this tab again)
+        return True

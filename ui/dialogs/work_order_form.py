@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor, Perm
 from app.services import lifecycle, work_order_activity, work_order_edit
+from app.services.work_order_checklist import EDITABLE_STATUSES
 from app.services.work_order_detail import WorkOrderDetail, get_work_order
 from ui.dialogs.work_order_checklist import ChecklistTab
 from ui.dialogs.work_order_codes import FailureCodesTab
@@ -100,6 +101,8 @@ class WorkOrderForm(QDialog):
         for tab in (self.labor, self.comments, self.attachments):
             tab.done.connect(self._work_recorded)
         self.checklist.answered.connect(self._work_recorded)
+        self.checklist.steps_changed.connect(self._steps_changed)
+        self.checklist.conflict.connect(self._conflict)
         self.codes.edited.connect(self._edited)
         self.codes.save_requested.connect(self.save)
         self.tabs = QTabWidget()
@@ -213,7 +216,9 @@ class WorkOrderForm(QDialog):
     def _fill_work(self, detail: WorkOrderDetail) -> None:
         """The tabs of work recorded on the order (they carry no version of it)."""
         rights = self.rights
-        self.checklist.fill(detail, rights.answer, "" if rights.answer else rights.why_not)
+        self.checklist.fill(detail, rights.answer, "" if rights.answer else rights.why_not,
+                            steps_editable=rights.edit and detail.status in EDITABLE_STATUSES)
+        self.checklist.version = self.version  # header edits in progress are based on it
         self.labor.fill(detail, rights.work)
         self.comments.fill(detail, rights.work)
         self.attachments.fill(detail, rights.work)
@@ -310,6 +315,7 @@ class WorkOrderForm(QDialog):
             return None
         self.detail = detail
         self.version = detail.version
+        self.checklist.version = detail.version
         self.changed.emit(detail.id)
         return detail
 
@@ -378,6 +384,15 @@ class WorkOrderForm(QDialog):
         say(self.move_message, f"Cannot {action} {detail.number}: {describe(exc)}")
         if isinstance(exc, ValidationError) and "tasks" in exc.fields:
             self.tabs.setCurrentWidget(self.checklist)
+
+    def _steps_changed(self, detail: WorkOrderDetail) -> None:
+        """A step added, moved or removed (a planned change: the order's version moved on,
+        and header edits in progress are kept, to be saved on top of it)."""
+        self.detail = detail
+        self.version = detail.version
+        self._fill_work(detail)
+        say(self.move_message, "")
+        self.changed.emit(detail.id)
 
     def _work_recorded(self) -> None:
         """A task answered, hours booked, a comment or a file added: show it, tell the
