@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import peewee
@@ -126,13 +127,34 @@ def lost_wal(path: str) -> StorageFailure:
         "check` if in doubt. " + _RESTORE_HINT)
 
 
+Listener = Callable[[StorageFailure], None]
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Call `listener(failure)` when writing stops (in the thread that met the failure)."""
+    with _lock:
+        _listeners.append(listener)
+
+
+def remove_listener(listener: Listener) -> None:
+    with _lock:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+
 def stop_writing(failure: StorageFailure) -> None:
-    """Refuse every later write in this process with `failure` (the first one is kept)."""
+    """Refuse every later write in this process with `failure` (the first one is kept), and
+    tell the listeners."""
     global _stopped
     with _lock:
-        if _stopped is None:
-            log.error("writing stopped: %s", failure.message)
-            _stopped = failure
+        if _stopped is not None:
+            return
+        log.error("writing stopped: %s", failure.message)
+        _stopped = failure
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(failure)
 
 
 def stopped() -> StorageFailure | None:

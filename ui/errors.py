@@ -10,6 +10,7 @@ from app.errors import (
     KeepwellError,
     NotFound,
     PermissionDenied,
+    StorageFailure,
     ValidationError,
 )
 
@@ -18,7 +19,7 @@ def describe(exc: KeepwellError) -> str:
     """The words a user sees for an error."""
     if isinstance(exc, ValidationError):
         return "\n".join(exc.lines)
-    if isinstance(exc, DatabaseUnavailable) and exc.hint:
+    if isinstance(exc, (DatabaseUnavailable, StorageFailure)) and exc.hint:
         return f"{exc.message}\n\n{exc.hint}"
     return exc.message
 
@@ -34,6 +35,8 @@ def title_for(exc: KeepwellError) -> str:
         return "Not found"
     if isinstance(exc, DatabaseUnavailable):
         return "Database problem"
+    if isinstance(exc, StorageFailure):
+        return "Changes cannot be saved"
     return "Keepwell"
 
 

@@ -1,0 +1,110 @@
+"""The GUI when the database cannot keep what is written: a modal message in words with Retry,
+Quit, or closing it to copy one's work first; saving stays stopped until Retry succeeds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QPushButton
+
+from app import db as dbmod
+from app import storage
+from app.errors import StorageFailure
+from app.models import WorkRequest
+from app.permissions import Actor
+from app.services import requests
+from ui.storage_alert import StorageAlert, StorageNotifier
+
+
+@pytest.fixture
+def window(qtbot) -> QMainWindow:
+    window = QMainWindow()
+    unsaved = QLineEdit("Pump 4 leaks at the gland, about a litre an hour")
+    unsaved.setObjectName("unsaved")
+    window.setCentralWidget(unsaved)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def notifier(window: QMainWindow):
+    quits: list[bool] = []
+    made = StorageNotifier(dbmod.check_storage, lambda: window, lambda: quits.append(True))
+    made.quits = quits
+    yield made
+    made.close()
+    storage.resume()
+
+
+def _delete_wal_from_another_program(target: dbmod.DatabaseTarget) -> None:
+    wal = f"{target.path}-wal"
+    assert os.path.exists(wal)
+    subprocess.run([sys.executable, "-c", f"import os; os.remove({wal!r})"], check=True)
+
+
+def _banner(window: QMainWindow) -> QPushButton | None:
+    return window.statusBar().findChild(QPushButton, "storageBanner")
+
+
+def test_a_lost_wal_shows_the_message_and_the_work_stays_to_copy(
+        qtbot, answer_modal, window, notifier, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    requests.file_request(admin, "Before", "")
+    _delete_wal_from_another_program(db)
+    seen: dict[str, object] = {}
+
+    def read_and_keep_open(alert: StorageAlert) -> None:
+        seen["message"] = alert.message.text()
+        seen["hint"] = alert.hint.text()
+        seen["selectable"] = bool(alert.message.textInteractionFlags()
+                                  & Qt.TextInteractionFlag.TextSelectableByMouse)
+        seen["buttons"] = [b.text() for b in (alert.retry_button, alert.keep_button,
+                                              alert.quit_button)]
+        alert.keep_button.click()
+
+    answer_modal(StorageAlert, read_and_keep_open)
+    with pytest.raises(StorageFailure):
+        requests.file_request(admin, "Pump 4 leaks", "")
+    qtbot.waitUntil(lambda: _banner(window) is not None and _banner(window).isVisible())
+    assert "deleted or replaced by another program" in str(seen["message"])
+    assert "Copy what you were typing" in str(seen["hint"])
+    assert seen["selectable"] is True
+    assert seen["buttons"] == ["&Retry", "&Copy my work first", "&Quit Keepwell"]
+    # The unsaved text is still on screen, and saving stays refused in the same words.
+    assert window.findChild(QLineEdit, "unsaved").text().startswith("Pump 4 leaks")
+    with pytest.raises(StorageFailure, match="deleted or replaced"):
+        requests.file_request(admin, "Pump 4 leaks", "")
+
+    # Retry from the status bar: a fresh connection, a fresh WAL; saving works again.
+    answer_modal(StorageAlert, lambda alert: alert.retry_button.click())
+    with qtbot.waitSignal(notifier.resumed, timeout=10_000):
+        _banner(window).click()
+    qtbot.waitUntil(lambda: _banner(window) is None)
+    requests.file_request(admin, "Pump 4 leaks", "")
+    titles = [r.title for r in WorkRequest.select().order_by(WorkRequest.id)]
+    assert titles == ["Before", "Pump 4 leaks"]
+
+
+def test_retry_says_when_the_problem_is_still_there_and_quit_quits(
+        qtbot, answer_modal, window, notifier, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    dbmod.database.execute_sql("PRAGMA query_only = 1")  # as a read-only file answers
+    notes: list[str] = []
+
+    def retry_then_quit(alert: StorageAlert) -> None:
+        alert.retry_button.click()
+        notes.append(alert.retry_note.text() if alert.retry_note.isVisible() else "")
+        notes.append(alert.message.text())
+        alert.quit_button.click()
+
+    answer_modal(StorageAlert, retry_then_quit)
+    with pytest.raises(StorageFailure) as raised:
+        requests.file_request(admin, "During", "")
+    assert raised.value.kind == StorageFailure.READ_ONLY
+    qtbot.waitUntil(lambda: notifier.quits == [True])
+    assert notes[0] == "Tried again: the problem is still there."
+    assert "changes cannot be saved" in notes[1]
+    assert WorkRequest.select().count() == 0
