@@ -35,7 +35,7 @@ import peewee
 from app import __version__
 from app import db as dbmod
 from app.config import Config, default_database_url, load_config
-from app.errors import DatabaseUnavailable, KeepwellError, PermissionDenied
+from app.errors import DatabaseUnavailable, KeepwellError, PermissionDenied, StorageFailure
 from app.logs import log_file, setup_logging
 from app.permissions import Actor, it_actor
 from app.services import auth
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         _err(exc.message)
         return EXIT_USAGE
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, StorageFailure) as exc:
         log.warning("keepwell %s: %s", name, exc.message)
         _err(exc.message)
         if exc.hint:
@@ -196,6 +196,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     except (peewee.PeeweeException, OSError) as exc:
         log.exception("keepwell %s failed", name)
+        failure = dbmod.storage_failure(exc)  # a full disk, a damaged file: said in words
+        if failure is not None:
+            _err(failure.message)
+            print(f"{PROG}: hint: {failure.hint}", file=sys.stderr)
+            return EXIT_FAILED
         _err(f"{_first_line(exc)}{_see_log()}")
         return EXIT_FAILED
     except Exception as exc:  # a bug: one line here, the traceback in the log file

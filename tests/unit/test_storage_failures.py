@@ -9,6 +9,7 @@ runs as root); elsewhere SQLite's own page limit and query-only mode produce the
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -191,3 +192,34 @@ def test_a_full_disk_under_a_failed_rollback_is_still_a_full_disk() -> None:
         failure = storage.classify(exc)
     assert failure is not None and failure.kind == StorageFailure.FULL
     assert storage.classify(sqlite3.IntegrityError("UNIQUE constraint failed: x")) is None
+
+
+def test_the_command_line_says_a_full_disk_in_words(tmp_path: Path, kw, monkeypatch) -> None:
+    monkeypatch.setenv("KEEPWELL_PASSWORD", TEST_PASSWORD)
+    with small_disk(tmp_path, "4m") as disk:
+        folder = disk or tmp_path
+        url = f"sqlite:///{folder / 'keepwell.db'}"
+        _new_database(folder)
+        pages = dbmod.database.execute_sql("PRAGMA page_count").fetchone()[0]
+        dbmod.close()
+        if disk is not None:
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            (disk / "ballast").write_bytes(b"\0" * (free - 400 * 1024))
+        else:  # SQLite's page limit on every connection the commands make (connecting
+            # again to the same URL keeps the bound database object, and its pragmas)
+            dbmod.database.obj._pragmas.append(("max_page_count", pages + 100))
+        saved = 0
+        for n in range(1000):
+            result = kw("--db", url, "wo", "create", "--title", f"Leak {n}", "--description",
+                        os.urandom(4000).hex(), "--user", "admin")
+            if result.code != 0:
+                break
+            saved += 1
+        assert result.code == 1, result
+        assert "The disk that holds the database is full" in result.err
+        assert "hint: Free some space" in result.err
+        assert "cannot rollback" not in result.err
+        storage.resume()  # a new command is a new process
+        listed = kw("--db", url, "wo", "list", "--user", "admin", "--json")
+        assert listed.code == 0
+        assert len(json.loads(listed.out)) == saved
