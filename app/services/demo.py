@@ -3,7 +3,9 @@
 `create_demo_plant` fills an empty database in one transaction: the organisation name, one site
 with its buildings and areas, some 350 assets (drive motors and gearboxes under conveyors), about
 2,500 work orders in every status and type with their checklists, and one account per role
-(`DEMO_ACCOUNTS`). Everything is drawn from a fixed seed and dated relative to today. The words
+(`DEMO_ACCOUNTS`); hours, meters, work requests (demo_activity.py) and PM schedules with their
+last services (demo_pm.py), then the PM check run as of today, so that the plant opens on a
+normal day. Everything is drawn from a fixed seed and dated relative to today. The words
 (areas, makes and models, failures, checklists) live in data/demo/plant.toml.
 """
 
@@ -27,8 +29,8 @@ from app import db
 from app.errors import KeepwellError, ValidationError
 from app.models import Asset, Location, Site, Task, User, WorkOrder, utcnow
 from app.paths import data_file
-from app.permissions import Actor, Role
-from app.services import audit, auth, numbering, settings
+from app.permissions import SYSTEM, Actor, Role
+from app.services import audit, auth, numbering, pm_run, settings
 from app.services.demo_activity import add_demo_activity
 from app.services.demo_plan import (
     CRAFT_AND_RATE,
@@ -82,10 +84,11 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
     if _database_has_data():
         raise _not_empty()
     now = utcnow()
-    plan = Planner(_reference(), random.Random(DEMO_SEED), now, dt.date.today())
+    today = dt.date.today()
+    plan = Planner(_reference(), random.Random(DEMO_SEED), now, today)
     assets = plan.assets()
     orders = plan.orders(assets)
-    steps = _Steps(progress, 5 + -(-len(orders) // BATCH_ROWS))
+    steps = _Steps(progress, 6 + -(-len(orders) // BATCH_ROWS))
     steps("Preparing the demo accounts")
     hashes = _hash_passwords()
     steps("Creating the plant and its assets")
@@ -96,19 +99,34 @@ def create_demo_plant(progress: Progress | None = None) -> DemoSummary:
         users = _insert_accounts(hashes, now)
         locations = _insert_locations(plan.ref, now - dt.timedelta(days=400))
         asset_ids = _insert_assets(assets, locations, now - dt.timedelta(days=400))
-        task_count = _insert_orders(orders, users, locations, asset_ids, steps)
+        _insert_orders(orders, users, locations, asset_ids, steps)
         steps("Booking hours, meters and work requests")
-        add_demo_activity(random.Random(DEMO_SEED + 1), now, dt.date.today())
-        add_demo_schedules(random.Random(DEMO_SEED + 2), dt.date.today(),
+        add_demo_activity(random.Random(DEMO_SEED + 1), now, today)
+        add_demo_schedules(random.Random(DEMO_SEED + 2), today, now,
                            now - dt.timedelta(days=365))
+        steps("Running the first PM check")
+        _settle_schedules(today)
         summary = DemoSummary(sites=1, locations=len(locations), assets=len(assets),
-                              work_orders=len(orders), tasks=task_count, users=len(users))
+                              work_orders=WorkOrder.select().count(),
+                              tasks=Task.select().count(), users=len(users))
         steps("Saving the demo plant")
         counts = {k: [None, v] for k, v in vars(summary).items() if k != "accounts"}
         audit.record(DEMO_ACTOR, "database", "demo", "demo_created", counts)
     if progress is not None:
         progress(steps.total, steps.total, "Demo plant created")  # too late to cancel
     return summary
+
+
+def _settle_schedules(today: dt.date) -> None:
+    """The PM check as of the demo day, as the scheduler runs it (the real one: its orders,
+    audit events and each schedule's next check), so that what falls due now is raised and
+    the first check on a desk has nothing to catch up on. Waits for no other runner: a
+    scheduler already watching the empty database simply does it at its next run."""
+    result = pm_run.generate_due_work_orders(SYSTEM, as_of=today, wait_seconds=0)
+    late = [c for c in result.created if c.due < today]
+    if late or result.missed:  # the schedules' last services are drawn so that none are
+        raise RuntimeError(f"demo PM schedules are not settled: {len(late)} orders overdue, "
+                           f"{len(result.missed)} occurrences missed on {today}")
 
 
 def _not_empty() -> ValidationError:

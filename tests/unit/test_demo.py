@@ -20,6 +20,8 @@ from app.models import (
     AuditEvent,
     Location,
     NumberSequence,
+    PmMissed,
+    PmSchedule,
     Setting,
     Site,
     Task,
@@ -27,8 +29,8 @@ from app.models import (
     WorkOrder,
     utcnow,
 )
-from app.permissions import USER_ROLES, Role
-from app.services import audit, auth, demo, demo_plan, numbering, settings, setup
+from app.permissions import SYSTEM, USER_ROLES, Role
+from app.services import audit, auth, demo, demo_plan, numbering, pm_run, settings, setup
 from app.services.users import USERNAME_RE
 
 ACTIVE = ("open", "assigned", "in_progress", "on_hold")
@@ -276,8 +278,13 @@ def test_one_audit_event_records_the_demo_and_the_chain_verifies(
     assert len(events) == 1
     assert events[0].entity == "database" and events[0].actor == demo.DEMO_ACTOR.username
     assert f'"work_orders":[null,{demo_plant.work_orders}]' in events[0].changes
-    # Bulk rows are not audited one by one: a handful of events, not thousands.
-    assert AuditEvent.select().count() < 20
+    # Bulk rows are not audited one by one: a handful of events, not thousands; the PM check
+    # run as of the demo day audits what it raised, as it always does.
+    demo_events = AuditEvent.select().where(AuditEvent.actor != SYSTEM.username)
+    assert demo_events.count() < 20
+    raised = WorkOrder.select().where(WorkOrder.pm_schedule.is_null(False)
+                                      & WorkOrder.status.in_(ACTIVE)).count()
+    assert AuditEvent.select().where(AuditEvent.actor == SYSTEM.username).count() == raised
     admin = auth.sign_in("admin", "demo-admin-2026").actor
     report = audit.verify_chain(admin)
     assert report.ok, report.reason
@@ -342,3 +349,46 @@ def test_the_demo_plant_has_a_working_life(demo_plant: demo.DemoSummary) -> None
         assert request.decided_by_id is not None
         assert (request.work_order_id is not None) == (request.status == "approved")
         assert (request.reject_reason != "") == (request.status == "rejected")
+
+
+def test_the_first_pm_check_finds_a_normal_day(demo_plant: demo.DemoSummary) -> None:
+    """The first automatic check on a fresh demo plant once raised eight orders, all overdue.
+    The demo's schedules are settled as of the demo day: what is due is raised already, and
+    the real check, today and on each of the following days, raises nothing overdue."""
+    today = dt.date.today()
+    pm_orders = list(WorkOrder.select().where(WorkOrder.pm_schedule.is_null(False)))
+    still_to_do = [o for o in pm_orders if o.status in ACTIVE]
+    assert all(o.due_date >= today for o in still_to_do), "raised as of today, none overdue"
+    assert all(o.created_at.date() >= today - dt.timedelta(days=1) for o in still_to_do)
+    assert PmSchedule.select().where(PmSchedule.next_check.is_null()).count() == 0
+    assert PmMissed.select().count() == 0
+
+    first = pm_run.generate_due_work_orders(SYSTEM, as_of=today)
+    assert (first.created, first.missed) == ([], [])
+    for days in range(1, 15):  # the checks of the next two weeks, as a desk runs them
+        day = today + dt.timedelta(days=days)
+        result = pm_run.generate_due_work_orders(SYSTEM, as_of=day)
+        assert [c for c in result.created if c.due < day] == [], day
+        assert result.missed == [], day
+
+
+def test_every_schedule_has_had_its_last_service(demo_plant: demo.DemoSummary) -> None:
+    today = dt.date.today()
+    schedules = list(PmSchedule.select())
+    assert len(schedules) >= 20
+    assert {s.anchor for s in schedules} == {"fixed", "floating"}
+    assert any(s.meter_id and not s.time_unit for s in schedules)  # by meter alone
+    assert any(s.season_from for s in schedules) and any(s.lead_days for s in schedules)
+    for s in schedules:
+        done = list(WorkOrder.select().where((WorkOrder.pm_schedule == s.id)
+                                             & WorkOrder.status.in_(["completed", "closed"])))
+        assert len(done) == 1, s.name
+        service = done[0]
+        assert s.last_completed_on == service.completed_at.date() < today
+        assert service.pm_due <= s.last_completed_on and service.due_date == service.pm_due
+        assert service.title == s.name and service.description == s.description
+        assert service.type == "preventive" and service.asset_id == s.asset_id
+        if s.meter_id:
+            assert s.last_completed_reading == s.meter_start
+        steps = list(Task.select().where(Task.work_order == service.id))
+        assert len(steps) == 3 and all(t.result == "done" for t in steps)
