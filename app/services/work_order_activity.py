@@ -100,8 +100,11 @@ def answer_task(actor: Actor, wo_id: int, task_id: int, result: Any) -> TaskRow:
     done = value != ""
     Task.update(result=value, done_by=actor.user_id if done else None,
                 done_at=utcnow() if done else None).where(Task.id == task.id).execute()
+    # The step in words, as it stands now: steps can be moved or removed later, and the
+    # history must still name the one answered.
     audit.record(actor, "work_order", wo.id, "task_answered",
-                 {"task": [None, task.position], "result": [task.result, value]})
+                 {"task": [None, f"{task.position}. {task.text}"],
+                  "result": [task.result, value]})
     return _task_row(wo.id, task.id)
 
 

@@ -514,7 +514,7 @@ def test_the_answers_stay_put_as_the_checklist_is_answered(qtbot, plant, people,
     assert [p.x() for p in where()] == [p.x() for p in before]
 
 
-def test_a_long_name_is_cut_short_in_its_column(qtbot, plant, people, open_form, make_user):
+def test_a_long_name_is_cut_short_in_its_column(qtbot, plant, people, open_form):
     from app.models import User
 
     wo = started_order(people, tasks=CHECKLIST)

@@ -223,3 +223,13 @@ def test_only_the_roles_that_plan_work_change_a_checklist(admin, make_user, role
 def test_an_order_that_does_not_exist(admin):
     with pytest.raises(NotFound, match="does not exist"):
         checklist.add_checklist_step(admin, 999, 1, "C")
+
+
+def test_history_names_the_step_answered_after_the_steps_moved(admin, tech):
+    wo = edit.create_work_order(admin, "Belt worn", assignee_id=tech.user_id,
+                                tasks=[TaskSpec("Isolate"), TaskSpec("Replace the belt")])
+    activity.answer_task(tech, wo.id, wo.tasks[0].id, True)
+    wo = checklist.move_checklist_step(admin, wo.id, wo.version, wo.tasks[0].id, 2)
+    answered = [r for r in history.work_order_history(admin, wo.id)
+                if r.action == "task_answered"]
+    assert answered[0].summary == "Answer: Done; Task: 1. Isolate"  # as it was then
