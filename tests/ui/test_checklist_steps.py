@@ -47,6 +47,9 @@ def test_a_new_corrective_order_gets_its_steps_by_keyboard(qtbot, plant, people,
     assert checklist.summary.text() == "This order has no checklist yet: add its steps below."
     assert bar.isVisible() and form.tabs.currentWidget() is checklist
 
+    form.header.title.setFocus()
+    qtbot.keyClick(form.header.title, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is bar.text  # Alt+A: "Add a step"
     type_step(qtbot, form, "Isolate and lock out the drive")
     assert QApplication.focusWidget() is bar.text and bar.text.text() == ""  # ready for more
     bar.kind.setCurrentIndex(bar.kind.findData("reading"))
