@@ -5,6 +5,10 @@ The commands sign in (`--user NAME`; password from a prompt, --password-stdin or
 KEEPWELL_PASSWORD) and call the same services as the GUI, with the same permission checks and
 validation; an error names the option at fault. The headless `keepwell scheduler` is
 app/scheduler.py; meter readings are `keepwell meter read` (app/cli_assets.py).
+
+`pm run` exits 0 when the check ran, 1 when it ran but set schedules aside that cannot be
+checked (each is named; the others were checked), and EXIT_NOT_RUN (3) when it did not run
+at all because another runner kept the lease for the whole wait (that runner does the work).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from app.services.pm_schedules import ScheduleDetail
 from app.services.work_order_detail import find_asset_id
 
 TIME_UNITS = ("day", "week", "month", "year")
+EXIT_NOT_RUN = 3  # `pm run`: another runner kept the lease; nothing was done
+MAX_WAIT_SECONDS = 3600
 CENT = Decimal("0.01")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -310,11 +316,19 @@ def _pm_run(args: argparse.Namespace) -> int:
     if as_of and as_of > dt.date.today() and not args.dry_run:
         raise cli.UsageError("--as-of is after today: a real run would record occurrences as "
                              "missed before they happen. Add --dry-run to see what it would do.")
+    if not 0 <= args.wait <= MAX_WAIT_SECONDS:
+        raise cli.UsageError(f"--wait must be from 0 to {MAX_WAIT_SECONDS} seconds.")
     actor = _signed_in(args)
-    result = pm_run.generate_due_work_orders(actor, as_of=as_of, dry_run=args.dry_run)
+    result = pm_run.generate_due_work_orders(actor, as_of=as_of, dry_run=args.dry_run,
+                                             wait_seconds=args.wait)
+    code = (EXIT_NOT_RUN if result.not_run else
+            cli.EXIT_FAILED if result.unchecked else cli.EXIT_OK)
     if args.json:
         cli.print_json(pm_run.result_json(result))
-        return cli.EXIT_OK
+        return code
+    if result.not_run:
+        print(result.not_run)
+        return code
     print(result.summary + (" Nothing was written (dry run)." if result.dry_run else ""))
     if result.created:
         print("Would create:" if result.dry_run else "Created:")
@@ -325,11 +339,18 @@ def _pm_run(args: argparse.Namespace) -> int:
         print("Missed (its order was still open; counts against PM compliance):")
         cli.print_table(("ASSET", "SCHEDULE", "MISSED"),
                         [(m.asset_tag, m.schedule, m.words) for m in result.missed])
-    if result.skipped:
+    skipped = [s for s in result.skipped if not s.unchecked]
+    if skipped:
         print("Skipped:")
         cli.print_table(("ASSET", "SCHEDULE", "WHY"),
-                        [(s.asset_tag, s.schedule, s.why) for s in result.skipped])
-    return cli.EXIT_OK
+                        [(s.asset_tag, s.schedule, s.why) for s in skipped])
+    if result.unchecked:
+        print("Could not be checked (the others were; correct these schedules on the PM "
+              "Schedules screen):")
+        cli.print_table(("ID", "ASSET", "SCHEDULE", "WHY"),
+                        [(s.schedule_id, s.asset_tag, s.schedule,
+                          s.why.removeprefix(pm_run.UNCHECKED)) for s in result.unchecked])
+    return code
 
 
 # --- the parser ----------------------------------------------------------------------------
@@ -408,5 +429,12 @@ def register_pm_commands(commands: cli.Subcommands, common: argparse.ArgumentPar
                                                                "it (default today)")
     run = _command(group, common, "run", _pm_run,
                    "create the PM work orders that are due now (planners and admins)")
+    run.epilog = ("Exit code 0 when the check ran; 1 when schedules had to be set aside (they "
+                  "cannot be checked: each is named, the others were checked); "
+                  f"{EXIT_NOT_RUN} when another runner kept the PM check busy all the time this "
+                  "one waited (--wait; that runner creates what is due).")
     run.add_argument("--as-of", metavar="YYYY-MM-DD", help="check as of this day (default today)")
     run.add_argument("--dry-run", action="store_true", help="say what it would do; write nothing")
+    run.add_argument("--wait", type=float, default=60, metavar="SECONDS",
+                     help="while another runner is at work, wait up to this long for it "
+                          "(default 60; 0: do not wait)")

@@ -89,9 +89,7 @@ class HeadlessScheduler:
         for m in result.missed:
             log.info("  missed %s %r: the occurrence due %s (its order was still open)",
                      m.asset_tag, m.schedule, m.due.isoformat())
-        for s in result.skipped:
-            if s.why.startswith("Cannot be checked"):
-                log.warning("  %s %r: %s", s.asset_tag, s.schedule, s.why)
+        # The schedules set aside (result.unchecked) are logged as warnings by the check.
 
     def count_overdue(self) -> None:
         from app.services.work_orders import WorkOrderFilter, count_work_orders

@@ -8,6 +8,11 @@ database in it, so that it can be tested to the day.
 - RRULEs (RFC 5545, through python-dateutil) cover "first Monday of each quarter" and the like.
 - A season window (months, possibly across the new year) removes occurrences outside it; skip
   dates (plant holidays) move an occurrence to the next day that is not one.
+
+Every walk along a series is bounded, so that no schedule can hold up a PM check: it looks at
+most at MAX_OCCURRENCES dates, and a rule's walk covers at most MAX_YEARS + 400 years of the
+calendar (see `_rule_dates`). A rule that does not advance (INTERVAL=0), that gives no date at
+all, or that runs out of that budget raises RecurrenceError, which names the rule.
 """
 
 from __future__ import annotations
@@ -28,10 +33,18 @@ MAX_EVERY = 1000
 DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_OCCURRENCES = 100_000  # a forecast never runs away
 MAX_YEARS = 200  # nor does a series whose dates never fall in its season
+# 400 Gregorian years: weekdays and leap days repeat exactly after them.
+CYCLE_YEARS = 400
+CYCLE = dt.timedelta(days=146_097)
 
 
 class RecurrenceError(ValueError):
     """A recurrence that cannot be used, in words for the schedule form."""
+
+
+class WalkBudgetExceeded(RecurrenceError):
+    """A walk along a rule looked at MAX_OCCURRENCES of its dates without getting where it was
+    asked to go: the schedule is set aside rather than holding up everyone's check."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,13 @@ class Recurrence:
                 raise RecurrenceError(
                     f"the rule {self.rrule!r} is not a valid RRULE: leave out DTSTART, UNTIL "
                     "and COUNT (the schedule's start and end dates say when it runs)")
+            interval = parts.get("INTERVAL", "1").strip()
+            if not interval.isdigit() or not 1 <= int(interval) <= MAX_EVERY:
+                # INTERVAL=0 would give the same date for ever (and dateutil loops for ever
+                # looking for the next one).
+                raise RecurrenceError(
+                    f"the rule {self.rrule!r} is not a valid RRULE: INTERVAL must be a whole "
+                    f"number from 1 to {MAX_EVERY}, not {interval or 'nothing'}")
             try:
                 rrulestr(self._rule_text(dt.date(2000, 1, 1)))
             except (ValueError, TypeError):
@@ -103,16 +123,11 @@ class Recurrence:
     def raw_series(self, start: dt.date, near: dt.date | None = None) -> Iterator[dt.date]:
         """The occurrences from `start` on, before any season or skip dates (for at most
         MAX_YEARS years). With `near`, the walk begins at an occurrence not after that day
-        rather than at the start (the dates are the same: each is start + k intervals)."""
+        rather than at the start (the dates are the same: each is start + k intervals).
+        RecurrenceError for a rule that cannot be walked (see `_rule_dates`)."""
         last_year = start.year + MAX_YEARS
         if self.unit == "rrule":
-            rule = self._rule(start)
-            stamps = rule if near is None or near <= start else rule.xafter(
-                dt.datetime.combine(near, dt.time()), inc=True)
-            for n, stamp in enumerate(stamps):
-                if n >= MAX_OCCURRENCES or stamp.year > last_year:
-                    return
-                yield stamp.date()
+            yield from self._rule_dates(start, near, last_year)
             return
         first = 0 if near is None else self._first_k_near(start, near)
         for k in range(first, first + MAX_OCCURRENCES):
@@ -121,12 +136,73 @@ class Recurrence:
                 return
             yield day
 
+    def _rule_dates(self, start: dt.date, near: dt.date | None,
+                    last_year: int) -> Iterator[dt.date]:
+        """The rule's dates from `start` (or from `near`) up to `last_year`, walked within a
+        budget. dateutil looks for a rule's next date however far away it is: for a rule with
+        no date at all (30 February) it walks every day up to the year 9999, and for
+        INTERVAL=0 for ever. So the walk is moved forward by whole 400-year cycles (the same
+        weekdays and leap days) to end near the year 9999: it then covers at most MAX_YEARS +
+        400 years, and it looks at most at MAX_OCCURRENCES dates. Raises RecurrenceError for
+        a rule that does not advance, that gives no date from its start, or that uses up the
+        budget (WalkBudgetExceeded)."""
+        if near is not None and near.year > last_year:
+            return
+        # Easter does not repeat with the 400-year cycle: such a rule is walked where it is.
+        cycles = 0 if "BYEASTER" in self.rrule.upper() else max(
+            0, (dt.MAXYEAR - MAX_YEARS - 1 - start.year) // CYCLE_YEARS)
+        shift = CYCLE * cycles
+        rule = self._rule(start + shift)
+        skip_to = (dt.datetime.combine(near + shift, dt.time())
+                   if near is not None and near > start else None)
+        from_start = skip_to is None
+        examined = 0
+        previous = dt.datetime.min
+        last_day = None
+        for stamp in _stamps(rule):
+            examined += 1
+            if examined > MAX_OCCURRENCES:
+                raise WalkBudgetExceeded(
+                    f"the rule {self.rrule!r} was given up after {MAX_OCCURRENCES:,} of its "
+                    f"dates from {start.isoformat()} without reaching "
+                    f"{(near or start).isoformat()}")
+            if stamp <= previous:
+                raise RecurrenceError(f"the rule {self.rrule!r} does not advance: it gives "
+                                      f"{stamp:%Y-%m-%d} again and again")
+            previous = stamp
+            if skip_to is not None:
+                if stamp < skip_to:
+                    continue
+                skip_to = None
+            day = stamp.date() - shift
+            if day == last_day:  # two times of one day (BYHOUR): one date
+                continue
+            if day.year > last_year:
+                break
+            last_day = day
+            yield day
+        if from_start and last_day is None:
+            raise RecurrenceError(
+                f"the rule {self.rrule!r} gives no date in the {MAX_YEARS} years from "
+                f"{start.isoformat()}: it can never be due (is it a day that does not exist, "
+                "such as 30 February?)")
+
     def after_completion(self, completed: dt.date) -> dt.date:
         """Floating schedules: the next due date for work completed on `completed` (for a rule,
-        its first date after that day)."""
+        its first date after that day). RecurrenceError for a rule without one."""
         if self.unit != "rrule":
             return completed + self.step(1)
-        return next(iter(self._rule(completed + dt.timedelta(days=1)))).date()
+        return next(self._rule_dates(completed + dt.timedelta(days=1), None,
+                                     completed.year + 1 + MAX_YEARS))
+
+
+def _stamps(rule: Any) -> Iterator[dt.datetime]:
+    """The rule's datetimes; dateutil stepping past the last year a date can have ends them
+    (a weekly rule raises ValueError as its last week runs into the year 10000)."""
+    try:
+        yield from rule
+    except (ValueError, OverflowError):
+        return
 
 
 @functools.lru_cache(maxsize=4096)

@@ -148,6 +148,9 @@ def check_fields(values: dict[str, Any], current: Any,
                             "whichever comes first: each completion restarts both counts")
     start = clean_date(errors, "start_date", merged.get("start_date") or dt.date.today())
     out["start_date"] = start
+    if out["time_unit"] == "rrule" and start and not (
+            {"time_unit", "time_every", "rrule"} & set(errors)):
+        _check_rule_has_dates(errors, out, start)
     out["end_date"] = clean_date(errors, "end_date", merged["end_date"])
     if start and out["end_date"] and out["end_date"] < start:
         errors["end_date"] = f"({out['end_date']}) is before the start date ({start})"
@@ -190,6 +193,18 @@ def _check_asset(errors: dict[str, str], asset_id: Any, current: Any, active: bo
     if asset is None and "asset" not in errors:
         errors["asset"] = "is required: the machine the work is done on"
     return asset
+
+
+def _check_rule_has_dates(errors: dict[str, str], out: dict[str, Any],
+                          start: dt.date) -> None:
+    """A rule that gives no date from the start on (30 February) would never be due, and one
+    that cannot be walked would be set aside by every check: say so now."""
+    rule = Recurrence(out["time_unit"], out["time_every"], out["rrule"])
+    try:
+        next(rule.raw_series(start))
+    except RecurrenceError as exc:
+        text = str(exc)
+        errors["rrule"] = text.partition(f"{out['rrule']!r} ")[2] or text
 
 
 def _check_season_reachable(errors: dict[str, str], out: dict[str, Any],

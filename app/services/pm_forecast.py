@@ -6,6 +6,7 @@ work."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,8 @@ from app.services.pm_state import (
     tuples_of,
 )
 from app.services.registry import query
+
+log = logging.getLogger(__name__)
 
 
 def check_range(first: Any, last: Any) -> tuple[dt.date, dt.date]:
@@ -57,12 +60,11 @@ def forecast_schedule(actor: Actor, schedule_id: int, first: Any, last: Any,
     calendar dates, and dates estimated from the meter's use over the last 90 days."""
     start, end = check_range(first, last)
     r = schedule_row(schedule_id)
-    plan = plan_of(r, r.meter_unit)
     past = pasts([r])[r.id]
     today = today or dt.date.today()
     use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
     try:
-        found = occurrences(plan, past, start, end, use, today)
+        found = occurrences(plan_of(r, r.meter_unit), past, start, end, use, today)
     except RecurrenceError as exc:
         raise ValidationError({"schedule": str(exc)}) from None
     raised = [Occurrence(i.day, "order", i.number, i.overdue_since)
@@ -112,15 +114,22 @@ def forecast_all(actor: Actor, first: Any, last: Any, asset_id: int | None = Non
     if asset_id is not None:
         where &= PmSchedule.asset == asset_id
     rows = read_rows(schedule_rows(where).order_by(PmSchedule.id))
-    the_plans, the_pasts = plans(rows), pasts(rows)
+    problems: dict[int, str] = {}
+    the_plans, the_pasts = plans(rows, problems), pasts(rows)
     uses = daily_use(sorted({r.meter_id for r in rows if r.meter_id}), today)
     out = []
     for r in rows:
         hours = Decimal(r.estimated_hours or 0)
-        for d, how in occurrences(the_plans[r.id], the_pasts[r.id], start, end,
-                                  uses.get(r.meter_id), today):
+        try:
+            found = [] if r.id in problems else occurrences(
+                the_plans[r.id], the_pasts[r.id], start, end, uses.get(r.meter_id), today)
+        except RecurrenceError as exc:  # a rule that cannot be walked
+            problems[r.id], found = str(exc), []
+        for d, how in found:
             out.append(ForecastItem(d, how, r.id, r.name, r.asset_tag, r.asset_name,
                                     r.assignee_name, hours, r.assignee_id))
+    for sid, why in problems.items():  # the others are forecast; the list and the check say
+        log.warning("PM forecast: schedule %d left out, it cannot be checked: %s", sid, why)
     out.extend(_open_orders(start, end, today, PmSchedule.asset == asset_id
                             if asset_id is not None else None))
     out.sort(key=lambda i: (i.day, i.asset_tag, i.name))

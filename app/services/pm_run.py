@@ -1,21 +1,22 @@
 """The PM check: generate the work orders that are due, exactly once, however many desks and
 headless schedulers run it at the same moment (DESIGN.md section 4).
 
-- A lease row (`run_lease`) lets one runner work while the others wait for it; a runner that
-  dies loses its lease when it expires.
+- A lease (pm_lease.py) lets one runner work while the others wait for it; a runner that dies
+  loses it at once (its process gone, or on PostgreSQL its session), or when its time runs out.
 - The schedules are worked through in chunks, each one transaction that re-reads what it
   decides on (under row locks on PostgreSQL, BEGIN IMMEDIATE on SQLite), writes the orders
   with their checklists, the misses and the audit events together. A runner killed mid-run
   leaves whole orders only; the next run finishes the job.
 - The UNIQUE (pm_schedule, pm_due) of work_order still holds if a lease is lost mid-run.
+- No schedule can hold up the check: one whose rule cannot be used, or whose series walk runs
+  out of its budget (app/pm/recurrence.py), is set aside, named in the result (`unchecked`)
+  and in the log, and the others are checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import time
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +26,7 @@ import peewee
 
 from app import db
 from app.db import write_transaction
-from app.models import Meter, PmMissed, PmSchedule, RunLease, Task, WorkOrder, WorkOrderLog, utcnow
+from app.models import Meter, PmMissed, PmSchedule, Task, WorkOrder, WorkOrderLog, utcnow
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, amount, decide
 from app.pm.next_check import NEVER, check_after
@@ -33,12 +34,17 @@ from app.services import audit
 from app.services.bulk import insert_rows, read_rows
 from app.services.common import lock_rows
 from app.services.numbering import format_work_order_numbers, reserve
+from app.services.pm_lease import LEASE, acquire, release, renew, runner_name
 from app.services.pm_schedules import task_template
 from app.services.pm_state import ids_sql, pasts, plans, rows_to_decide, template_rows, tuples_of
 from app.services.registry import mutation
 
-LEASE = "pm_check"
-LEASE_SECONDS = 120  # renewed with every chunk; a dead runner's claim lapses after this
+log = logging.getLogger(__name__)
+
+__all__ = ["LEASE", "Created", "MissedRow", "RunResult", "Skipped",
+           "generate_due_work_orders", "pm_order_moved", "result_json"]
+
+UNCHECKED = "Cannot be checked: "  # how the why of a schedule set aside begins
 CHUNK = 500  # schedules per transaction (SQLite: other desks' saves wait a quarter second)
 
 
@@ -60,6 +66,7 @@ class Skipped:
     schedule: str
     asset_tag: str
     why: str
+    unchecked: bool = False  # set aside: its rule cannot be used or ran out of its budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,57 +100,33 @@ class RunResult:
     not_run: str = ""  # why nothing was checked (another runner kept the lease)
 
     @property
+    def unchecked(self) -> list[Skipped]:
+        """The schedules set aside (also in `skipped`): a rule that cannot be used, or one
+        whose walk ran out of its budget. Each must be put right; the others were checked."""
+        return [s for s in self.skipped if s.unchecked]
+
+    @property
     def summary(self) -> str:
         if self.not_run:
             return self.not_run
         verb = "would create" if self.dry_run else "created"
-        return (f"PM check for {self.as_of:%d %b %Y}: {verb} {len(self.created)} order"
+        text = (f"PM check for {self.as_of:%d %b %Y}: {verb} {len(self.created)} order"
                 f"{'s' if len(self.created) != 1 else ''}, {len(self.skipped)} skipped, "
                 f"{len(self.missed)} missed ({self.active} active schedules; {self.checked} "
                 "looked at, the rest are not due yet).")
+        unchecked = len(self.unchecked)
+        if unchecked == 1:
+            text += " 1 schedule could not be checked and was set aside."
+        elif unchecked:
+            text += f" {unchecked} schedules could not be checked and were set aside."
+        return text
 
 
-def _runner_name(actor: Actor) -> str:
-    return f"{actor.username} on {socket.gethostname()} (process {os.getpid()})"
-
-
-# --- the lease ----------------------------------------------------------------------------------
-
-
-def _try_lease(holder: str) -> str:
-    """Take or renew the lease; returns "" when it is ours, else who holds it."""
-    now = utcnow()
-    with write_transaction():
-        RunLease.insert(name=LEASE, holder="", expires_at=None).on_conflict_ignore().execute()
-        taken = (RunLease.update(holder=holder,
-                                 expires_at=now + dt.timedelta(seconds=LEASE_SECONDS))
-                 .where((RunLease.name == LEASE)
-                        & ((RunLease.holder == "") | (RunLease.holder == holder)
-                           | (RunLease.expires_at < now)))
-                 .execute())
-        if taken:
-            return ""
-        return str(RunLease.get_by_id(LEASE).holder)
-
-
-def _release(holder: str) -> None:
-    with write_transaction():
-        RunLease.update(holder="", expires_at=None).where(
-            (RunLease.name == LEASE) & (RunLease.holder == holder)).execute()
-
-
-def _acquire(holder: str, wait_seconds: float) -> tuple[bool, str]:
-    """(got it, whom we waited for). Polls while another runner holds the lease."""
-    deadline = time.monotonic() + wait_seconds
-    waited = ""
-    while True:
-        other = _try_lease(holder)
-        if not other:
-            return True, waited
-        waited = other
-        if time.monotonic() >= deadline:
-            return False, other
-        time.sleep(0.2)
+def _set_aside(result: RunResult, r: Any, why: str) -> None:
+    """A schedule the check cannot decide on: named in the result and the log."""
+    result.skipped.append(Skipped(r.id, r.name, r.asset_tag, UNCHECKED + why, unchecked=True))
+    log.warning("PM check: schedule %d %r on %s cannot be checked: %s", r.id, r.name,
+                r.asset_tag, why)
 
 
 # --- one chunk ----------------------------------------------------------------------------------
@@ -168,12 +151,13 @@ def _order_fields(r: Any, d: Decision) -> dict[str, Any]:
 def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResult,
                write: bool, holder: str) -> None:
     if write and holder:
-        _try_lease(holder)  # renew (the orders' UNIQUE holds even if it was lost)
+        renew(holder)  # (the orders' UNIQUE holds even if it was lost)
     if write and not db.is_sqlite():  # SQLite: BEGIN IMMEDIATE already keeps writers apart
         lock_rows(PmSchedule.select(PmSchedule.id).where(PmSchedule.id.in_(ids_sql(ids)))
                   .order_by(PmSchedule.id)).execute()
     rows = read_rows(rows_to_decide(PmSchedule.id.in_(ids_sql(ids))).order_by(PmSchedule.id))
-    the_plans, the_pasts = plans(rows), pasts(rows)
+    problems: dict[int, str] = {}
+    the_plans, the_pasts = plans(rows, problems), pasts(rows)
     orders: list[tuple[Any, Decision]] = []
     missed: list[dict[str, Any]] = []
     checks: list[tuple[dt.date, int]] = []
@@ -185,11 +169,15 @@ def _run_chunk(actor: Actor, ids: Sequence[int], as_of: dt.date, result: RunResu
             if r.next_check != NEVER:
                 checks.append((NEVER, r.id))
             continue
+        if r.id in problems:  # stored before such rules were refused, or behind our back
+            _set_aside(result, r, problems[r.id])
+            continue
         try:
             d = decide(the_plans[r.id], the_pasts[r.id], as_of)
             again = check_after(the_plans[r.id], the_pasts[r.id], d, as_of)
-        except ValueError as exc:  # a rule that cannot be used: said, never silently dropped
-            result.skipped.append(Skipped(r.id, r.name, r.asset_tag, f"Cannot be checked: {exc}"))
+        except ValueError as exc:  # a rule that cannot be walked: said, never silently dropped
+            # Its next_check stays: every check names it until it is put right.
+            _set_aside(result, r, str(exc))
             continue
         if again != r.next_check:
             checks.append((again, r.id))
@@ -284,13 +272,15 @@ def generate_due_work_orders(
     fixed occurrences passed over as missed. Returns what was created, skipped (and why) and
     missed. A dry run returns the same without writing (and without the lease). While another
     runner holds the lease this one waits up to `wait_seconds`, then runs (finding its work
-    done) or, if still kept out, returns with `not_run` saying by whom. `progress(done,
-    total)` is called after each chunk."""
+    done) or, if still kept out, returns with `not_run` saying by whom (a runner whose process
+    or session is gone keeps no one out). A schedule that cannot be checked is set aside
+    (`RunResult.unchecked`, and a warning in the log) and the others are checked.
+    `progress(done, total)` is called after each chunk."""
     as_of = as_of or dt.date.today()
     result = RunResult(as_of=as_of, dry_run=dry_run)
-    holder = "" if dry_run else _runner_name(actor)
+    holder = "" if dry_run else runner_name(actor.username)
     if holder:
-        got, waited = _acquire(holder, wait_seconds)
+        got, waited = acquire(holder, wait_seconds)
         result.waited_for = waited
         if not got:
             result.not_run = (f"Not run: {waited} is running the PM check; "
@@ -314,7 +304,7 @@ def generate_due_work_orders(
                 progress(min(start + CHUNK, len(ids)), len(ids))
     finally:
         if holder:
-            _release(holder)
+            release(holder)
     return result
 
 
@@ -374,6 +364,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
             "checked": result.checked, "active": result.active,
             "created": plain(result.created),
             "skipped": plain(result.skipped), "missed": plain(result.missed),
+            "unchecked": plain(result.unchecked),
             "waited_for": result.waited_for, "not_run": result.not_run,
             "summary": result.summary}
 

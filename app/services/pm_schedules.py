@@ -16,6 +16,7 @@ from app.permissions import Actor, Perm
 from app.pm.engine import Decision, Past, Plan, amount, day, decide, trigger_words
 from app.pm.next_check import check_after
 from app.pm.projection import occurrences
+from app.pm.recurrence import RecurrenceError
 from app.services import audit
 from app.services.bulk import read_rows
 from app.services.common import (
@@ -33,6 +34,7 @@ from app.services.pm_state import (
     pasts,
     plans,
     schedule_rows,
+    stored_trigger,
 )
 from app.services.registry import mutation, query
 
@@ -124,11 +126,34 @@ def _rows(query_: Any, today: dt.date) -> list[ScheduleRow]:
     rows = read_rows(query_)
     if not rows:
         return []
-    the_plans, the_pasts = plans(rows), pasts(rows)
+    problems: dict[int, str] = {}
+    the_plans, the_pasts = plans(rows, problems), pasts(rows)
     rates = compliance(rows, the_plans, today)
     uses = daily_use([r.meter_id for r in rows if r.meter_id], today)
-    return [_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id),
-                 uses.get(r.meter_id)) for r in rows]
+    out = []
+    for r in rows:
+        if r.id not in problems:
+            try:
+                out.append(_row(r, the_plans[r.id], the_pasts[r.id], today, rates.get(r.id),
+                                uses.get(r.meter_id)))
+                continue
+            except RecurrenceError as exc:  # a rule that cannot be walked
+                problems[r.id] = str(exc)
+        out.append(_unusable_row(r, the_pasts[r.id], problems[r.id], rates.get(r.id)))
+    return out
+
+
+def _unusable_row(r: Any, past: Past, why: str,
+                  done_due: tuple[int, int] | None) -> ScheduleRow:
+    """The line of a schedule whose rule cannot be used: the list still shows it, saying so
+    (the PM check sets it aside until it is put right)."""
+    return ScheduleRow(
+        id=r.id, name=r.name, asset_id=r.asset_id, asset_tag=r.asset_tag,
+        asset_name=r.asset_name, active=r.active,
+        trigger=f"cannot be checked: {why}", next_due=None,
+        next_reading="", last_done=r.last_completed_on, open_order=past.open_order,
+        compliance=done_due[0] / done_due[1] if done_due and done_due[1] else None,
+        assignee_name=r.assignee_name, estimated_hours=r.estimated_hours, version=r.version)
 
 
 # The columns a page may be sorted by (in SQL); ties by asset tag, then name.
@@ -180,17 +205,26 @@ def schedule_row(schedule_id: int) -> Any:
 
 def _detail(schedule_id: int, as_of: dt.date | None = None) -> ScheduleDetail:
     r = schedule_row(schedule_id)
-    plan = plan_of(r, r.meter_unit)
     past = pasts([r])[r.id]
-    return _detail_of(r, plan, past, decide(plan, past, as_of or dt.date.today()))
+    try:
+        plan = plan_of(r, r.meter_unit)
+        return _detail_of(r, plan, past, decide(plan, past, as_of or dt.date.today()))
+    except RecurrenceError as exc:  # still shown, so that the planner can put it right
+        return _detail_of(r, None, past, cannot_check(str(exc)))
 
 
-def _detail_of(r: Any, plan: Plan, past: Past, decision: Decision) -> ScheduleDetail:
+def cannot_check(why: str) -> Decision:
+    """The decision on a schedule whose rule cannot be used: nothing, and why."""
+    return Decision(None, None, (), None, None, (f"Cannot be checked: {why}.",))
+
+
+def _detail_of(r: Any, plan: Plan | None, past: Past, decision: Decision) -> ScheduleDetail:
     return ScheduleDetail(
         id=r.id, version=r.version, values=stored_values(r), asset_tag=r.asset_tag,
         asset_name=r.asset_name, meter_name=r.meter_name, meter_unit=r.meter_unit,
-        meter_reading=past.reading, trigger=trigger_words(plan), decision=decision,
-        assignee_name=r.assignee_name,
+        meter_reading=past.reading,
+        trigger=trigger_words(plan) if plan is not None else stored_trigger(r),
+        decision=decision, assignee_name=r.assignee_name,
     )
 
 
@@ -288,10 +322,14 @@ def explain_schedule(actor: Actor, schedule_id: int, as_of: dt.date | None = Non
     should reach its next threshold at its recent use. NotFound."""
     today = as_of or dt.date.today()
     r = schedule_row(schedule_id)
-    plan, past = plan_of(r, r.meter_unit), pasts([r])[r.id]
-    decision = decide(plan, past, today)
-    use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
-    return decision.words + _estimate_words(plan, past, decision, today, use)
+    past = pasts([r])[r.id]
+    try:
+        plan = plan_of(r, r.meter_unit)
+        decision = decide(plan, past, today)
+        use = daily_use([r.meter_id], today).get(r.meter_id) if r.meter_id else None
+        return decision.words + _estimate_words(plan, past, decision, today, use)
+    except RecurrenceError as exc:
+        return cannot_check(str(exc)).words
 
 
 def _estimate_words(plan: Plan, past: Past, decision: Decision, today: dt.date,

@@ -13,6 +13,7 @@ import peewee
 
 from app.models import Asset, Meter, MeterReading, PmMissed, PmSchedule, User, WorkOrder
 from app.pm.engine import Past, Plan
+from app.pm.recurrence import RecurrenceError
 from app.services.pm_fields import plan_of
 from app.services.settings import get_setting
 
@@ -139,8 +140,26 @@ def pasts(rows: Sequence[Any]) -> dict[int, Past]:
     return out
 
 
-def plans(rows: Sequence[Any]) -> dict[int, Plan]:
-    return {r.id: plan_of(r, getattr(r, "meter_unit", "")) for r in rows}
+def plans(rows: Sequence[Any], problems: dict[int, str] | None = None) -> dict[int, Plan]:
+    """The engine's Plan of each schedule row. A schedule whose stored rule cannot be used
+    (saved before such rules were refused, or changed behind the program's back) has none:
+    why goes into `problems` under its id (without `problems`, RecurrenceError)."""
+    out = {}
+    for r in rows:
+        try:
+            out[r.id] = plan_of(r, getattr(r, "meter_unit", ""))
+        except RecurrenceError as exc:
+            if problems is None:
+                raise
+            problems[r.id] = str(exc)
+    return out
+
+
+def stored_trigger(r: Any) -> str:
+    """A schedule's time trigger as stored, for one whose rule cannot be used."""
+    if r.time_unit == "rrule":
+        return f"by rule {r.rrule}"
+    return f"every {r.time_every} {r.time_unit}s" if r.time_unit else "by meter"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -213,7 +232,8 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
     ids = [r.id for r in rows]
     graces: dict[int, int] = {}
     setting = get_setting("pm_compliance_grace")  # once, not per schedule
-    by_meter = [r.meter_id for r in rows if the_plans[r.id].recurrence is None and r.meter_id]
+    by_meter = [r.meter_id for r in rows if r.id in the_plans
+                and the_plans[r.id].recurrence is None and r.meter_id]
     uses = daily_use(by_meter, today) if by_meter and setting != "due_date" else {}
     meter_of = {r.id: r.meter_id for r in rows}
     for part in _chunks(ids):
@@ -223,7 +243,12 @@ def compliance(rows: Sequence[Any], the_plans: dict[int, Plan], today: dt.date,
                 .where(WorkOrder.pm_schedule.in_(ids_sql(part))
                        & WorkOrder.pm_due.between(since, today))):
             if sid not in graces:
-                graces[sid] = grace_days(the_plans[sid], setting, uses.get(meter_of[sid]))
+                plan = the_plans.get(sid)
+                try:
+                    graces[sid] = 0 if plan is None else grace_days(
+                        plan, setting, uses.get(meter_of[sid]))
+                except RecurrenceError:  # a rule that cannot be walked: no grace
+                    graces[sid] = 0
             due = _date(due) or today
             if status in OPEN_STATUSES and due + dt.timedelta(days=graces[sid]) >= today:
                 continue  # not late yet

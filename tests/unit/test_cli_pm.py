@@ -212,7 +212,12 @@ TRIGGER = ("--every", "1", "--unit", "month")
     (("--lead-days", "400", *TRIGGER), ("--lead-days: Lead days must be a whole number",)),
     (("--meter", "Run hours", "--meter-every", "500", "--anchor", "fixed", *TRIGGER),
      ("--anchor: ", "must be floating when the schedule is due by time or meter")),
-    (("--name", "", *TRIGGER), ("--name: Name is required.",)),
+    # (An empty --name is refused by the parser: tests/unit/test_cli_empty_values.py.)
+    # Rules that never come round again: refused, as the GUI's form refuses them.
+    (("--rrule", "FREQ=DAILY;INTERVAL=0"),
+     ("--rrule: ", "INTERVAL must be a whole number from 1 to 1000, not 0")),
+    (("--rrule", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"),
+     ("--rrule: The rule gives no date in the 200 years from ", "it can never be due")),
 ])
 def test_bad_input_says_which_option_and_writes_nothing(
         kw: Run, pm_plant: str, argv: tuple[str, ...], words: tuple[str, ...]) -> None:
