@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import config as configmod
@@ -42,7 +42,9 @@ def settle_heap() -> None:
 
 
 class AppController(QObject):
-    """Walks the user from a database URL to a signed-in main window, and back on sign-out."""
+    """Walks the user from a database URL to a signed-in main window, and back on sign-out.
+    It owns the main window: sign-out, switching user and quitting close it, which stops and
+    waits for everything running for it before Qt deletes it (ui/main_window.py)."""
 
     def __init__(self, cli_url: str | None = None) -> None:
         super().__init__()
@@ -54,6 +56,7 @@ class AppController(QObject):
         self._password: str | None = None
         self._problem: DatabaseUnavailable | None = None
         self._suggested_username = ""
+        self._heap_settled = False
 
     # -- database -------------------------------------------------------------------------
     def _connect_and_prepare(self, interactive: bool) -> None:
@@ -189,20 +192,28 @@ class AppController(QObject):
         self.window = MainWindow(actor, self.target, idle_minutes=self.config.idle_lock_minutes)
         self.window.sign_out_requested.connect(self._on_sign_out)
         self.window.show()
-        QTimer.singleShot(0, settle_heap)  # once the window is painted
+        if not self._heap_settled:  # what start-up made, once: not each sign-in's windows
+            self._heap_settled = True
+            QTimer.singleShot(0, settle_heap)  # once the window is painted
 
     def _on_sign_out(self, reason: str = "") -> None:
         window = self.window
-        self.window = None
         username = window.actor.username if window is not None and reason else ""
-        if window is not None:
-            window.close()
-            window.deleteLater()
+        self.close_window()
         actor = self.sign_in(username, message=reason)
         if actor is None:
             QApplication.quit()
             return
         self.show_main(actor)
+
+    def close_window(self) -> None:
+        """Close the main window, if one is open (sign-out, switching user, quitting): its
+        background work is stopped and waited for; then Qt deletes it, once control is back in
+        the event loop it was called from (not inside the window's own signal, say)."""
+        window, self.window = self.window, None
+        if window is not None:
+            window.close()
+            window.deleteLater()
 
     def start(self) -> bool:
         actor = self.sign_in()
@@ -221,6 +232,10 @@ def _exec(dialog: QDialog) -> int:
 
 
 def _wait_for_background_work() -> None:
+    """At quit: stop and wait for background work no window has stopped (a safety net)."""
+    pm_worker = sys.modules.get("ui.pm_worker")  # loaded only once there was a main window
+    if pm_worker is not None:
+        pm_worker.stop_all()
     workers = sys.modules.get("ui.workers")  # loaded only once there was background work
     if workers is not None:
         workers.wait_for_all()
@@ -239,9 +254,16 @@ def run_gui(args: argparse.Namespace) -> int:
     qt_app.setApplicationName("Keepwell")
     qt_app.setOrganizationName("Keepwell")
     apply_style(qt_app)
-    qt_app.aboutToQuit.connect(_wait_for_background_work)
     QTimer.singleShot(0, _set_window_icon)  # the SVG engine loads after the first paint
-    controller = AppController(cli_url=getattr(args, "db", None))
+    return run_controller(qt_app, AppController(cli_url=getattr(args, "db", None)))
+
+
+def run_controller(qt_app: QApplication, controller: AppController) -> int:
+    """Sign in, run the event loop until quit, and end cleanly: the window closed (its worker
+    stopped), background work waited for, and what was closed deleted while Qt is still up."""
+    # Quitting closes the window (which stops its worker) before anything else goes away.
+    qt_app.aboutToQuit.connect(controller.close_window)
+    qt_app.aboutToQuit.connect(_wait_for_background_work)
     try:
         if not controller.start():
             return 0
@@ -259,5 +281,10 @@ def run_gui(args: argparse.Namespace) -> int:
         )
         return 1
     finally:
+        controller.close_window()  # quitting from a dialog: nothing else has closed it
+        _wait_for_background_work()
+        # Delete here what was closed while quitting (the window among them): not later, from
+        # Python's tear-down, when Qt may be gone.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if "app.db" in sys.modules:
             controller._close()

@@ -1,8 +1,21 @@
 """The main window: navigation on the left, one screen per area, status bar, idle lock, and
-the desk's background checks (PM and overdue orders)."""
+the desk's background checks (PM and overdue orders).
+
+Lifetime (issue 10). Python's garbage collector used to delete a dropped window at any moment
+(inside one of the window's own event filters, say) while its worker ran, and crashed. Now a
+window is kept (in _KEPT) from the moment it is made until Qt has deleted it, so Python never
+deletes one. Its owner (the AppController; a test's fixture) ends it in two steps: close()
+(sign-out, switching user and quitting all close it), where `closeEvent` stops and waits for
+everything that runs for it (the PM worker, the connection check, the change watcher,
+background reads); then deleteLater(), so Qt deletes it once control is back in the event
+loop. A window dropped without being closed stays open: a leak to see, never a crash.
+"""
 
 from __future__ import annotations
 
+import logging
+
+import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -36,9 +49,25 @@ from ui.widgets.global_search import GlobalSearch
 from ui.widgets.idle import IdleWatcher
 from ui.widgets.lock_panel import LockPanel
 from ui.widgets.notify import notify
-from ui.workers import BackgroundTask
+from ui.workers import BackgroundTask, wait_for_all
+
+log = logging.getLogger(__name__)
 
 CONNECTION_CHECK_MS = 15_000
+
+# Every main window, from construction until Qt has deleted it (see the module's docstring).
+_KEPT: set[MainWindow] = set()
+
+
+def _forget_deleted() -> None:
+    """Let go of the windows Qt has deleted (their Python objects are empty shells)."""
+    _KEPT.difference_update([w for w in _KEPT if not shiboken6.isValid(w)])
+
+
+def live_windows() -> list[MainWindow]:
+    """The main windows Qt has not deleted yet, open or closed."""
+    _forget_deleted()
+    return list(_KEPT)
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +77,9 @@ class MainWindow(QMainWindow):
                  pm_check_minutes: float | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        _forget_deleted()
+        _KEPT.add(self)
+        self.closed = False  # closed, its background work stopped: only deleting it is left
         self.actor = actor
         self.target = target
         self.organisation = settings.get_setting("organisation_name") or "Keepwell"
@@ -274,7 +306,7 @@ class MainWindow(QMainWindow):
         """Ask the database in the background (a dead server must not freeze the window)."""
         if self._ping is not None and self._ping.running:
             return
-        self._ping = BackgroundTask(lambda _progress: db.ping())
+        self._ping = BackgroundTask(_ping)
         self._ping.succeeded.connect(self._ping_answered)
         self._ping.failed.connect(self._ping_failed)
         self._ping.start()
@@ -299,7 +331,9 @@ class MainWindow(QMainWindow):
         if not self.actor.can(Perm.WO_VIEW):
             self.pm_label.hide()
             return
-        self.pm_worker = worker = PmWorker(pm_minutes=minutes, owner=self)
+        # Its owner: closing this window stops it (shut_down). A child, so Qt deletes the
+        # handle with the window; the thread is gone by then.
+        self.pm_worker = worker = PmWorker(pm_minutes=minutes, parent=self)
         worker.status.connect(self._pm_status)
         worker.overdue.connect(self.show_overdue)
         worker.check_finished.connect(self._pm_checked)
@@ -412,17 +446,34 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.closed:
+            self.save_state()
+            self.shut_down()
+        super().closeEvent(event)
+
+    def shut_down(self) -> None:
+        """Stop everything that runs for this window and wait for it (bounded, logged if it
+        runs out), so that nothing of another thread touches the window once Qt deletes it.
+        Closing calls it; calling it again is harmless."""
+        if self.closed:
+            return
+        self.closed = True
         if self.pm_actions is not None:
             self.pm_actions.closed = True  # a result still on its way shows nothing
         if self.pm_worker is not None:
             self.pm_worker.stop()
-        self.save_state()
         self.idle.stop()
         self._ping_timer.stop()
         self.watcher.stop()
         app_instance = QApplication.instance()
         if app_instance is not None:
             app_instance.removeEventFilter(self.idle)
-        if self._ping is not None and self._ping.running:
+        if self._ping is not None:
             self._ping.wait()
-        super().closeEvent(event)
+        # The screens' reads in the background (a desk has one main window: they are its).
+        if not wait_for_all():
+            log.warning("closing the main window with background work still running")
+
+
+def _ping(_progress: object) -> bool:
+    return db.ping()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
 from PySide6.QtWidgets import QMessageBox
 
@@ -97,7 +98,7 @@ def _created_by(order: WorkOrder) -> str:
 
 @pytest.fixture
 def workers() -> Iterator[Callable[..., PmWorker]]:
-    """Makes workers and stops whichever a test left running."""
+    """Makes workers; afterwards stops each (waiting for its thread) and deletes it."""
     made: list[PmWorker] = []
 
     def make(**options: Any) -> PmWorker:
@@ -107,7 +108,9 @@ def workers() -> Iterator[Callable[..., PmWorker]]:
 
     yield make
     for worker in made:
-        worker.stop()
+        doing = worker.doing
+        assert worker.stop(), f"a PM worker did not stop: it was {doing}"
+        shiboken6.delete(worker)  # its thread is gone: nothing else can touch it
 
 
 def _hold_second_chunk(monkeypatch: pytest.MonkeyPatch, worker: Callable[[], Any]) -> list[int]:
@@ -207,13 +210,17 @@ def test_a_failed_check_is_said_in_words_and_tried_again(
     worker.start()
     qtbot.waitUntil(lambda: bool(gui.failures), timeout=10_000)
     message, requested = gui.failures[0]
-    assert message.startswith("The database did not answer") and "try again" in message
+    # A file that cannot be opened stops writing in this process (app/storage.py) until the
+    # storage alert's Retry finds the database well again.
+    assert message.startswith("The database file cannot be opened")
+    assert "changes cannot be saved" in message
     assert requested is False
     assert any(" failed; trying again " in s for s in gui.statuses)
     assert gui.reports == []
 
-    dbmod.database.obj = working  # the database answers again: a retry creates the order
-    qtbot.waitUntil(lambda: bool(gui.reports), timeout=10_000)
+    dbmod.database.obj = working  # the database answers again
+    assert dbmod.check_storage() is None  # the storage alert's Retry: writing resumes
+    qtbot.waitUntil(lambda: bool(gui.reports), timeout=10_000)  # and a retry creates the order
     assert [c.schedule for c in gui.reports[0].result.created] == ["Pump 1 PM"]
     assert WorkOrder.select().count() == 1
 
@@ -366,7 +373,7 @@ def test_a_check_asked_for_that_fails_says_why_in_a_message_box(
                     timeout=10_000)
     box: QMessageBox = actions.error_box
     assert box.windowTitle() == "PM check failed"
-    assert "The database did not answer" in box.text()
+    assert "The database file cannot be opened" in box.text()
     assert actions.run_action.isEnabled()
     assert actions.result_dialog is None
     box.accept()
@@ -400,3 +407,4 @@ def test_who_gets_the_worker_and_who_may_run_the_check(qtbot, db, actors, role):
         assert window.pm_worker.running
         window.close()
         assert not window.pm_worker.running
+
