@@ -38,10 +38,11 @@ from app import db
 from app.permissions import Actor, Perm
 from app.services import settings
 from app.services.settings import OfficeSettings
+from app.services.work_orders import WorkOrderFilter
 from ui.dialogs.change_password import ChangePasswordDialog
 from ui.dialogs.office_settings import OfficeSettingsAction
 from ui.dialogs.pm_run_result import PmCheckActions
-from ui.pm_worker import DEFAULT_PM_MINUTES, PmCheckReport, PmWorker
+from ui.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmCheckReport, PmWorker
 from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
 from ui.widgets.change_watcher import ChangeWatcher
@@ -68,6 +69,14 @@ def live_windows() -> list[MainWindow]:
     """The main windows Qt has not deleted yet, open or closed."""
     _forget_deleted()
     return list(_KEPT)
+
+
+def overdue_filter(actor: Actor) -> WorkOrderFilter:
+    """Which overdue orders the status bar counts: those who plan work see the plant's; a
+    technician, who works on the orders assigned to them, sees their own."""
+    if actor.can(Perm.WO_EDIT):
+        return PLANT_OVERDUE
+    return WorkOrderFilter(overdue=True, assignee_id=actor.user_id)
 
 
 class MainWindow(QMainWindow):
@@ -328,12 +337,18 @@ class MainWindow(QMainWindow):
         sees work orders; "Run PM check now" for those who may run it."""
         self.pm_worker: PmWorker | None = None
         self.pm_actions: PmCheckActions | None = None
+        self.own_overdue = overdue_filter(self.actor).assignee_id is not None
         if not self.actor.can(Perm.WO_VIEW):
             self.pm_label.hide()
             return
+        if self.own_overdue:
+            self.overdue_label.setToolTip(
+                "Open work orders assigned to you whose due date has passed.")
         # Its owner: closing this window stops it (shut_down). A child, so Qt deletes the
         # handle with the window; the thread is gone by then.
-        self.pm_worker = worker = PmWorker(pm_minutes=minutes, parent=self)
+        self.pm_worker = worker = PmWorker(pm_minutes=minutes,
+                                           overdue_filter=overdue_filter(self.actor),
+                                           parent=self)
         worker.status.connect(self._pm_status)
         worker.overdue.connect(self.show_overdue)
         worker.check_finished.connect(self._pm_checked)
@@ -372,8 +387,10 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def show_overdue(self, count: int) -> None:
-        self.overdue_label.setText(
-            f"<span style='color:#b42318'>{count} overdue order{'s' if count != 1 else ''}</span>")
+        orders = f"order{'s' if count != 1 else ''}"
+        text = (f"{count} of your {orders} overdue" if self.own_overdue
+                else f"{count} overdue {orders}")
+        self.overdue_label.setText(f"<span style='color:#b42318'>{text}</span>")
         self.overdue_label.setVisible(count > 0)
 
     @Slot(object)

@@ -55,6 +55,8 @@ ASKED_WAIT_SECONDS = 10.0
 # another desk's lease (ASKED_WAIT_SECONDS). A thread still running after this is logged and
 # left to end on its own, so a database that hangs cannot hang the program's close.
 STOP_WAIT_MS = 30_000
+# The whole plant's overdue orders: what planners, supervisors and admins see.
+PLANT_OVERDUE = WorkOrderFilter(overdue=True)
 
 TIMED_CHECKS_OFF = "Timed PM checks are off on this desk"
 _RETRY = "retry"  # the tag of a pending retry of a failed check
@@ -107,7 +109,8 @@ class PmWorker(QObject):
     """The background checks, as the GUI thread holds them. Create and drive it from the GUI
     thread: start(), run_now(), set_pm_minutes(), stop(). It lives on the GUI thread (give it
     its window as `parent`): its signals are re-emitted here from the thread's, so whatever is
-    connected to them runs on the GUI thread."""
+    connected to them runs on the GUI thread. `overdue_filter` says which overdue orders the
+    status bar counts (a technician's own, or the plant's)."""
 
     status = Signal(str)
     check_finished = Signal(object)  # a PmCheckReport
@@ -122,6 +125,7 @@ class PmWorker(QObject):
                  overdue_minutes: float = DEFAULT_OVERDUE_MINUTES,
                  first_check_seconds: int = FIRST_CHECK_SECONDS,
                  retry_seconds: int = RETRY_SECONDS, tick_ms: int = TICK_MS,
+                 overdue_filter: WorkOrderFilter = PLANT_OVERDUE,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         # schedule counts in whole seconds (and loops for ever on an interval of 0); a
@@ -132,7 +136,7 @@ class PmWorker(QObject):
         self._stopped_in_time = True
         self._checks: _Checks | None = _Checks(
             self._stopping, self.pm_seconds, self.overdue_seconds,
-            max(first_check_seconds, 1), max(retry_seconds, 1), tick_ms)
+            max(first_check_seconds, 1), max(retry_seconds, 1), tick_ms, overdue_filter)
         # Neither has a Qt parent: Qt would delete them with it, running or not. This object
         # holds them until stop() has seen the thread end, then deletes them.
         self._thread: QThread | None = QThread()
@@ -215,7 +219,8 @@ class _Checks(QObject):
     overdue = Signal(int)
 
     def __init__(self, stopping: threading.Event, pm_seconds: int, overdue_seconds: int,
-                 first_check_seconds: int, retry_seconds: int, tick_ms: int) -> None:
+                 first_check_seconds: int, retry_seconds: int, tick_ms: int,
+                 overdue_filter: WorkOrderFilter) -> None:
         super().__init__()
         self._stopping = stopping
         self.pm_seconds = pm_seconds
@@ -223,6 +228,7 @@ class _Checks(QObject):
         self.first_check_seconds = first_check_seconds
         self.retry_seconds = retry_seconds
         self.tick_ms = tick_ms
+        self.overdue_filter = overdue_filter
         self.doing = "waiting to start"  # said in the log should stopping take too long
         self._scheduler = schedule.Scheduler()  # our own: never the module's global one
         self._timer: QTimer | None = None
@@ -339,7 +345,7 @@ class _Checks(QObject):
             return
         self.doing = "counting the overdue orders"
         try:
-            count = work_orders.count_work_orders(SYSTEM, WorkOrderFilter(overdue=True))
+            count = work_orders.count_work_orders(SYSTEM, self.overdue_filter)
         except Exception as exc:  # the status bar's connection check tells the user
             log.warning("counting overdue orders failed: %s", exc)
             return

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QMessageBox
 from app import db as dbmod
 from app.models import AuditEvent, RunLease, WorkOrder
 from app.permissions import Actor, Role
-from app.services import assets, pm_run, pm_schedules, work_orders
+from app.services import assets, pm_run, pm_schedules, work_order_edit, work_orders
 from ui.dialogs.pm_run_result import PmCheckActions, PmRunResultDialog
 from ui.main_window import MainWindow
 from ui.pm_worker import PmCheckReport, PmWorker
@@ -408,3 +408,28 @@ def test_who_gets_the_worker_and_who_may_run_the_check(qtbot, db, actors, role):
         window.close()
         assert not window.pm_worker.running
 
+
+def test_a_technicians_desk_counts_their_own_overdue_orders(qtbot, db, admin, actors,
+                                                             make_user):
+    """The status bar of a technician's desk counts the overdue orders assigned to them; those
+    who plan the work see the whole plant's."""
+    tech, other = actors[Role.TECHNICIAN], make_user(Role.TECHNICIAN, "olga")
+    today = dt.date.today()
+    for title, assignee, due in (("Leak 1", tech, today - dt.timedelta(days=3)),
+                                 ("Leak 2", tech, today - dt.timedelta(days=1)),
+                                 ("Belt", tech, today + dt.timedelta(days=2)),  # not yet due
+                                 ("Noise", other, today - dt.timedelta(days=5)),
+                                 ("Drip", None, today - dt.timedelta(days=9))):
+        work_order_edit.create_work_order(
+            admin, title, due_date=due, assignee_id=assignee.user_id if assignee else None)
+
+    def overdue_text(window: MainWindow) -> str:
+        qtbot.waitUntil(window.overdue_label.isVisible, timeout=10_000)
+        return window.overdue_label.text()
+
+    techs = _window(qtbot, tech, db)
+    assert ">2 of your orders overdue<" in overdue_text(techs)
+    assert techs.overdue_label.toolTip() == (
+        "Open work orders assigned to you whose due date has passed.")
+    supervisors = _window(qtbot, actors[Role.SUPERVISOR], db)
+    assert ">4 overdue orders<" in overdue_text(supervisors)
