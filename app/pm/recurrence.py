@@ -148,10 +148,7 @@ class Recurrence:
         budget (WalkBudgetExceeded)."""
         if near is not None and near.year > last_year:
             return
-        # Easter does not repeat with the 400-year cycle: such a rule is walked where it is.
-        cycles = 0 if "BYEASTER" in self.rrule.upper() else max(
-            0, (dt.MAXYEAR - MAX_YEARS - 1 - start.year) // CYCLE_YEARS)
-        shift = CYCLE * cycles
+        shift = _shift(start.year, "BYEASTER" in self.rrule.upper())
         rule = self._rule(start + shift)
         skip_to = (dt.datetime.combine(near + shift, dt.time())
                    if near is not None and near > start else None)
@@ -159,7 +156,14 @@ class Recurrence:
         examined = 0
         previous = dt.datetime.min
         last_day = None
-        for stamp in _stamps(rule):
+        stamps = iter(rule)
+        while True:
+            try:
+                stamp = next(stamps)
+            except StopIteration:
+                break
+            except (ValueError, OverflowError):  # dateutil stepping past the year 9999 (a
+                break  # weekly rule's last week runs into the year 10000)
             examined += 1
             if examined > MAX_OCCURRENCES:
                 raise WalkBudgetExceeded(
@@ -196,13 +200,13 @@ class Recurrence:
                                      completed.year + 1 + MAX_YEARS))
 
 
-def _stamps(rule: Any) -> Iterator[dt.datetime]:
-    """The rule's datetimes; dateutil stepping past the last year a date can have ends them
-    (a weekly rule raises ValueError as its last week runs into the year 10000)."""
-    try:
-        yield from rule
-    except (ValueError, OverflowError):
-        return
+@functools.lru_cache(maxsize=1024)
+def _shift(year: int, easter: bool) -> dt.timedelta:
+    """How far forward a walk from `year` runs: whole 400-year cycles, so that it ends within
+    MAX_YEARS + 400 years at the last year a date can have. Easter does not repeat with the
+    cycle: a rule by Easter is walked where it is."""
+    return dt.timedelta(0) if easter else CYCLE * max(
+        0, (dt.MAXYEAR - MAX_YEARS - 1 - year) // CYCLE_YEARS)
 
 
 @functools.lru_cache(maxsize=4096)
