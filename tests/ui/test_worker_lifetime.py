@@ -47,7 +47,8 @@ def _plant(admin: Actor, make_user, schedules: int = 60) -> None:
 
 
 def _python() -> list[str]:
-    return [sys.executable, "-X", "faulthandler"]
+    """The interpreter, with faulthandler on, and in development mode when these tests are."""
+    return [sys.executable, "-X", "faulthandler", *(["-X", "dev"] if sys.flags.dev_mode else [])]
 
 
 def test_signing_out_while_the_worker_counts_or_checks_200_times_never_crashes(
