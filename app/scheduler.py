@@ -1,5 +1,7 @@
-"""`keepwell scheduler`: the PM check and the overdue count, headless, as the SYSTEM actor, for
-offices where no desk is open overnight (DESIGN.md sections 4 and 7).
+"""`keepwell scheduler`: the PM check, the overdue count and the embedded database's daily
+backup, headless, as the SYSTEM actor, for offices where no desk is open overnight (DESIGN.md
+sections 4 and 7). A damaged embedded database is noticed before the first check (SQLite's
+quick check): writing stops, and every tick says so in the log until it is restored.
 
 A `schedule.Scheduler` runs both jobs every N minutes (the first run at start). Each job opens
 the database, does its work and closes it again, so a server that was down or a file that was
@@ -65,8 +67,10 @@ class HeadlessScheduler:
         self.stopped_by = ""  # the signal that stopped it
         self.once = False  # `--once`: no "next try" in a failure's message
         self.failures: dict[str, int] = {}  # job -> failed runs in a row
+        self.checked_whole = False  # SQLite's quick check runs before the first PM check
         self.jobs: list[tuple[str, Callable[[], None]]] = [
-            ("PM check", self.check_pm), ("overdue count", self.count_overdue)]
+            ("PM check", self.check_pm), ("overdue count", self.count_overdue),
+            ("daily backup", self.back_up_daily)]
         self.scheduler = schedule.Scheduler()
         for name, job in self.jobs:
             self.scheduler.every(self.interval_seconds).seconds.do(self._guarded, name, job)
@@ -77,6 +81,11 @@ class HeadlessScheduler:
         from app.services import pm_run
 
         with self._database():
+            if not self.checked_whole:  # the start-up check of an embedded database
+                self.checked_whole = True
+                damaged = dbmod.quick_check()  # a damaged file stops writing: said each tick
+                if damaged is not None:
+                    raise KeepwellError(f"{damaged.message} {damaged.hint}")
             # wait_seconds=0: when a desk holds the lease it is doing this work; try next tick.
             result = pm_run.generate_due_work_orders(self.actor, wait_seconds=0)
         if result.not_run:
@@ -98,6 +107,19 @@ class HeadlessScheduler:
             overdue = count_work_orders(self.actor, WorkOrderFilter(overdue=True))
         log.info("Overdue: %d open work order%s past %s due date.", overdue,
                  "" if overdue == 1 else "s", "its" if overdue == 1 else "their")
+
+    def back_up_daily(self) -> None:
+        """Today's copy of an embedded database, unless this or a desk made it already."""
+        from app.services import backups
+
+        with self._database():
+            try:
+                made = backups.daily_backup_if_due(dbmod.database.obj)
+            except backups.DatabaseDamaged as exc:
+                dbmod.quick_check()  # stops writing, in words
+                raise KeepwellError(exc.message) from exc
+        if made is not None:
+            log.info("Daily backup written to %s.", made)
 
     @contextmanager
     def _database(self) -> Iterator[None]:

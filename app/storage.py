@@ -27,9 +27,6 @@ from app.errors import StorageFailure
 
 log = logging.getLogger(__name__)
 
-_RESTORE_HINT = ("Keepwell has stopped saving so that nothing is lost half-way. Copy what you "
-                 "were typing somewhere safe, then ask IT; Retry once the problem is fixed.")
-
 _lock = threading.Lock()
 _stopped: StorageFailure | None = None
 
@@ -67,34 +64,33 @@ def classify(exc: BaseException) -> StorageFailure | None:
             return StorageFailure(
                 StorageFailure.FULL,
                 "The disk that holds the database is full: the last change was not saved.",
-                "Free some space on that disk (or ask IT), then choose Retry. "
-                + _RESTORE_HINT.split(". ", 1)[0] + ".")
+                "Free some space on that disk (or ask IT), then try again.")
         if "malformed" in low or "not a database" in low or code == sqlite3.SQLITE_CORRUPT:
             return StorageFailure(
                 StorageFailure.DAMAGED,
                 f"The database file is damaged ({text}); changes cannot be saved.",
                 "Stop using this database and ask IT to restore the newest backup "
-                "(`keepwell db check` names it). " + _RESTORE_HINT)
+                "(`keepwell db check` names it).")
         if "readonly" in low or "read-only" in low or code == sqlite3.SQLITE_READONLY:
             return StorageFailure(
                 StorageFailure.READ_ONLY,
                 f"The database can only be read at the moment ({text}); changes cannot be "
                 "saved.",
                 "Check that the file, its folder and the disk can be written (a full or "
-                "read-only disk, changed permissions). " + _RESTORE_HINT)
+                "read-only disk, changed permissions).")
         if "unable to open database file" in low or code == sqlite3.SQLITE_CANTOPEN:
             return StorageFailure(
                 StorageFailure.IO_ERROR,
                 f"The database file cannot be opened at the moment ({text}); changes cannot be "
                 "saved.",
                 "Check that the disk or network share that holds it is there and can be "
-                "written. " + _RESTORE_HINT)
+                "written.")
         if "disk i/o error" in low or code == sqlite3.SQLITE_IOERR:
             return StorageFailure(
                 StorageFailure.IO_ERROR,
                 f"The disk reported an error while reading or writing the database ({text}); "
                 "changes cannot be saved.",
-                "Check the disk or the network share that holds the database. " + _RESTORE_HINT)
+                "Check the disk or the network share that holds the database.")
     return None
 
 
@@ -115,7 +111,7 @@ def short_of_space(database_path: str) -> StorageFailure | None:
     return StorageFailure(
         StorageFailure.FULL,
         f"The disk that holds the database is still full ({free // 1024:,} KB free).",
-        "Free some space on that disk (or ask IT), then choose Retry.")
+        "Free some space on that disk (or ask IT), then try again.")
 
 
 def lost_wal(path: str) -> StorageFailure:
@@ -124,7 +120,7 @@ def lost_wal(path: str) -> StorageFailure:
         f"The database's journal ({os.path.basename(path)}-wal) was deleted or replaced by "
         "another program while Keepwell had the database open; changes cannot be saved safely.",
         "Quit Keepwell on every desk using this file, then start it again; run `keepwell db "
-        "check` if in doubt. " + _RESTORE_HINT)
+        "check` if in doubt.")
 
 
 Listener = Callable[[StorageFailure], None]

@@ -32,6 +32,9 @@ from app.errors import StorageFailure
 log = logging.getLogger(__name__)
 
 Check = Callable[[], StorageFailure | None]  # None: writing works again
+STOPPED_WORDS = ("Keepwell has stopped saving so that nothing is lost half-way. What you were "
+                 "typing is still on screen: copy it somewhere safe if you need to, then choose "
+                 "Retry once the problem is fixed.")
 
 
 def _selectable(label: QLabel) -> QLabel:
@@ -87,7 +90,7 @@ class StorageAlert(QDialog):
 
     def show_failure(self, failure: StorageFailure) -> None:
         self.message.setText(failure.message)
-        self.hint.setText(failure.hint)
+        self.hint.setText(f"{failure.hint}\n\n{STOPPED_WORDS}")
 
     @Slot()
     def retry(self) -> None:

@@ -71,7 +71,7 @@ def test_a_lost_wal_shows_the_message_and_the_work_stays_to_copy(
         requests.file_request(admin, "Pump 4 leaks", "")
     qtbot.waitUntil(lambda: _banner(window) is not None and _banner(window).isVisible())
     assert "deleted or replaced by another program" in str(seen["message"])
-    assert "Copy what you were typing" in str(seen["hint"])
+    assert "What you were typing is still on screen" in str(seen["hint"])
     assert seen["selectable"] is True
     assert seen["buttons"] == ["&Retry", "&Copy my work first", "&Quit Keepwell"]
     # The unsaved text is still on screen, and saving stays refused in the same words.

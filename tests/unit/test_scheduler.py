@@ -4,6 +4,7 @@ that is stopped with SIGTERM or Ctrl-C (SIGINT)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import queue
@@ -18,7 +19,7 @@ from typing import IO
 
 import pytest
 
-from app import cli, paths, scheduler
+from app import cli, paths, scheduler, storage
 from app import db as dbmod
 from app.models import AuditEvent, WorkOrder
 from tests.cli_runner import Run
@@ -150,13 +151,13 @@ def test_a_job_that_breaks_unexpectedly_is_logged_with_its_traceback_in_the_file
     with scheduler.scheduler_logging(tmp_path) as path:
         assert runner.run_once() is False
         assert runner.run_once() is False  # tried again, not given up
-    assert path == tmp_path / "scheduler.log" and len(calls) == 4
+    assert path == tmp_path / "scheduler.log" and len(calls) == 6  # 3 jobs, twice
     text = path.read_text(encoding="utf-8")
     assert "The PM check failed: RuntimeError: disk on fire. Next try in 1 minute." in text
     assert "Traceback" in text
     err = capsys.readouterr().err
     assert "RuntimeError: disk on fire" in err and "Traceback" not in err
-    assert runner.failures == {"PM check": 2, "overdue count": 2}
+    assert runner.failures == {"PM check": 2, "overdue count": 2, "daily backup": 2}
 
 
 @pytest.mark.parametrize("once", [False, True], ids=["loop", "once"])
@@ -277,3 +278,33 @@ def test_a_signal_arriving_while_the_loop_holds_its_stop_event_still_stops_it() 
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, timeout=LONG_ENOUGH)
     assert done.stdout.split() == ["stopped", "SIGTERM"], done.stderr
+
+
+def test_once_makes_the_embedded_databases_daily_backup(kw: Run, plant: str) -> None:
+    result = kw("--db", plant, "scheduler", "--once")
+    assert result.code == 0, result.err
+    (copy,) = sorted(paths.backup_dir().glob("keepwell-daily-*.db"))
+    assert copy.name == f"keepwell-daily-{dt.date.today():%Y-%m-%d}.db"
+    assert "Daily backup written to" in _log_text()
+    assert kw("--db", plant, "scheduler", "--once").code == 0  # once a day: still one copy
+    assert len(list(paths.backup_dir().glob("keepwell-daily-*.db"))) == 1
+
+
+def test_a_damaged_database_is_noticed_before_the_first_check_and_nothing_is_written(
+        kw: Run, plant: str) -> None:
+    path = Path(dbmod.parse_url(plant).path)
+    dbmod.connect(plant)
+    dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbmod.close()
+    pages = path.stat().st_size // 4096
+    with open(path, "r+b") as fh:  # no connection is open in this process
+        for page in range(pages // 2, pages // 2 + 4):
+            fh.seek(page * 4096)
+            fh.write(b"\xa5" * 4096)
+    result = kw("--db", plant, "scheduler", "--once")
+    assert result.code == 1
+    text = _log_text()
+    failed = [line for line in text.splitlines() if "The PM check failed" in line]
+    assert failed and "damaged" in failed[0] and "backup" in failed[0], text
+    storage.resume()  # this test's process stopped writing; the next test's must not
+    assert not list(paths.backup_dir().glob("keepwell-daily-*.db"))  # no copy of a broken file
