@@ -34,6 +34,7 @@ if _problem := _qt_libraries_problem():
     raise SystemExit(pytest.ExitCode.USAGE_ERROR)
 
 from app import db as dbmod  # noqa: E402
+from app import storage  # noqa: E402
 from app.permissions import USER_ROLES, Actor, Role  # noqa: E402
 from app.services import auth, setup, users  # noqa: E402
 from app.services.auth import actor_for  # noqa: E402
@@ -80,6 +81,14 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.delenv("KEEPWELL_DATABASE_URL", raising=False)
     monkeypatch.delenv("KEEPWELL_PASSWORD", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def _writing_resumed() -> Iterator[None]:
+    """A test whose database failed stops writing in the process (app/storage.py): the next
+    test starts with writing allowed, as a new program would."""
+    yield
+    storage.resume()
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from ui.dialogs.pm_run_result import PmCheckActions
 from ui.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmCheckReport, PmWorker
 from ui.screens import ScreenSpec, screens_for
 from ui.settings import gui_settings
+from ui.storage_alert import StorageNotifier
 from ui.widgets.change_watcher import ChangeWatcher
 from ui.widgets.global_search import GlobalSearch
 from ui.widgets.idle import IdleWatcher
@@ -125,6 +126,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_search()
         self._build_status_bar()
+        # Before the worker starts: its start-up check of the file reports here.
+        self.storage_notifier = StorageNotifier(db.check_storage, self._open_window,
+                                                QApplication.quit, parent=self)
         self._start_pm_worker(settings.pm_check_minutes() if pm_check_minutes is None
                               else pm_check_minutes)
         self._add_settings()
@@ -468,6 +472,10 @@ class MainWindow(QMainWindow):
             self.shut_down()
         super().closeEvent(event)
 
+    def _open_window(self) -> MainWindow | None:
+        """This window, for the storage alert to sit over, while it is open."""
+        return None if self.closed else self
+
     def shut_down(self) -> None:
         """Stop everything that runs for this window and wait for it (bounded, logged if it
         runs out), so that nothing of another thread touches the window once Qt deletes it.
@@ -479,6 +487,7 @@ class MainWindow(QMainWindow):
             self.pm_actions.closed = True  # a result still on its way shows nothing
         if self.pm_worker is not None:
             self.pm_worker.stop()
+        self.storage_notifier.close()
         self.idle.stop()
         self._ping_timer.stop()
         self.watcher.stop()

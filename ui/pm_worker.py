@@ -34,7 +34,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from app import db
 from app.errors import KeepwellError
 from app.permissions import SYSTEM, Actor
-from app.services import pm_run, work_orders
+from app.services import backups, pm_run, work_orders
 from app.services.pm_run import RunResult
 from app.services.work_orders import WorkOrderFilter
 from ui.errors import describe
@@ -58,6 +58,7 @@ STOP_WAIT_MS = 30_000
 # The whole plant's overdue orders: what planners, supervisors and admins see.
 PLANT_OVERDUE = WorkOrderFilter(overdue=True)
 
+BACKUP_LOOK_SECONDS = 3600  # a desk left open overnight makes the next day's backup
 TIMED_CHECKS_OFF = "Timed PM checks are off on this desk"
 _RETRY = "retry"  # the tag of a pending retry of a failed check
 _TIMED = "timed"  # the tag of the timed checks (the first one included)
@@ -253,6 +254,8 @@ class _Checks(QObject):
         self.doing = "idle"
         if self.overdue_seconds > 0:
             self._count_overdue()
+        self._look_after_database()
+        jobs.every(BACKUP_LOOK_SECONDS).seconds.do(self._look_after_database)
 
     @Slot()
     def end(self) -> None:
@@ -340,6 +343,31 @@ class _Checks(QObject):
         if done < total:
             self.status.emit(f"Checking PM schedules… {done:,} of {total:,}")
 
+    def _look_after_database(self) -> None:
+        """An embedded database: SQLite's quick check once per program run (a damaged file
+        stops writing, and the window says so), then today's backup unless it exists."""
+        global _checked_whole
+        if self._stopping.is_set():
+            return
+        try:
+            if not _checked_whole:
+                self.doing = "checking the database file"
+                _checked_whole = True
+                if db.quick_check() is not None:
+                    return
+            self.doing = "making today's backup"
+            made = backups.daily_backup_if_due(db.database.obj)
+            if made is not None:
+                log.info("daily backup written to %s", made)
+        except backups.DatabaseDamaged as exc:
+            log.error("%s", exc.message)
+            db.quick_check()  # says it to the window: writing stops
+        except Exception as exc:  # a backup that failed is tried again at the next look
+            log.warning("today's backup failed: %s", exc)
+        finally:
+            db.close()
+            self.doing = "idle"
+
     def _count_overdue(self) -> None:
         if self._stopping.is_set():
             return
@@ -353,6 +381,9 @@ class _Checks(QObject):
             db.close()
             self.doing = "idle"
         self.overdue.emit(count)
+
+
+_checked_whole = False  # SQLite's quick check ran in this program run (it reads every page)
 
 
 def _delete(thread: QThread, checks: _Checks) -> None:

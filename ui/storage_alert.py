@@ -115,15 +115,15 @@ class StorageAlert(QDialog):
 
 
 class StorageNotifier(QObject):
-    """Shows the alert on the GUI thread when writing stops. Owned by the application's
-    controller, which calls `close()` before it goes away (the listener is removed then)."""
+    """Shows the alert on the GUI thread when writing stops. Owned by the main window, which
+    calls `close()` as it closes (the listener is removed then)."""
 
     failed = Signal(object)  # a StorageFailure; emitted from any thread, handled on this one
     resumed = Signal()
 
     def __init__(self, check: Check, window: Callable[[], QMainWindow | None],
-                 quit_program: Callable[[], None]) -> None:
-        super().__init__()
+                 quit_program: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._check = check
         self._window = window
         self._quit_program = quit_program

@@ -1,11 +1,8 @@
 """Every GUI test gets its own QSettings, the modal-dialog helper, its main windows closed
-(workers stopped) and deleted by Qt when it ends, and writing resumed after it."""
-
-from collections.abc import Iterator
+(workers stopped) and deleted by Qt when it ends."""
 
 import pytest
 
-from app import storage
 from tests.qt_fixtures import (  # noqa: F401  (fixtures)
     answer_modal,
     isolated_qsettings,
@@ -22,10 +19,3 @@ def _own_qsettings(isolated_qsettings) -> None:  # noqa: F811
 def _windows_closed(main_windows_closed) -> None:  # noqa: F811
     """Applies main_windows_closed to every test in tests/ui."""
 
-
-@pytest.fixture(autouse=True)
-def _writing_resumed() -> Iterator[None]:
-    """A test whose database failed stops writing in the process (app/storage.py): the next
-    test starts with writing allowed, as a new program would."""
-    yield
-    storage.resume()

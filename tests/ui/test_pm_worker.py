@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from app import db as dbmod
+from app.errors import ConflictError
 from app.models import AuditEvent, RunLease, WorkOrder
 from app.permissions import Actor, Role
 from app.services import assets, pm_run, pm_schedules, work_order_edit, work_orders
@@ -363,17 +364,45 @@ def test_a_preview_writes_nothing_until_the_planner_says_create(qtbot, db, admin
 
 
 def test_a_check_asked_for_that_fails_says_why_in_a_message_box(
-        qtbot, db, admin, tmp_path, monkeypatch):
+        qtbot, db, admin, tmp_path, monkeypatch, answer_modal):
+    from ui.storage_alert import StorageAlert
+
     window = _window(qtbot, admin, db)
     actions = _actions(window)
     monkeypatch.setattr(dbmod.database, "obj",
                         dbmod.KeepwellSqliteDatabase(str(tmp_path / "gone" / "keepwell.db")))
+    alerts: list[str] = []
+
+    def read_and_keep_open(alert: StorageAlert) -> None:
+        alerts.append(alert.message.text())
+        alert.keep_button.click()
+
+    # A database that cannot be opened stops writing: the window says so first.
+    answer_modal(StorageAlert, read_and_keep_open, timeout_ms=10_000)
+    actions.run_action.trigger()
+    qtbot.waitUntil(lambda: bool(alerts), timeout=10_000)
+    assert "The database file cannot be opened" in alerts[0]
+    qtbot.waitUntil(actions.run_action.isEnabled, timeout=10_000)
+    assert actions.error_box is None  # the alert said it: no second box
+    assert actions.result_dialog is None
+    assert "failed" in window.pm_label.text()
+
+
+def test_a_check_asked_for_that_fails_otherwise_says_why_in_a_message_box(
+        qtbot, db, admin, monkeypatch):
+    window = _window(qtbot, admin, db)
+    actions = _actions(window)
+
+    def refuse(*_args, **_kwargs):
+        raise ConflictError("Another desk changed the schedules while this check read them.")
+
+    monkeypatch.setattr(pm_run, "generate_due_work_orders", refuse)
     actions.run_action.trigger()
     qtbot.waitUntil(lambda: actions.error_box is not None and actions.error_box.isVisible(),
                     timeout=10_000)
     box: QMessageBox = actions.error_box
     assert box.windowTitle() == "PM check failed"
-    assert "The database file cannot be opened" in box.text()
+    assert "Another desk changed the schedules" in box.text()
     assert actions.run_action.isEnabled()
     assert actions.result_dialog is None
     box.accept()

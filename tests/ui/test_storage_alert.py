@@ -108,3 +108,72 @@ def test_retry_says_when_the_problem_is_still_there_and_quit_quits(
     assert notes[0] == "Tried again: the problem is still there."
     assert "changes cannot be saved" in notes[1]
     assert WorkRequest.select().count() == 0
+
+
+def test_a_work_order_form_keeps_what_was_typed_when_saving_stops(
+        qtbot, answer_modal, window, notifier, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    """The real form: a save that meets a deleted WAL leaves the form open with the typed
+    title, says why under it and over the window; after Retry, the same save goes through."""
+    from app.models import WorkOrder
+    from app.services import work_order_edit
+    from ui.dialogs.work_order_form import WorkOrderForm
+
+    order = work_order_edit.create_work_order(admin, "Seal leaking")
+    form = WorkOrderForm(admin, order.id)
+    qtbot.addWidget(form)
+    form.show()
+    form.header.title.selectAll()
+    qtbot.keyClicks(form.header.title, "Seal leaking badly at the gland")
+    _delete_wal_from_another_program(db)
+
+    answer_modal(StorageAlert, lambda alert: alert.keep_button.click())
+    assert form.save() is False
+    qtbot.waitUntil(lambda: _banner(window) is not None)
+    assert form.isVisible()
+    assert form.header.title.text() == "Seal leaking badly at the gland"
+    assert "deleted or replaced by another program" in form.message.text()
+    assert WorkOrder.get_by_id(order.id).title == "Seal leaking"
+
+    answer_modal(StorageAlert, lambda alert: alert.retry_button.click())
+    with qtbot.waitSignal(notifier.resumed, timeout=10_000):
+        _banner(window).click()
+    assert form.save() is True
+    assert WorkOrder.get_by_id(order.id).title == "Seal leaking badly at the gland"
+    form.done(0)
+
+
+def test_a_damaged_file_is_noticed_by_the_desks_start_up_check(
+        qtbot, answer_modal, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    """The worker's first job checks the embedded file (off the GUI thread); a damaged one
+    stops writing and the window says so."""
+    from ui import pm_worker
+    from ui.main_window import MainWindow
+
+    for n in range(300):
+        requests.file_request(admin, f"Request {n}", "x" * 500)
+    dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbmod.close()
+    assert db.path is not None
+    pages = db.path.stat().st_size // 4096
+    with open(db.path, "r+b") as fh:  # no connection is open: this is the damage
+        for page in range(pages - 12, pages - 4):
+            fh.seek(page * 4096)
+            fh.write(b"\xa5" * 4096)
+    dbmod.connect(f"sqlite:///{db.path}")
+    pm_worker._checked_whole = False  # as in a program just started
+    seen: list[str] = []
+
+    def read_and_keep_open(alert: StorageAlert) -> None:
+        seen.append(alert.message.text())
+        alert.keep_button.click()
+
+    answer_modal(StorageAlert, read_and_keep_open, timeout_ms=20_000)
+    window = MainWindow(admin, db)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: bool(seen), timeout=20_000)
+    assert "The database file is damaged" in seen[0]
+    assert storage.stopped() is not None
+    with pytest.raises(StorageFailure, match="damaged"):
+        requests.file_request(admin, "Written into a broken file", "")
+    window.close()

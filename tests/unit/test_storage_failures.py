@@ -27,12 +27,6 @@ from app.services import requests, setup
 from tests.conftest import TEST_PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def _writing_resumes() -> Iterator[None]:
-    yield
-    storage.resume()  # a test that stopped writing must not stop the next one's
-
-
 def _mount_tmpfs(where: Path, size: str) -> bool:
     where.mkdir()
     if os.geteuid() != 0:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import storage
 from app.permissions import Actor
 from app.pm.engine import amount
 from app.services.pm_run import Created, RunResult
@@ -234,6 +235,8 @@ class PmCheckActions(QObject):
         if not requested or self.closed:
             return  # a timed check: the status bar says so, and it is tried again
         self._enable(True)
+        if storage.stopped() is not None:
+            return  # the database cannot keep what is written: the window's alert says so
         if self.error_box is not None:
             self.error_box.deleteLater()
         self.error_box = QMessageBox(
