@@ -35,7 +35,7 @@ import peewee
 from app import __version__
 from app import db as dbmod
 from app.config import Config, default_database_url, load_config
-from app.errors import DatabaseUnavailable, KeepwellError, PermissionDenied, StorageFailure
+from app.errors import DatabaseProblem, DatabaseUnavailable, KeepwellError, PermissionDenied
 from app.logs import log_file, setup_logging
 from app.permissions import Actor, it_actor
 from app.services import auth
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         _err(exc.message)
         return EXIT_USAGE
-    except (DatabaseUnavailable, StorageFailure) as exc:
+    except DatabaseProblem as exc:
         log.warning("keepwell %s: %s", name, exc.message)
         _err(exc.message)
         if exc.hint:

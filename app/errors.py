@@ -167,7 +167,16 @@ class AccountInactive(KeepwellError):
         super().__init__("This account is deactivated. Ask an administrator.")
 
 
-class DatabaseUnavailable(KeepwellError):
+class DatabaseProblem(KeepwellError):
+    """Something about the database itself: `kind` says what, `hint` what to do about it."""
+
+    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.hint = hint
+
+
+class DatabaseUnavailable(DatabaseProblem):
     """The database cannot be opened. `kind` says why, `hint` what to do about it."""
 
     BAD_URL = "bad_url"
@@ -178,13 +187,8 @@ class DatabaseUnavailable(KeepwellError):
     NEEDS_UPGRADE = "needs_upgrade"
     NOT_INITIALISED = "not_initialised"
 
-    def __init__(self, kind: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.hint = hint
 
-
-class StorageFailure(KeepwellError):
+class StorageFailure(DatabaseProblem):
     """The database cannot keep what is written to it (a disk error, a full disk, a read-only or
     damaged file, a lost WAL). Keepwell stops writing until a check finds the database healthy
     again (app.storage); `hint` says what to do."""
@@ -194,8 +198,3 @@ class StorageFailure(KeepwellError):
     READ_ONLY = "read_only"
     DAMAGED = "damaged"
     LOST_WAL = "lost_wal"
-
-    def __init__(self, kind: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.hint = hint

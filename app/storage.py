@@ -46,6 +46,39 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of failure: the words and SQLite result code that say it, and what to tell."""
+
+    kind: str
+    words: tuple[str, ...]  # any of them in the error's text (lower case)
+    code: int
+    message: str  # "{text}": the error's first line
+    hint: str
+
+
+_KINDS = (
+    _Kind(StorageFailure.FULL, ("database or disk is full", "no space left"), sqlite3.SQLITE_FULL,
+          "The disk that holds the database is full: the last change was not saved.",
+          "Free some space on that disk (or ask IT), then try again."),
+    _Kind(StorageFailure.DAMAGED, ("malformed", "not a database"), sqlite3.SQLITE_CORRUPT,
+          "The database file is damaged ({text}); changes cannot be saved.",
+          "Stop using this database and ask IT to restore the newest backup "
+          "(`keepwell db check` names it)."),
+    _Kind(StorageFailure.READ_ONLY, ("readonly", "read-only"), sqlite3.SQLITE_READONLY,
+          "The database can only be read at the moment ({text}); changes cannot be saved.",
+          "Check that the file, its folder and the disk can be written (a full or read-only "
+          "disk, changed permissions)."),
+    _Kind(StorageFailure.IO_ERROR, ("unable to open database file",), sqlite3.SQLITE_CANTOPEN,
+          "The database file cannot be opened at the moment ({text}); changes cannot be saved.",
+          "Check that the disk or network share that holds it is there and can be written."),
+    _Kind(StorageFailure.IO_ERROR, ("disk i/o error",), sqlite3.SQLITE_IOERR,
+          "The disk reported an error while reading or writing the database ({text}); "
+          "changes cannot be saved.",
+          "Check the disk or the network share that holds the database."),
+)
+
+
 def classify(exc: BaseException) -> StorageFailure | None:
     """The StorageFailure a database error means, or None if it is another kind of error (a
     constraint, a lock wait, a connection to a server that went away)."""
@@ -56,41 +89,14 @@ def classify(exc: BaseException) -> StorageFailure | None:
                                   OSError)):
             continue
         low = str(cause).lower()
-        code = getattr(cause, "sqlite_errorcode", None)
-        text = _first_line(cause)
-        if ("database or disk is full" in low or "no space left" in low
-                or code == sqlite3.SQLITE_FULL
-                or (isinstance(cause, OSError) and cause.errno == errno.ENOSPC)):
-            return StorageFailure(
-                StorageFailure.FULL,
-                "The disk that holds the database is full: the last change was not saved.",
-                "Free some space on that disk (or ask IT), then try again.")
-        if "malformed" in low or "not a database" in low or code == sqlite3.SQLITE_CORRUPT:
-            return StorageFailure(
-                StorageFailure.DAMAGED,
-                f"The database file is damaged ({text}); changes cannot be saved.",
-                "Stop using this database and ask IT to restore the newest backup "
-                "(`keepwell db check` names it).")
-        if "readonly" in low or "read-only" in low or code == sqlite3.SQLITE_READONLY:
-            return StorageFailure(
-                StorageFailure.READ_ONLY,
-                f"The database can only be read at the moment ({text}); changes cannot be "
-                "saved.",
-                "Check that the file, its folder and the disk can be written (a full or "
-                "read-only disk, changed permissions).")
-        if "unable to open database file" in low or code == sqlite3.SQLITE_CANTOPEN:
-            return StorageFailure(
-                StorageFailure.IO_ERROR,
-                f"The database file cannot be opened at the moment ({text}); changes cannot be "
-                "saved.",
-                "Check that the disk or network share that holds it is there and can be "
-                "written.")
-        if "disk i/o error" in low or code == sqlite3.SQLITE_IOERR:
-            return StorageFailure(
-                StorageFailure.IO_ERROR,
-                f"The disk reported an error while reading or writing the database ({text}); "
-                "changes cannot be saved.",
-                "Check the disk or the network share that holds the database.")
+        # sqlite3 gives the primary code in the low byte of the extended one.
+        code = (getattr(cause, "sqlite_errorcode", None) or -1) & 0xFF
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            code = sqlite3.SQLITE_FULL
+        for kind in _KINDS:
+            if code == kind.code or any(word in low for word in kind.words):
+                return StorageFailure(kind.kind, kind.message.format(text=_first_line(cause)),
+                                      kind.hint)
     return None
 
 

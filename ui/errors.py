@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.errors import (
     ConflictError,
+    DatabaseProblem,
     DatabaseUnavailable,
     KeepwellError,
     NotFound,
@@ -19,7 +20,7 @@ def describe(exc: KeepwellError) -> str:
     """The words a user sees for an error."""
     if isinstance(exc, ValidationError):
         return "\n".join(exc.lines)
-    if isinstance(exc, (DatabaseUnavailable, StorageFailure)) and exc.hint:
+    if isinstance(exc, DatabaseProblem) and exc.hint:
         return f"{exc.message}\n\n{exc.hint}"
     return exc.message
 

@@ -26,12 +26,10 @@ from PySide6.QtWidgets import QApplication
 from app import db
 from app.services import requests, settings
 from tests.soak import ADMIN, PLANNER
+from tests.ui.desk_driver import OFFSCREEN_NOTES, sign_in, when_sign_in_ready, when_window
 from ui.app import AppController, run_controller
 from ui.login import LoginDialog
-
-OFFSCREEN_NOTES = ("This plugin does not support propagateSizeHints",
-                   "This plugin does not support raise",
-                   "This plugin does not support grabbing the keyboard")
+from ui.main_window import MainWindow
 
 
 def main(url: str, workdir: Path, seconds: float) -> int:
@@ -68,25 +66,14 @@ def main(url: str, workdir: Path, seconds: float) -> int:
     watcher.timeout.connect(watch_wal)
     watcher.start()
 
-    def answer_sign_in() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, LoginDialog) or not dialog.ready:
-            QTimer.singleShot(5, answer_sign_in)
-            return
+    def answer_sign_in(dialog: LoginDialog) -> None:
         if time.monotonic() >= deadline:
             dialog.reject()  # nobody signs in: the program quits
             return
-        username, password = (PLANNER, ADMIN)[state["round"] % 2]
-        dialog.username.setText(username)
-        dialog.password.setText(password)
-        dialog.try_sign_in()
-        QTimer.singleShot(0, signed_in)
+        sign_in(dialog, *(PLANNER, ADMIN)[state["round"] % 2])
+        QTimer.singleShot(0, lambda: when_window(controller, signed_in))
 
-    def signed_in() -> None:
-        window = controller.window
-        if window is None:
-            QTimer.singleShot(5, signed_in)
-            return
+    def signed_in(window: MainWindow) -> None:
         state["round"] += 1
         n = state["round"]
         if window.actor.username == PLANNER[0]:
@@ -102,10 +89,10 @@ def main(url: str, workdir: Path, seconds: float) -> int:
         window = controller.window
         if window is None:
             return
-        QTimer.singleShot(0, answer_sign_in)  # runs once the sign-in dialog is up
+        QTimer.singleShot(0, lambda: when_sign_in_ready(answer_sign_in))  # once it is up
         window.sign_out_action.trigger()
 
-    QTimer.singleShot(0, answer_sign_in)
+    QTimer.singleShot(0, lambda: when_sign_in_ready(answer_sign_in))
     code = run_controller(qt_app, controller)
     watcher.stop()
     counts["rounds"] = state["round"]

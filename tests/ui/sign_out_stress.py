@@ -29,16 +29,14 @@ from PySide6.QtWidgets import QApplication
 
 from app.services import pm_run, work_orders
 from tests.conftest import TEST_PASSWORD
+from tests.ui.desk_driver import OFFSCREEN_NOTES, sign_in, when_sign_in_ready, when_window
 from ui.app import AppController, run_controller
 from ui.login import LoginDialog
+from ui.main_window import MainWindow
 from ui.pm_worker import PmWorker
 
 QT_MARK = "QT-WARNING:"
 LOG_MARK = "LOG-WARNING:"
-# The offscreen platform's own notes (pyproject.toml's qt_log_ignore says why they are harmless).
-OFFSCREEN_NOTES = ("This plugin does not support propagateSizeHints",
-                   "This plugin does not support raise",
-                   "This plugin does not support grabbing the keyboard")
 HOLD_SECONDS = 20.0  # a thread is held at most this long (the test would fail on the timing)
 CHUNK = 20  # schedules per chunk of the check: the plant has several chunks
 # Who signs in, in turn, and what their worker is doing when they sign out: a technician's
@@ -117,11 +115,7 @@ def main(url: str, rounds: int, report_path: Path) -> None:
         """Who signs in, and where their worker is caught at sign-out."""
         return ROUNDS[round_no % len(ROUNDS)]
 
-    def answer_sign_in() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, LoginDialog) or not dialog.ready:
-            QTimer.singleShot(2, answer_sign_in)
-            return
+    def answer_sign_in(dialog: LoginDialog) -> None:
         gc.collect()  # the last window is closed: nothing of it may be left to this
         if state["round"] >= rounds:
             dialog.reject()  # nobody signs in: the program quits
@@ -131,16 +125,10 @@ def main(url: str, rounds: int, report_path: Path) -> None:
         hold.worker = None
         hold.chunks = 0
         hold.what = what
-        dialog.username.setText(username)
-        dialog.password.setText(TEST_PASSWORD)
-        dialog.try_sign_in()
-        QTimer.singleShot(0, signed_in)
+        sign_in(dialog, username, TEST_PASSWORD)
+        QTimer.singleShot(0, lambda: when_window(controller, signed_in))
 
-    def signed_in() -> None:
-        window = controller.window
-        if window is None:
-            QTimer.singleShot(2, signed_in)
-            return
+    def signed_in(window: MainWindow) -> None:
         state["signed_in"] += 1
         hold.worker = window.pm_worker
         if window.pm_actions is not None:  # the planner: a preview, as from the Tools menu
@@ -156,14 +144,14 @@ def main(url: str, rounds: int, report_path: Path) -> None:
         gc.collect()  # while the worker's thread is inside its work
         doing_at_sign_out[window.pm_worker.doing] += 1
         state["round"] += 1
-        QTimer.singleShot(0, answer_sign_in)  # runs once the sign-in dialog is up
+        QTimer.singleShot(0, lambda: when_sign_in_ready(answer_sign_in))  # once it is up
         # File ▸ Sign out / switch user…, as the user chooses it: nothing here holds on to the
         # window meanwhile, so the controller is all that keeps it (the action is its child).
         sign_out = window.sign_out_action
         del window
         sign_out.trigger()  # closes the window, stops the worker; the sign-in dialog opens
 
-    QTimer.singleShot(0, answer_sign_in)
+    QTimer.singleShot(0, lambda: when_sign_in_ready(answer_sign_in))
     code = run_controller(qt_app, controller)
     report_path.write_text(json.dumps({
         "exit_code": code,
