@@ -217,3 +217,22 @@ def test_the_command_line_says_a_full_disk_in_words(tmp_path: Path, kw, monkeypa
         listed = kw("--db", url, "wo", "list", "--user", "admin", "--json")
         assert listed.code == 0
         assert len(json.loads(listed.out)) == saved
+
+
+def test_audit_verify_does_not_vouch_for_a_damaged_file(tmp_path: Path, kw) -> None:
+    path = tmp_path / "keepwell.db"
+    admin = _new_database(tmp_path)
+    for n in range(300):
+        requests.file_request(admin, f"Request {n}", "x" * 500)
+    dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dbmod.close()
+    url = f"sqlite:///{path}"
+    assert kw("--db", url, "audit", "verify").code == 0
+    pages = path.stat().st_size // 4096
+    with open(path, "r+b") as fh:  # no connection is open: this is the damage
+        for page in range(pages - 12, pages - 4):
+            fh.seek(page * 4096)
+            fh.write(b"\xa5" * 4096)
+    result = kw("--db", url, "audit", "verify")
+    assert result.code == 1
+    assert "The database file is damaged" in result.err and "audit chain OK" not in result.out
