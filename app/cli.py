@@ -196,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     except (peewee.PeeweeException, OSError) as exc:
         log.exception("keepwell %s failed", name)
-        failure = dbmod.storage_failure(exc)  # a full disk, a damaged file: said in words
+        failure = (dbmod.storage_failure(exc)  # a full disk, a damaged file: said in words
+                   if isinstance(exc, dbmod.DATABASE_ERRORS) else None)
         if failure is not None:
             _err(failure.message)
             print(f"{PROG}: hint: {failure.hint}", file=sys.stderr)

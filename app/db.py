@@ -346,9 +346,14 @@ def backup(db: peewee.Database, target: DatabaseTarget, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     if target.is_sqlite:
         conn = db.connection()
-        with sqlite3.connect(str(dest)) as copy:
+        copy = sqlite3.connect(str(dest))
+        try:
             conn.backup(copy)
-        copy.close()
+            # A copy in WAL mode leaves -wal/-shm files beside it whenever it is read, and
+            # cannot be read at all from read-only media.
+            copy.execute("PRAGMA journal_mode = DELETE").fetchone()
+        finally:
+            copy.close()
         return dest
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -500,6 +505,10 @@ def quick_check() -> StorageFailure | None:
     return failure
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def check_storage() -> StorageFailure | None:
     """Look again after a StorageFailure (the GUI's Retry): reconnect this thread, run SQLite's
     quick check and commit a change that changes nothing, so the disk is really written. Resumes
@@ -534,9 +543,14 @@ def check_storage() -> StorageFailure | None:
         return still
     except DATABASE_ERRORS as exc:
         found = storage.classify(exc)
-        if found is None:
-            raise
-        return found
+        if found is not None:
+            return found
+        stopped = storage.stopped()
+        return StorageFailure(
+            stopped.kind if stopped is not None else StorageFailure.IO_ERROR,
+            f"The database did not answer the check ({_first_line(exc)}).",
+            "Another desk may be busy writing, or the server out of reach: try again in a "
+            "moment.")
     storage.resume()
     return None
 

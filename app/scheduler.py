@@ -33,7 +33,7 @@ from typing import Any
 import schedule
 
 from app import db as dbmod
-from app import paths
+from app import paths, storage
 from app.errors import DatabaseUnavailable, KeepwellError
 from app.permissions import SYSTEM, Actor
 
@@ -121,6 +121,17 @@ class HeadlessScheduler:
         if made is not None:
             log.info("Daily backup written to %s.", made)
 
+    def _look_again_if_stopped(self) -> None:
+        """Writing stopped at an earlier tick (a full disk, say): look again, as the desk's
+        Retry does, so that the scheduler carries on by itself once IT has fixed it."""
+        if storage.stopped() is None:
+            return
+        with self._database():
+            still = dbmod.check_storage()
+        if still is not None:
+            raise still
+        log.info("The database can be written again.")
+
     @contextmanager
     def _database(self) -> Iterator[None]:
         try:
@@ -142,6 +153,7 @@ class HeadlessScheduler:
             return False
         self.busy = name
         try:
+            self._look_again_if_stopped()
             job()
         except DatabaseUnavailable as exc:
             self._failed(name, exc.message + (f" {exc.hint}" if exc.hint else ""))

@@ -36,14 +36,27 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """The error and what it happened while handling: a failed commit on a full disk surfaces
-    as "cannot rollback - no transaction is active", the full disk being its context."""
+    """The error and its causes (peewee raises its own error from the driver's). What an error
+    happened while handling counts only under a failed rollback: a commit on a full disk
+    surfaces as "cannot rollback - no transaction is active", the full disk being its context;
+    any other error's context is an earlier, unrelated one."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen and len(seen) < 10:
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        context = current.__context__
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif "cannot rollback" in str(current) or "cannot commit" in str(current):
+            current = context
+        elif isinstance(current, peewee.PeeweeException) and isinstance(context, sqlite3.Error):
+            current = context  # peewee re-raises the driver's error as its own
+        else:
+            current = None
     return seen
+
+
+SQLITE_CORRUPT_VTAB = sqlite3.SQLITE_CORRUPT | (1 << 8)
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,11 @@ def classify(exc: BaseException) -> StorageFailure | None:
                                   OSError)):
             continue
         low = str(cause).lower()
+        extended = getattr(cause, "sqlite_errorcode", None)
+        if extended == SQLITE_CORRUPT_VTAB:  # the search index, not the file: no stop
+            return None
         # sqlite3 gives the primary code in the low byte of the extended one.
-        code = (getattr(cause, "sqlite_errorcode", None) or -1) & 0xFF
+        code = (extended or -1) & 0xFF
         if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
             code = sqlite3.SQLITE_FULL
         for kind in _KINDS:

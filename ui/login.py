@@ -9,7 +9,7 @@ layer at start-up, so the dialog shows as soon as Qt can paint it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -111,6 +111,18 @@ class LoginDialog(QDialog):
         self.status.clear()
         self.sign_in_button.setEnabled(True)
 
+    def _sign_in(self, auth: Any) -> Any:
+        """Sign in (it writes: the last sign-in, failed attempts). If writing had stopped in this
+        program (app/storage.py: a full disk, say), look again first: signing in is the Retry
+        of a desk whose window was closed meanwhile."""
+        from app import db, storage
+
+        if storage.stopped() is not None:
+            still = db.check_storage()
+            if still is not None:
+                raise still
+        return auth.sign_in(self.username.text(), self.password.text())
+
     def try_sign_in(self) -> None:
         """Check the credentials; on success (and after a forced change) accept the dialog."""
         if not self.ready:
@@ -125,7 +137,7 @@ class LoginDialog(QDialog):
         self.message.clear()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            result = auth.sign_in(self.username.text(), self.password.text())
+            result = self._sign_in(auth)
         except KeepwellError as exc:
             self.message.setText(describe(exc))
             self.password.clear()

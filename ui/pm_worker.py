@@ -349,6 +349,8 @@ class _Checks(QObject):
         global _checked_whole
         if self._stopping.is_set():
             return
+        if getattr(db.database.obj, "journal_mode", "wal") != "wal":
+            return  # a file on a network share: reading all of it would hold other desks' saves
         try:
             if not _checked_whole:
                 self.doing = "checking the database file"

@@ -131,6 +131,9 @@ class StorageNotifier(QObject):
         self._banner: QPushButton | None = None
         self.failed.connect(self._show, Qt.ConnectionType.QueuedConnection)
         storage.add_listener(self._notify)
+        already = storage.stopped()
+        if already is not None:  # stopped before this window opened: say so over it
+            self.failed.emit(already)
 
     def close(self) -> None:
         storage.remove_listener(self._notify)
@@ -158,6 +161,9 @@ class StorageNotifier(QObject):
         if outcome == StorageAlert.RETRIED_OK:
             log.info("saving works again")
             self.resumed.emit()
+            again = storage.stopped()
+            if again is not None:  # stopped again while the message closed
+                self.failed.emit(again)
         elif outcome == StorageAlert.QUIT:
             self._quit_program()
         else:

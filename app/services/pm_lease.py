@@ -30,6 +30,7 @@ from pathlib import Path
 
 from app import db
 from app.db import write_transaction
+from app.errors import DatabaseProblem
 from app.models import RunLease, utcnow
 
 log = logging.getLogger(__name__)
@@ -190,16 +191,23 @@ def renew(holder: str) -> None:
                     "created once).", holder, other)
 
 
+# What giving the lease up may meet: a database that stopped answering, or writing stopped in
+# this program (app/storage.py).
+_RELEASE_ERRORS: tuple[type[BaseException], ...] = (*db.DATABASE_ERRORS, DatabaseProblem)
+
+
 def release(holder: str) -> None:
     """Give the lease up. Never raises: a database that stopped answering lets the lease go
     by itself (the session's lock ends with it; the row's time runs out), and an error of the
     run itself must not be hidden behind this one."""
     try:
-        with write_transaction():
-            RunLease.update(holder="", expires_at=None).where(
-                (RunLease.name == LEASE) & (RunLease.holder == holder)).execute()
-        if not db.is_sqlite():
-            _pg_free()
-    except db.DATABASE_ERRORS as exc:
+        try:
+            with write_transaction():
+                RunLease.update(holder="", expires_at=None).where(
+                    (RunLease.name == LEASE) & (RunLease.holder == holder)).execute()
+        finally:
+            if not db.is_sqlite():
+                _pg_free()
+    except _RELEASE_ERRORS as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.warning("PM check: could not give the lease up (%s); it lapses by itself.", first)

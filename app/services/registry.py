@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from app.db import DATABASE_ERRORS, storage_failure, write_transaction
+from app.db import DATABASE_ERRORS, is_sqlite, storage_failure, write_transaction
 from app.errors import PermissionDenied
 from app.permissions import Actor, Perm, require
 
@@ -56,7 +56,9 @@ def _declare(
                 with write_transaction():
                     return func(*args, **kwargs)
             except DATABASE_ERRORS as exc:  # a damaged file or a failing disk, met reading
-                failure = storage_failure(exc)
+                # (writes are classified by write_transaction; a PostgreSQL server's full temp
+                # space during a report is the server's, and stops nothing here)
+                failure = storage_failure(exc) if is_sqlite() else None
                 if failure is None:
                     raise
                 raise failure from exc

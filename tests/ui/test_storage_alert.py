@@ -177,3 +177,44 @@ def test_a_damaged_file_is_noticed_by_the_desks_start_up_check(
     with pytest.raises(StorageFailure, match="damaged"):
         requests.file_request(admin, "Written into a broken file", "")
     window.close()
+
+
+def test_signing_in_after_the_window_closed_is_the_retry(
+        qtbot, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    """Writing stopped and the user signed out: signing in looks again (a fresh connection, a
+    fresh WAL) instead of refusing for ever; a window opened while still stopped says so."""
+    from tests.conftest import TEST_PASSWORD
+    from ui.login import LoginDialog
+
+    requests.file_request(admin, "Before", "")
+    _delete_wal_from_another_program(db)
+    with pytest.raises(StorageFailure):
+        requests.file_request(admin, "Lost", "")
+    dialog = LoginDialog(str(db.path))
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(TEST_PASSWORD)
+    dialog.try_sign_in()
+    assert dialog.actor is not None, dialog.message.text()
+    assert storage.stopped() is None
+    requests.file_request(admin, "After", "")
+
+
+def test_a_window_opened_while_writing_is_stopped_says_so(
+        qtbot, answer_modal, window, db: dbmod.DatabaseTarget, admin: Actor) -> None:
+    dbmod.database.execute_sql("PRAGMA query_only = 1")  # as a read-only file answers
+    with pytest.raises(StorageFailure):
+        requests.file_request(admin, "During", "")  # no window listens yet
+    seen: list[str] = []
+
+    def read_and_keep_open(alert: StorageAlert) -> None:
+        seen.append(alert.message.text())
+        alert.keep_button.click()
+
+    answer_modal(StorageAlert, read_and_keep_open)
+    later = StorageNotifier(dbmod.check_storage, lambda: window, lambda: None)
+    try:
+        qtbot.waitUntil(lambda: bool(seen))
+    finally:
+        later.close()
+    assert "can only be read" in seen[0]

@@ -236,3 +236,33 @@ def test_audit_verify_does_not_vouch_for_a_damaged_file(tmp_path: Path, kw) -> N
     result = kw("--db", url, "audit", "verify")
     assert result.code == 1
     assert "The database file is damaged" in result.err and "audit chain OK" not in result.out
+
+
+def test_only_the_disk_and_the_file_stop_writing() -> None:
+    """Errors that are not the disk's or the file's fault never stop writing: a constraint met
+    after an earlier, handled full disk; the search index's own damage."""
+    import sqlite3
+
+    try:
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            pass
+        raise sqlite3.IntegrityError("UNIQUE constraint failed: work_order.number")
+    except sqlite3.IntegrityError as exc:
+        assert storage.classify(exc) is None
+    vtab = sqlite3.DatabaseError("database disk image is malformed")
+    vtab.sqlite_errorcode = sqlite3.SQLITE_CORRUPT | (1 << 8)  # SQLITE_CORRUPT_VTAB
+    assert storage.classify(vtab) is None
+    assert storage.stopped() is None
+
+
+def test_the_scheduler_carries_on_by_itself_once_the_disk_is_fixed(
+        db: dbmod.DatabaseTarget, admin: Actor, kw) -> None:
+    dbmod.database.execute_sql("PRAGMA query_only = 1")  # as a read-only file answers
+    with pytest.raises(StorageFailure):
+        requests.file_request(admin, "During", "")
+    dbmod.close()  # the file is writable again (a new connection is not query-only)
+    result = kw("--db", f"sqlite:///{db.path}", "scheduler", "--once")
+    assert result.code == 0, result.err
+    assert storage.stopped() is None
