@@ -149,18 +149,28 @@ def test_a_wal_deleted_by_another_program_stops_writing(db: dbmod.DatabaseTarget
     assert WorkRequest.select().where(WorkRequest.title.in_(["Lost", "Still lost"])).count() == 0
 
 
-def test_a_damaged_file_is_noticed_on_reading_and_stops_writing(tmp_path: Path) -> None:
-    path = tmp_path / "keepwell.db"
-    admin = _new_database(tmp_path)
+def _plant_of_requests(folder: Path) -> tuple[Path, Actor]:
+    """A database of 300 requests, all in the file itself (WAL checkpointed), closed."""
+    admin = _new_database(folder)
     for n in range(300):
         requests.file_request(admin, f"Request {n}", "x" * 500)
     dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     dbmod.close()
-    pages = path.stat().st_size // 4096
-    with open(path, "r+b") as fh:  # no connection is open: allowed, and it is the damage
-        for page in range(pages // 2, pages // 2 + 8):
+    return folder / "keepwell.db", admin
+
+
+def _damage(path: Path, pages: range) -> None:
+    """Overwrite these pages (no connection is open: allowed, and it is the damage)."""
+    with open(path, "r+b") as fh:
+        for page in pages:
             fh.seek(page * 4096)
             fh.write(os.urandom(4096))
+
+
+def test_a_damaged_file_is_noticed_on_reading_and_stops_writing(tmp_path: Path) -> None:
+    path, admin = _plant_of_requests(tmp_path)
+    pages = path.stat().st_size // 4096
+    _damage(path, range(pages // 2, pages // 2 + 8))
     dbmod.connect(f"sqlite:///{path}")
     with pytest.raises(StorageFailure) as raised:
         for _ in range(3):
@@ -220,19 +230,11 @@ def test_the_command_line_says_a_full_disk_in_words(tmp_path: Path, kw, monkeypa
 
 
 def test_audit_verify_does_not_vouch_for_a_damaged_file(tmp_path: Path, kw) -> None:
-    path = tmp_path / "keepwell.db"
-    admin = _new_database(tmp_path)
-    for n in range(300):
-        requests.file_request(admin, f"Request {n}", "x" * 500)
-    dbmod.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    dbmod.close()
+    path, _admin = _plant_of_requests(tmp_path)
     url = f"sqlite:///{path}"
     assert kw("--db", url, "audit", "verify").code == 0
     pages = path.stat().st_size // 4096
-    with open(path, "r+b") as fh:  # no connection is open: this is the damage
-        for page in range(pages - 12, pages - 4):
-            fh.seek(page * 4096)
-            fh.write(b"\xa5" * 4096)
+    _damage(path, range(pages - 12, pages - 4))
     result = kw("--db", url, "audit", "verify")
     assert result.code == 1
     assert "The database file is damaged" in result.err and "audit chain OK" not in result.out
