@@ -423,6 +423,7 @@ def restore_backup(
     try:
         was_wal = _take_for_restore(target, database)
         try:
+            _hold(target, database)
             previous = _keep_previous(target, database, folder) if existed else None
             reader = sqlite3.connect(source, isolation_level=None)
             try:
@@ -436,6 +437,7 @@ def restore_backup(
                                    f"({integrity_words(problems)}); the database as it was is "
                                    f"in {previous}.")
         finally:
+            _let_go(target)
             if was_wal:
                 _back_to_wal(target, database)
     finally:
@@ -466,6 +468,29 @@ def _take_for_restore(target: sqlite3.Connection, database: Path) -> bool:
         raise RestoreRefused(f"{database} is in use by another program; close it, then restore "
                              "again. Nothing was changed.")
     return True
+
+
+def _hold(target: sqlite3.Connection, database: Path) -> None:
+    """Keep the database to this connection until the restore is done: a desk or a scheduler
+    starting meanwhile waits (then is refused) instead of writing into a file being replaced."""
+    try:
+        target.execute("PRAGMA locking_mode = EXCLUSIVE").fetchone()
+        target.execute("BEGIN EXCLUSIVE")
+        target.execute("COMMIT")  # the lock stays: exclusive locking mode keeps it
+    except sqlite3.OperationalError as exc:
+        raise RestoreRefused(
+            f"{database} was opened by another program just now; close Keepwell everywhere it "
+            "uses this database and stop the scheduler, then restore again. Nothing was "
+            "changed.") from exc
+
+
+def _let_go(target: sqlite3.Connection) -> None:
+    """Back to normal locking; the next read lets the exclusive lock go."""
+    try:
+        target.execute("PRAGMA locking_mode = NORMAL").fetchone()
+        target.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:  # closing the connection lets it go anyway
+        log.debug("restore: could not leave exclusive locking early: %s", exc)
 
 
 def _back_to_wal(target: sqlite3.Connection, database: Path) -> None:

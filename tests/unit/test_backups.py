@@ -257,3 +257,23 @@ def test_processes_racing_for_the_daily_backup_make_exactly_one_a_day(
         assert _organisation(expected) == f"Plant {n}"
     names = sorted(p.name for p in folder.iterdir())
     assert names == [f"keepwell-daily-2025-03-{d}.db" for d in (10, 11, 12)]
+
+
+def test_a_restore_keeps_the_file_to_itself_until_it_is_done(tmp_path: Path) -> None:
+    """Between its check that nobody has the database open and the end of the restore, a desk
+    or a scheduler that starts is kept out (it waits, then is refused) rather than writing into
+    a file being replaced."""
+    path = tmp_path / "keepwell.db"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("CREATE TABLE t (x)")
+    setup.close()
+    restoring = sqlite3.connect(path, isolation_level=None)
+    backups._hold(restoring, path)
+    desk = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        desk.execute("INSERT INTO t VALUES (1)")
+    backups._let_go(restoring)
+    desk.execute("INSERT INTO t VALUES (1)")
+    assert desk.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    desk.close()
+    restoring.close()
