@@ -8,7 +8,6 @@ import argparse
 import dataclasses
 import sys
 
-from app import db as dbmod
 from app.cli import (
     ENV_PASSWORD,
     EXIT_FAILED,
@@ -27,7 +26,7 @@ from app.cli import (
 from app.cli_db import register_db
 from app.errors import NotFound
 from app.permissions import USER_ROLES
-from app.services import audit, settings, users
+from app.services import audit, health, settings, users
 
 # ---------------------------------------------------------------------------------------------
 # keepwell user ...
@@ -181,7 +180,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     open_current_database(args)
     # A damaged file can hide events from the walk (a page of them unreadable as rows): the
     # chain of what is left would verify. SQLite's quick check first (raises in words).
-    damaged = dbmod.quick_check()
+    damaged = health.quick_check()
     if damaged is not None:
         raise damaged
     report = audit.verify_chain(it())

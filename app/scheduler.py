@@ -33,9 +33,10 @@ from typing import Any
 import schedule
 
 from app import db as dbmod
-from app import paths, storage
+from app import paths
 from app.errors import DatabaseUnavailable, KeepwellError
 from app.permissions import SYSTEM, Actor
+from app.services import health
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class HeadlessScheduler:
         with self._database():
             if not self.checked_whole:  # the start-up check of an embedded database
                 self.checked_whole = True
-                damaged = dbmod.quick_check()  # a damaged file stops writing: said each tick
+                damaged = health.quick_check()  # a damaged file stops writing: each tick says
                 if damaged is not None:
                     raise KeepwellError(f"{damaged.message} {damaged.hint}")
             # wait_seconds=0: when a desk holds the lease it is doing this work; try next tick.
@@ -116,7 +117,7 @@ class HeadlessScheduler:
             try:
                 made = backups.daily_backup_if_due(dbmod.database.obj)
             except backups.DatabaseDamaged as exc:
-                dbmod.quick_check()  # stops writing, in words
+                health.quick_check()  # stops writing, in words
                 raise KeepwellError(exc.message) from exc
         if made is not None:
             log.info("Daily backup written to %s.", made)
@@ -124,10 +125,10 @@ class HeadlessScheduler:
     def _look_again_if_stopped(self) -> None:
         """Writing stopped at an earlier tick (a full disk, say): look again, as the desk's
         Retry does, so that the scheduler carries on by itself once IT has fixed it."""
-        if storage.stopped() is None:
+        if health.writing_stopped() is None:
             return
         with self._database():
-            still = dbmod.check_storage()
+            still = health.check_storage()
         if still is not None:
             raise still
         log.info("The database can be written again.")

@@ -115,10 +115,10 @@ class LoginDialog(QDialog):
         """Sign in (it writes: the last sign-in, failed attempts). If writing had stopped in this
         program (app/storage.py: a full disk, say), look again first: signing in is the Retry
         of a desk whose window was closed meanwhile."""
-        from app import db, storage
+        from app.services import health
 
-        if storage.stopped() is not None:
-            still = db.check_storage()
+        if health.writing_stopped() is not None:
+            still = health.check_storage()
             if still is not None:
                 raise still
         return auth.sign_in(self.username.text(), self.password.text())

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 import app
 from app import db
 from app.permissions import Actor, Perm
-from app.services import settings
+from app.services import health, settings
 from app.services.settings import OfficeSettings
 from app.services.work_orders import WorkOrderFilter
 from ui.dialogs.change_password import ChangePasswordDialog
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self._build_search()
         self._build_status_bar()
         # Before the worker starts: its start-up check of the file reports here.
-        self.storage_notifier = StorageNotifier(db.check_storage, self._open_window,
+        self.storage_notifier = StorageNotifier(health.check_storage, self._open_window,
                                                 QApplication.quit, parent=self)
         self._start_pm_worker(settings.pm_check_minutes() if pm_check_minutes is None
                               else pm_check_minutes)

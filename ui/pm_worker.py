@@ -34,7 +34,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from app import db
 from app.errors import KeepwellError
 from app.permissions import SYSTEM, Actor
-from app.services import backups, pm_run, work_orders
+from app.services import backups, health, pm_run, work_orders
 from app.services.pm_run import RunResult
 from app.services.work_orders import WorkOrderFilter
 from ui.errors import describe
@@ -355,7 +355,7 @@ class _Checks(QObject):
             if not _checked_whole:
                 self.doing = "checking the database file"
                 _checked_whole = True
-                if db.quick_check() is not None:
+                if health.quick_check() is not None:
                     return
             self.doing = "making today's backup"
             made = backups.daily_backup_if_due(db.database.obj)
@@ -363,7 +363,7 @@ class _Checks(QObject):
                 log.info("daily backup written to %s", made)
         except backups.DatabaseDamaged as exc:
             log.error("%s", exc.message)
-            db.quick_check()  # says it to the window: writing stops
+            health.quick_check()  # says it to the window: writing stops
         except Exception as exc:  # a backup that failed is tried again at the next look
             log.warning("today's backup failed: %s", exc)
         finally:

@@ -4,7 +4,7 @@ app.storage stops writing in the whole process when a save meets a full disk, a 
 damaged file or a lost WAL, and tells its listeners (from whichever thread met it). The
 `StorageNotifier` brings that to the GUI thread and shows a `StorageAlert`: what happened and
 what to do, in text that can be selected and copied; Retry (looks again: see
-app.db.check_storage), Quit, or "Copy my work first", which closes the message and leaves the
+app.services.health), Quit, or "Copy my work first", which closes the message and leaves the
 open forms as they are (their contents unsaved, on screen, copyable) with a red status-bar
 button to retry from. Nothing is written meanwhile: every save is refused in the same words.
 """

@@ -20,7 +20,7 @@ from app import db as dbmod
 from app.errors import ConflictError
 from app.models import AuditEvent, RunLease, WorkOrder
 from app.permissions import Actor, Role
-from app.services import assets, pm_run, pm_schedules, work_order_edit, work_orders
+from app.services import assets, health, pm_run, pm_schedules, work_order_edit, work_orders
 from ui.dialogs.pm_run_result import PmCheckActions, PmRunResultDialog
 from ui.main_window import MainWindow
 from ui.pm_worker import PmCheckReport, PmWorker
@@ -220,7 +220,7 @@ def test_a_failed_check_is_said_in_words_and_tried_again(
     assert gui.reports == []
 
     dbmod.database.obj = working  # the database answers again
-    assert dbmod.check_storage() is None  # the storage alert's Retry: writing resumes
+    assert health.check_storage() is None  # the storage alert's Retry: writing resumes
     qtbot.waitUntil(lambda: bool(gui.reports), timeout=10_000)  # and a retry creates the order
     assert [c.schedule for c in gui.reports[0].result.created] == ["Pump 1 PM"]
     assert WorkOrder.select().count() == 1

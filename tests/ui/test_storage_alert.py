@@ -16,7 +16,7 @@ from app import storage
 from app.errors import StorageFailure
 from app.models import WorkRequest
 from app.permissions import Actor
-from app.services import requests
+from app.services import health, requests
 from ui.storage_alert import StorageAlert, StorageNotifier
 
 
@@ -34,7 +34,7 @@ def window(qtbot) -> QMainWindow:
 @pytest.fixture
 def notifier(window: QMainWindow):
     quits: list[bool] = []
-    made = StorageNotifier(dbmod.check_storage, lambda: window, lambda: quits.append(True))
+    made = StorageNotifier(health.check_storage, lambda: window, lambda: quits.append(True))
     made.quits = quits
     yield made
     made.close()
@@ -212,7 +212,7 @@ def test_a_window_opened_while_writing_is_stopped_says_so(
         alert.keep_button.click()
 
     answer_modal(StorageAlert, read_and_keep_open)
-    later = StorageNotifier(dbmod.check_storage, lambda: window, lambda: None)
+    later = StorageNotifier(health.check_storage, lambda: window, lambda: None)
     try:
         qtbot.waitUntil(lambda: bool(seen))
     finally:

@@ -23,7 +23,7 @@ from app import storage
 from app.errors import StorageFailure
 from app.models import WorkRequest
 from app.permissions import Actor
-from app.services import requests, setup
+from app.services import health, requests, setup
 from tests.conftest import TEST_PASSWORD
 
 
@@ -95,12 +95,12 @@ def test_a_full_disk_is_said_as_such_and_nothing_half_written_is_left(tmp_path: 
             assert len(requests.get_request(admin, request.id).attachments) <= 1
 
         if disk is not None:  # a few KB free is no room to work in: still stopped
-            assert "still full" in str(dbmod.check_storage())
+            assert "still full" in str(health.check_storage())
         if disk is not None:
             ballast.unlink()
         else:
             dbmod.database.execute_sql("PRAGMA max_page_count = 1000000")
-        assert dbmod.check_storage() is None
+        assert health.check_storage() is None
         requests.file_request(admin, "After the clean-up", "")
         assert [r[0] for r in dbmod.database.execute_sql("PRAGMA integrity_check")] == ["ok"]
 
@@ -120,12 +120,12 @@ def test_a_read_only_file_system_stops_writing(tmp_path: Path) -> None:
         assert raised.value.kind in (StorageFailure.READ_ONLY, StorageFailure.IO_ERROR)
         assert "changes cannot be saved" in raised.value.message
         assert storage.stopped() is raised.value
-        assert dbmod.check_storage() is not None
+        assert health.check_storage() is not None
         if disk is not None:
             subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
         else:
             dbmod.database.execute_sql("PRAGMA query_only = 0")
-        assert dbmod.check_storage() is None
+        assert health.check_storage() is None
         requests.file_request(admin, "After", "")
         titles = [r.title for r in WorkRequest.select().order_by(WorkRequest.id)]
         assert titles == ["Before", "After"]
@@ -144,7 +144,7 @@ def test_a_wal_deleted_by_another_program_stops_writing(db: dbmod.DatabaseTarget
     assert "deleted or replaced by another program" in raised.value.message
     with pytest.raises(StorageFailure):
         requests.file_request(admin, "Still lost", "")
-    assert dbmod.check_storage() is None  # a fresh connection, a fresh WAL
+    assert health.check_storage() is None  # a fresh connection, a fresh WAL
     requests.file_request(admin, "After", "")
     assert WorkRequest.select().where(WorkRequest.title.in_(["Lost", "Still lost"])).count() == 0
 
@@ -180,7 +180,7 @@ def test_a_damaged_file_is_noticed_on_reading_and_stops_writing(tmp_path: Path) 
     assert "damaged" in raised.value.message and "backup" in raised.value.hint
     with pytest.raises(StorageFailure, match="damaged"):
         requests.file_request(admin, "Written into a broken file", "")
-    assert dbmod.check_storage() is not None
+    assert health.check_storage() is not None
 
 
 def test_a_full_disk_under_a_failed_rollback_is_still_a_full_disk() -> None:
