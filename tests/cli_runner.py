@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app import cli
 from app import db as dbmod
+from app.cli import main as cli
 
 
 @dataclass

@@ -36,8 +36,9 @@ if _problem := _qt_libraries_problem():
 from app import db as dbmod  # noqa: E402
 from app import storage  # noqa: E402
 from app.permissions import USER_ROLES, Actor, Role  # noqa: E402
-from app.services import auth, setup, users  # noqa: E402
-from app.services.auth import actor_for  # noqa: E402
+from app.services import setup  # noqa: E402
+from app.services.people import auth, users  # noqa: E402
+from app.services.people.auth import actor_for  # noqa: E402
 
 pytest_plugins = ["tests.cli_runner"]
 

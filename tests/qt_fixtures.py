@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ui.style import apply_style
+from ui.common.style import apply_style
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def isolated_qsettings(tmp_path: Path, qapp: QApplication) -> None:
 def close_main_windows() -> int:
     """Close every main window still open (each stops and waits for its worker), and have Qt
     delete every window not deleted yet. Returns how many were left open."""
-    main_window = sys.modules.get("ui.main_window")
+    main_window = sys.modules.get("ui.shell.main_window")
     if main_window is None:
         return 0
     left_open = 0

@@ -51,8 +51,12 @@ def desk(url: str, workdir: Path, seconds: float) -> dict[str, Any]:
     """Process A. Returns its counts (written to WORKDIR/desk.json by main)."""
     from app import db
     from app.permissions import SYSTEM
-    from app.services import auth, changes, demo, pm_run, requests, settings, work_orders
-    from app.services.work_orders import WorkOrderFilter
+    from app.services import changes, requests, settings
+    from app.services.demo import plant as demo
+    from app.services.people import auth
+    from app.services.pm import run as pm_run
+    from app.services.work_orders import listing as work_orders
+    from app.services.work_orders.listing import WorkOrderFilter
 
     counts: Counter[str] = Counter()
     errors: list[str] = []
@@ -190,7 +194,8 @@ def check_database(url: str) -> dict[str, Any]:
     """What the soak left behind: rows per writer, integrity and the audit chain."""
     from app import db
     from app.models import WorkOrder, WorkRequest
-    from app.services import audit, auth
+    from app.services import audit
+    from app.services.people import auth
 
     database, target = db.connect(url)
     try:

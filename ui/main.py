@@ -26,12 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _gui_only(argv)
     if args is None:
-        from app import cli
+        from app.cli import main as cli
 
         args = cli.parse_args(argv)
         if args.command is not None:
             return cli.run(args)
-    from ui.app import run_gui
+    from ui.shell.app import run_gui
 
     return run_gui(args)
 

@@ -24,7 +24,7 @@ METER_NOTE = "(date estimated from meter use)"
 
 
 class ForecastEntry(Protocol):
-    """What an event is made from: app.services.pm_forecast.ForecastItem has these."""
+    """What an event is made from: app.services.pm.forecast.ForecastItem has these."""
 
     @property
     def day(self) -> dt.date: ...

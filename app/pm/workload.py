@@ -18,7 +18,7 @@ UNASSIGNED = "Unassigned"
 
 
 class PlannedOrder(Protocol):
-    """What the load is counted from: app.services.pm_forecast.ForecastItem has these."""
+    """What the load is counted from: app.services.pm.forecast.ForecastItem has these."""
 
     @property
     def day(self) -> dt.date: ...

@@ -13,7 +13,7 @@ from app.errors import field_label
 from app.models import Asset, AuditEvent, Location, Meter, Task, User
 from app.permissions import Actor, Perm
 from app.services.registry import SIGNED_IN, query
-from app.services.work_orders import PRIORITY_LABELS, STATUS_LABELS
+from app.services.work_orders.listing import PRIORITY_LABELS, STATUS_LABELS
 
 HISTORY_LIMIT = 500
 

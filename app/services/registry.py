@@ -42,7 +42,7 @@ def _declare(
     perm: Perm | None, mutating: bool, transaction: bool = True
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
-        name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
+        name = f"{func.__module__.removeprefix('app.services.')}.{func.__name__}"
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

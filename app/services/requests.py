@@ -28,8 +28,8 @@ from app.models import (
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_file, clean_text, lock_rows, raise_if, versioned_update
-from app.services.numbering import reserve
 from app.services.registry import mutation, query
+from app.services.work_orders.numbering import reserve
 
 PAGE_SIZE = 200
 TITLE_MAX = 200

@@ -19,7 +19,7 @@ from app import db
 from app.models import Asset, WorkOrder
 from app.permissions import Actor, Perm
 from app.services.registry import query
-from app.services.work_orders import STATUS_LABELS
+from app.services.work_orders.listing import STATUS_LABELS
 
 MAX_HITS = 50
 MAX_ASSET_HITS = 10

@@ -8,7 +8,7 @@ from app.models import User
 from app.permissions import Actor, Role
 from app.services import settings
 from app.services.common import clean_text, raise_if
-from app.services.users import UserRow, _load, create_user_record
+from app.services.people.users import UserRow, _load, create_user_record
 
 # The actor for the one-time setup: there is no user to act as yet.
 SETUP = Actor(user_id=None, username="setup", full_name="First-run setup", role=Role.IT)

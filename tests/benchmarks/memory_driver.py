@@ -35,7 +35,7 @@ def main(url: str) -> None:
     _database, target = dbmod.connect(url)
     row = User.get(User.username == "admin")
     actor = Actor(row.id, row.username, row.full_name, Role.ADMIN)
-    from ui.main_window import MainWindow
+    from ui.shell.main_window import MainWindow
 
     window = MainWindow(actor, target)
     window.resize(1000, 700)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app import db as dbmod
 from app.models import Asset, Meter, PmSchedule, User
 from app.permissions import Actor, Role
-from app.services import pm_run
+from app.services.pm import run as pm_run
 
 SCHEDULES = 20_000
 DUE = 5_000

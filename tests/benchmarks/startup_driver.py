@@ -50,7 +50,7 @@ def keepwell(url: str, credentials: tuple[str, str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QTableView
 
-    from ui import login
+    from ui.shell import login
 
     def after_login_shown(dialog) -> None:
         # The dialog paints before the database is open; sign-in waits until it is ready.

@@ -24,7 +24,8 @@ import pytest
 from app import db as dbmod
 from app.models import Task, User, WorkOrder
 from app.permissions import Actor, Role
-from app.services import pm_forecast, pm_run
+from app.services.pm import forecast as pm_forecast
+from app.services.pm import run as pm_run
 from tests.benchmarks.pm_plant import (
     AS_OF,
     DUE,
@@ -164,8 +165,8 @@ def test_gui_stays_responsive_while_the_worker_runs_the_check(copies: tuple[str,
     fire every 5 ms, must never wait more than 50 ms."""
     from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Slot
 
-    from ui.app import settle_heap
-    from ui.pm_worker import PmWorker
+    from ui.shell.app import settle_heap
+    from ui.shell.pm_worker import PmWorker
 
     class Desk(QObject):
         """The main window's part: receives the worker's signals on the GUI thread (queued).

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from app import db as dbmod
-from app.services import demo
+from app.services.demo import plant as demo
 
 DRIVER = Path(__file__).with_name("startup_driver.py")
 ROOT = Path(__file__).resolve().parents[2]

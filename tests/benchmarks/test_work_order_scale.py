@@ -37,10 +37,11 @@ from PySide6.QtWidgets import QApplication, QTableView
 from app import db as dbmod
 from app.models import User, WorkOrder
 from app.permissions import Actor, Role
-from app.services import search, work_orders
-from app.services.work_orders import WorkOrderFilter
+from app.services import search
+from app.services.work_orders import listing as work_orders
+from app.services.work_orders.listing import WorkOrderFilter
 from tests.benchmarks.big_plant import ORDERS, postgres_plant, sqlite_plant
-from ui.models.work_orders import COLUMNS, WorkOrderTableModel
+from ui.work_orders.table import COLUMNS, WorkOrderTableModel
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("memory_driver.py")
@@ -195,7 +196,7 @@ class PlainModel(QAbstractTableModel):
 
 
 def _screen(plant: Plant, view: str = "Current work") -> Any:
-    from ui.screens.work_orders import WorkOrdersScreen
+    from ui.work_orders.screen import WorkOrdersScreen
 
     screen = WorkOrdersScreen(plant.actor, start_view=view)
     screen.resize(780, 560)

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from app import cli
 from app import db as dbmod
-from app.services import auth
+from app.cli import main as cli
+from app.services.people import auth
 from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
 from tests.integration.conftest import needs_password_auth, without_password
@@ -163,7 +163,7 @@ def test_a_password_is_asked_for_once_on_a_terminal(
 
 
 def test_demo(kw: Run, initialised: str) -> None:
-    from app.services import demo
+    from app.services.demo import plant as demo
 
     result = kw("--db", initialised, "demo")
     assert result.code == 0, result.err

@@ -15,7 +15,8 @@ from app import db as dbmod
 from app.errors import ValidationError
 from app.models import User
 from app.permissions import Role
-from app.services import audit, users
+from app.services import audit
+from app.services.people import users
 from tests.unit.test_concurrency import *  # noqa: F401,F403
 
 

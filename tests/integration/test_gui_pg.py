@@ -17,11 +17,11 @@ from tests.integration.conftest import needs_password_auth, without_password
 from tests.qt_fixtures import answer_modal, isolated_qsettings  # noqa: F401,F811  (fixtures)
 from tests.ui.test_change_watcher import *  # noqa: F403  (the same desks, on PostgreSQL)
 from tests.ui.test_pm_worker import *  # noqa: F403  (the PM worker, on PostgreSQL)
-from ui.app import AppController
-from ui.dialogs.database_error import DatabaseErrorDialog
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
-from ui.widgets import change_watcher
+from ui.shell import change_watcher
+from ui.shell.app import AppController
+from ui.shell.database_error import DatabaseErrorDialog
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("isolated_qsettings")]
 

@@ -15,7 +15,8 @@ import psycopg
 from app import db as dbmod
 from app.models import RunLease
 from app.permissions import Actor
-from app.services import pm_lease, pm_run
+from app.services.pm import lease as pm_lease
+from app.services.pm import run as pm_run
 from tests.unit.test_pm_robustness import *  # noqa: F401,F403
 from tests.unit.test_pm_robustness import (
     TIMEOUT,

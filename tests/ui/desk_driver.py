@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ui.app import AppController
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
+from ui.shell.app import AppController
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
 
 # The offscreen platform's own notes (pyproject.toml's qt_log_ignore says why they are harmless).
 OFFSCREEN_NOTES = ("This plugin does not support propagateSizeHints",

@@ -27,9 +27,9 @@ from app import db
 from app.services import requests, settings
 from tests.soak import ADMIN, PLANNER
 from tests.ui.desk_driver import OFFSCREEN_NOTES, sign_in, when_sign_in_ready, when_window
-from ui.app import AppController, run_controller
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
+from ui.shell.app import AppController, run_controller
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
 
 
 def main(url: str, workdir: Path, seconds: float) -> int:

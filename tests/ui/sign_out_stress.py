@@ -27,13 +27,14 @@ from typing import Any
 from PySide6.QtCore import QMessageLogContext, QThread, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from app.services import pm_run, work_orders
+from app.services.pm import run as pm_run
+from app.services.work_orders import listing as work_orders
 from tests.conftest import TEST_PASSWORD
 from tests.ui.desk_driver import OFFSCREEN_NOTES, sign_in, when_sign_in_ready, when_window
-from ui.app import AppController, run_controller
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
-from ui.pm_worker import PmWorker
+from ui.shell.app import AppController, run_controller
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
+from ui.shell.pm_worker import PmWorker
 
 QT_MARK = "QT-WARNING:"
 LOG_MARK = "LOG-WARNING:"

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from app.models import Asset, AuditEvent
 from app.permissions import Role
-from app.services import assets, history, locations
-from ui.dialogs.asset_activity import history_summary
-from ui.dialogs.asset_form import AssetForm
-from ui.screens.assets import AssetsScreen
+from app.services import history
+from app.services.assets import locations
+from app.services.assets import register as assets
+from ui.assets.activity import history_summary
+from ui.assets.form import AssetForm
+from ui.assets.screen import AssetsScreen
 
 SQL_TEXT = "Robert'); DROP TABLE asset;-- \"quoted\" 100% _x_"
 

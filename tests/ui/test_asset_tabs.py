@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QLabel, QStyleOptionHeader
 
 from app.models import Meter, MeterReading, WorkOrder
 from app.permissions import Role
-from app.services import assets, meters
-from ui.dialogs.asset_form import AssetForm
-from ui.dialogs.asset_meters import AddMeterDialog, RecordReadingDialog
-from ui.models.assets import WO_COL_DUE, AssetWorkOrderModel
-from ui.screens.assets import AssetsScreen
+from app.services.assets import meters
+from app.services.assets import register as assets
+from ui.assets.form import AssetForm
+from ui.assets.meters import AddMeterDialog, RecordReadingDialog
+from ui.assets.screen import AssetsScreen
+from ui.assets.table import WO_COL_DUE, AssetWorkOrderModel
 
 
 @pytest.fixture
@@ -207,7 +208,7 @@ def test_the_work_orders_sort_arrow_says_the_order_shown(qtbot, orders, pump, ad
 
 
 def test_the_work_orders_tab_fetches_pages_in_order(qtmodeltester, orders, pump, admin):
-    from app.services import work_orders
+    from app.services.work_orders import listing as work_orders
 
     def fetch(offset: int, limit: int, sort: str, descending: bool):
         after = model.row_at(offset - 1) if offset else None

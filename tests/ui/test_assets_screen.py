@@ -12,8 +12,11 @@ from PySide6.QtWidgets import QMessageBox, QStyleOptionHeader
 
 from app.models import Asset
 from app.permissions import Role
-from app.services import assets, locations
-from ui.models.assets import (
+from app.services.assets import locations
+from app.services.assets import register as assets
+from ui.assets.locations_model import LocationTreeModel
+from ui.assets.screen import COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN, TREE_WIDTH, AssetsScreen
+from ui.assets.table import (
     COL_CATEGORY,
     COL_LOCATION,
     COL_MANUFACTURER,
@@ -24,9 +27,7 @@ from ui.models.assets import (
     AssetFilter,
     AssetTableModel,
 )
-from ui.models.locations import LocationTreeModel
-from ui.screens.assets import COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN, TREE_WIDTH, AssetsScreen
-from ui.widgets.column_fit import fitted_widths as fit
+from ui.common.column_fit import fitted_widths as fit
 
 
 @pytest.fixture
@@ -260,7 +261,7 @@ def test_double_click_and_enter_open_the_asset(qtbot, plant, admin):
 
 
 def test_adding_a_location_under_the_chosen_one(qtbot, plant, admin, answer_modal):
-    from ui.dialogs.asset_locations import AddLocationDialog
+    from ui.assets.locations import AddLocationDialog
 
     screen = _screen(qtbot, admin)
     _click_location(qtbot, screen, plant["hall"].id)
@@ -280,7 +281,7 @@ def test_adding_a_location_under_the_chosen_one(qtbot, plant, admin, answer_moda
 
 
 def test_renaming_a_location_and_adding_a_site(qtbot, plant, admin, answer_modal):
-    from ui.dialogs.asset_locations import AddSiteDialog, RenameLocationDialog
+    from ui.assets.locations import AddSiteDialog, RenameLocationDialog
 
     screen = _screen(qtbot, admin)
     _click_location(qtbot, screen, plant["util"].id)

@@ -10,10 +10,11 @@ import sys
 from app import db as dbmod
 from app.models import WorkOrder
 from app.permissions import Role
-from app.services import audit, changes, users
-from ui.main_window import MainWindow
-from ui.widgets import change_watcher
-from ui.widgets.change_watcher import ChangeWatcher
+from app.services import audit, changes
+from app.services.people import users
+from ui.shell import change_watcher
+from ui.shell.change_watcher import ChangeWatcher
+from ui.shell.main_window import MainWindow
 
 
 def _window(qtbot, actor, db) -> MainWindow:

@@ -11,13 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.models import AuditEvent, Task
-from app.services import lifecycle
-from app.services import work_order_activity as activity
-from app.services import work_order_edit as edit
-from app.services.work_order_fields import TaskSpec
+from app.services.work_orders import activity, edit, lifecycle
+from app.services.work_orders.fields import TaskSpec
 from tests.ui import test_work_order_form as form_tests
 from tests.ui.test_work_order_form import assigned_order, new_order, row
-from ui.dialogs.work_order_moves import ConflictBox
+from ui.work_orders.moves import ConflictBox
 
 plant, people, open_form = form_tests.plant, form_tests.people, form_tests.open_form
 

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.models import Asset
-from app.services import work_order_edit
-from ui.widgets.global_search import GlobalSearch
+from app.services.work_orders import edit as work_order_edit
+from ui.shell.global_search import GlobalSearch
 
 
 @pytest.fixture

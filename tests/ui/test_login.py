@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from app.models import User
-from app.services import users
+from app.services.people import users
 from tests.conftest import TEST_PASSWORD
-from ui.dialogs.change_password import ChangePasswordDialog
-from ui.login import LoginDialog
+from ui.shell.login import LoginDialog
+from ui.users.change_password import ChangePasswordDialog
 
 
 def _dialog(qtbot, db, username="") -> LoginDialog:
@@ -73,7 +73,7 @@ def test_admin_reset_forces_a_new_password(qtbot, db, admin, make_user, answer_m
     dialog.sign_in_button.click()
     assert dialog.actor is not None
     assert not User.get_by_id(tech.user_id).must_change_password
-    from app.services import auth
+    from app.services.people import auth
 
     assert auth.sign_in("tom", "my-own-password-7").actor.username == "tom"
 

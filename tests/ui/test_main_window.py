@@ -10,9 +10,12 @@ from PySide6.QtWidgets import QApplication
 from app.errors import KeepwellError
 from app.models import User, WorkOrder
 from app.permissions import ROLE_PERMISSIONS, USER_ROLES, Perm, Role
-from app.services import assets, auth, pm_run, pm_schedules
+from app.services.assets import register as assets
+from app.services.people import auth
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
 from tests.conftest import TEST_PASSWORD
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
 
 # Written out by hand from DESIGN.md section 6 and the screens that exist so far.
 EXPECTED_SCREENS = {

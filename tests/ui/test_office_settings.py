@@ -10,8 +10,8 @@ from PySide6.QtCore import QTimer
 
 from app.permissions import Role
 from app.services import settings
-from ui.dialogs.office_settings import OfficeSettingsDialog
-from ui.main_window import MainWindow
+from ui.shell.main_window import MainWindow
+from ui.shell.office_settings import OfficeSettingsDialog
 
 
 def _window(qtbot: Any, actor: Any, db: Any) -> MainWindow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QWidget
 
-from ui.widgets.open_forms import OpenForms
+from ui.common.open_forms import OpenForms
 
 
 class RecordForm(QDialog):

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 
 from app.models import Asset, Location, Site
 from app.permissions import Role
-from app.services import users
-from ui.widgets.pickers import AssetPicker, LocationPicker, PersonPicker
+from app.services.people import users
+from ui.common.pickers import AssetPicker, LocationPicker, PersonPicker
 
 
 def _plant(db: Any) -> dict[str, Any]:

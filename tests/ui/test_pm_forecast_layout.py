@@ -16,14 +16,17 @@ from PySide6.QtWidgets import QApplication
 from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK
 from app.pm.workload import day_loads
-from app.services import assets, pm_run, pm_schedules, users
-from app.services.pm_forecast import ForecastItem
+from app.services.assets import register as assets
+from app.services.people import users
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.pm.forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
-from ui.screens.pm_forecast import PmForecastScreen
-from ui.widgets.column_fit import CELL_PADDING
-from ui.widgets.forecast_words import item_text
-from ui.widgets.pm_calendar import PAD, PILL, PmCalendar
-from ui.widgets.pm_forecast_panel import BUSIEST, NAME, SWATCH
+from ui.common.column_fit import CELL_PADDING
+from ui.pm.forecast_calendar import PAD, PILL, PmCalendar
+from ui.pm.forecast_panel import BUSIEST, NAME, SWATCH
+from ui.pm.forecast_screen import PmForecastScreen
+from ui.pm.forecast_words import item_text
 
 TODAY = dt.date.today()
 DAY = TODAY + dt.timedelta(days=3)  # the day the walk-rounds start

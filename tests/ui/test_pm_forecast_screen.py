@@ -18,11 +18,16 @@ from app.models import WorkOrder
 from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK, period, period_title
 from app.pm.workload import day_loads
-from app.services import assets, meters, pm_forecast, pm_run, pm_schedules, users
-from app.services.pm_forecast import ForecastItem
+from app.services.assets import meters
+from app.services.assets import register as assets
+from app.services.people import users
+from app.services.pm import forecast as pm_forecast
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.pm.forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
-from ui.screens.pm_forecast import PmForecastScreen
-from ui.widgets.forecast_words import over_lines
+from ui.pm.forecast_screen import PmForecastScreen
+from ui.pm.forecast_words import over_lines
 
 TODAY = dt.date.today()
 DAY = TODAY + dt.timedelta(days=3)  # the day the weekly schedules start
@@ -255,7 +260,7 @@ def test_double_clicking_an_order_names_its_schedule(qtbot, plant, planner) -> N
 
 def test_changes_elsewhere_are_read_again_without_blanking_the_calendar(
         qtbot, plant, planner, admin, monkeypatch) -> None:
-    monkeypatch.setattr("ui.screens.pm_forecast.CHANGE_DELAY_MS", 50)
+    monkeypatch.setattr("ui.pm.forecast_screen.CHANGE_DELAY_MS", 50)
     screen = _screen(qtbot, planner)
     screen.show_date(DAY)
     _wait(qtbot, screen)

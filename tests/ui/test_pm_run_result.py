@@ -8,9 +8,9 @@ import datetime as dt
 
 from PySide6.QtWidgets import QHeaderView
 
-from app.services.pm_run import Created, RunResult, Skipped
-from ui.dialogs.pm_run_result import PmRunResultDialog, schedules_checked
-from ui.pm_worker import PmCheckReport
+from app.services.pm.run import Created, RunResult, Skipped
+from ui.pm.run_result import PmRunResultDialog, schedules_checked
+from ui.shell.pm_worker import PmCheckReport
 
 DAY = dt.date(2026, 11, 24)
 AT = dt.datetime(2026, 11, 24, 14, 31)
@@ -70,7 +70,7 @@ def test_long_reasons_are_wrapped_in_a_dialog_wide_enough(qtbot):
 def test_meter_orders_and_misses_read_with_their_units(qtbot):
     from decimal import Decimal
 
-    from app.services.pm_run import MissedRow
+    from app.services.pm.run import MissedRow
 
     result = RunResult(
         as_of=DAY, dry_run=False, checked=2, active=2,

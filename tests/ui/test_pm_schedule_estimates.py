@@ -11,17 +11,17 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.permissions import Role
-from app.services import pm_schedules
-from app.services.pm_schedules import ScheduleRow
-from ui.models.pm_schedules import (
+from app.services.pm import schedules as pm_schedules
+from app.services.pm.schedules import ScheduleRow
+from ui.common.column_fit import CELL_PADDING
+from ui.pm.schedules_screen import PmSchedulesScreen
+from ui.pm.schedules_table import (
     COL_ASSIGNEE,
     COL_NEXT_AT,
     COL_NEXT_DUE,
     COL_OPEN_ORDER,
     PmScheduleTableModel,
 )
-from ui.screens.pm_schedules import PmSchedulesScreen
-from ui.widgets.column_fit import CELL_PADDING
 
 TODAY = dt.date(2026, 11, 24)
 

@@ -19,10 +19,10 @@ from app.models import AuditEvent, PmSchedule
 from app.permissions import Actor, Role
 from app.pm.engine import Plan, trigger_words  # noqa: E402
 from app.pm.recurrence import Recurrence  # noqa: E402
-from app.services import assets, locations, meters, pm_schedules
-from ui.dialogs.pm_schedule_form import WHEN, WORK_ORDER, PmScheduleForm
-from ui.dialogs.pm_schedule_preview import METER_WORDS
-from ui.widgets.rrule_builder import (
+from app.services.assets import locations, meters
+from app.services.assets import register as assets
+from app.services.pm import schedules as pm_schedules
+from ui.pm.rrule_builder import (
     ADVANCED,
     DAY_NAMES,
     MONTH_DAY,
@@ -33,6 +33,8 @@ from ui.widgets.rrule_builder import (
     parse_rule,
     weekly_rule,
 )
+from ui.pm.schedule_form import WHEN, WORK_ORDER, PmScheduleForm
+from ui.pm.schedule_preview import METER_WORDS
 
 D = dt.date.fromisoformat
 TODAY = D("2027-12-01")  # the office's date in these tests: the dates below are ahead of it

@@ -14,8 +14,12 @@ from PySide6.QtCore import Qt
 
 from app.models import PmSchedule
 from app.permissions import Role
-from app.services import assets, locations, meters, pm_run, pm_schedules
-from ui.models.pm_schedules import (
+from app.services.assets import locations, meters
+from app.services.assets import register as assets
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from ui.pm.schedules_screen import COLUMN_WIDTHS, NAME_MIN, PmSchedulesScreen
+from ui.pm.schedules_table import (
     COL_ASSET,
     COL_COMPLIANCE,
     COL_NAME,
@@ -30,7 +34,6 @@ from ui.models.pm_schedules import (
     compliance_text,
     tooltip_lines,
 )
-from ui.screens.pm_schedules import COLUMN_WIDTHS, NAME_MIN, PmSchedulesScreen
 
 D = dt.date.fromisoformat
 TODAY = D("2027-03-15")  # the office's date in these tests

@@ -20,10 +20,15 @@ from app import db as dbmod
 from app.errors import ConflictError
 from app.models import AuditEvent, RunLease, WorkOrder
 from app.permissions import Actor, Role
-from app.services import assets, health, pm_run, pm_schedules, work_order_edit, work_orders
-from ui.dialogs.pm_run_result import PmCheckActions, PmRunResultDialog
-from ui.main_window import MainWindow
-from ui.pm_worker import PmCheckReport, PmWorker
+from app.services import health
+from app.services.assets import register as assets
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import listing as work_orders
+from ui.pm.run_result import PmCheckActions, PmRunResultDialog
+from ui.shell.main_window import MainWindow
+from ui.shell.pm_worker import PmCheckReport, PmWorker
 
 # The shortest waits schedule knows (whole seconds), looked at every 10 ms.
 FAST = dict(first_check_seconds=1, retry_seconds=1, tick_ms=10)
@@ -251,8 +256,8 @@ QUIT_MID_CHECK = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
     from app import db
     from app.permissions import SYSTEM
-    from app.services import pm_run
-    from ui.pm_worker import PmWorker
+    from app.services.pm import run as pm_run
+    from ui.shell.pm_worker import PmWorker
 
     app = QApplication(sys.argv[:1])
     db.connect(sys.argv[1])
@@ -365,7 +370,7 @@ def test_a_preview_writes_nothing_until_the_planner_says_create(qtbot, db, admin
 
 def test_a_check_asked_for_that_fails_says_why_in_a_message_box(
         qtbot, db, admin, tmp_path, monkeypatch, answer_modal):
-    from ui.storage_alert import StorageAlert
+    from ui.shell.storage_alert import StorageAlert
 
     window = _window(qtbot, admin, db)
     actions = _actions(window)

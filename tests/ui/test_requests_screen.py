@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QDialog, QMainWindow
 
 from app.models import Asset, Attachment, AuditEvent, Location, Site, WorkOrder, WorkRequest
 from app.permissions import Actor, Role
-from app.services import requests, work_order_edit
-from ui.dialogs.request_decisions import ApproveRequestDialog, RejectRequestDialog
-from ui.dialogs.request_dialogs import NewRequestDialog
-from ui.models.requests import COL_OUTCOME, COL_STATUS, RequestTableModel
-from ui.screens.requests import RequestsScreen
+from app.services import requests
+from app.services.work_orders import edit as work_order_edit
+from ui.requests.decisions import ApproveRequestDialog, RejectRequestDialog
+from ui.requests.dialogs import NewRequestDialog
+from ui.requests.screen import RequestsScreen
+from ui.requests.table import COL_OUTCOME, COL_STATUS, RequestTableModel
 
 SQL_TEXT = "Leak at O'Brien's \"pump\"; DROP TABLE work_request;-- 100%"
 PHOTO = b"\xff\xd8\xff\xe0 a photo of the drip"
@@ -374,7 +375,7 @@ def test_changes_from_other_desks_refresh_the_list(open_screen, plant, rita, pla
 def test_files_open_with_the_desktop_viewer(open_screen, plant, rita, planner, monkeypatch):
     filed = _file_with_photo(rita, plant)
     opened: list[Path] = []
-    monkeypatch.setattr("ui.dialogs.request_detail.QDesktopServices.openUrl",
+    monkeypatch.setattr("ui.requests.detail.QDesktopServices.openUrl",
                         lambda url: opened.append(Path(url.toLocalFile())) or True)
     screen = open_screen(planner)
     _select(screen, filed.id)
@@ -437,7 +438,7 @@ def test_request_model_pages_and_passes_qtmodeltester(qtmodeltester, plant, rita
 
 
 def test_an_approved_request_opens_its_work_order(qtbot, open_screen, plant, rita, planner):
-    from app.services import work_order_edit
+    from app.services.work_orders import edit as work_order_edit
 
     filed = requests.file_request(rita, "Guard cracked")
     order = work_order_edit.approve_request(planner, filed.id, filed.version)

@@ -10,13 +10,14 @@ import pytest
 
 from app import db as dbmod
 from app.models import User, WorkOrder
-from app.services import demo, settings
+from app.services import settings
+from app.services.demo import plant as demo
 from tests.conftest import TEST_PASSWORD
-from ui.app import AppController
-from ui.dialogs.database_error import DatabaseErrorDialog
-from ui.dialogs.first_run import FirstRunDialog
-from ui.login import LoginDialog
-from ui.main_window import MainWindow
+from ui.shell.app import AppController
+from ui.shell.database_error import DatabaseErrorDialog
+from ui.shell.first_run import FirstRunDialog
+from ui.shell.login import LoginDialog
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def test_a_newer_schema_is_refused_with_advice(qtbot, sqlite_url, controller, an
 
 def test_upgrade_dialog_needs_an_admin(qtbot, db, admin, make_user):
     from app import db as dbmod2
-    from ui.dialogs.upgrade import UpgradeDialog
+    from ui.shell.upgrade import UpgradeDialog
 
     make_user("planner", "pat")
     state = dbmod2.SchemaState(("0001_initial",), ("0002_next",), (), ())

@@ -17,7 +17,7 @@ from app.errors import StorageFailure
 from app.models import WorkRequest
 from app.permissions import Actor
 from app.services import health, requests
-from ui.storage_alert import StorageAlert, StorageNotifier
+from ui.shell.storage_alert import StorageAlert, StorageNotifier
 
 
 @pytest.fixture
@@ -115,8 +115,8 @@ def test_a_work_order_form_keeps_what_was_typed_when_saving_stops(
     """The real form: a save that meets a deleted WAL leaves the form open with the typed
     title, says why under it and over the window; after Retry, the same save goes through."""
     from app.models import WorkOrder
-    from app.services import work_order_edit
-    from ui.dialogs.work_order_form import WorkOrderForm
+    from app.services.work_orders import edit as work_order_edit
+    from ui.work_orders.form import WorkOrderForm
 
     order = work_order_edit.create_work_order(admin, "Seal leaking")
     form = WorkOrderForm(admin, order.id)
@@ -146,8 +146,8 @@ def test_a_damaged_file_is_noticed_by_the_desks_start_up_check(
         qtbot, answer_modal, db: dbmod.DatabaseTarget, admin: Actor) -> None:
     """The worker's first job checks the embedded file (off the GUI thread); a damaged one
     stops writing and the window says so."""
-    from ui import pm_worker
-    from ui.main_window import MainWindow
+    from ui.shell import pm_worker
+    from ui.shell.main_window import MainWindow
 
     for n in range(300):
         requests.file_request(admin, f"Request {n}", "x" * 500)
@@ -184,7 +184,7 @@ def test_signing_in_after_the_window_closed_is_the_retry(
     """Writing stopped and the user signed out: signing in looks again (a fresh connection, a
     fresh WAL) instead of refusing for ever; a window opened while still stopped says so."""
     from tests.conftest import TEST_PASSWORD
-    from ui.login import LoginDialog
+    from ui.shell.login import LoginDialog
 
     requests.file_request(admin, "Before", "")
     _delete_wal_from_another_program(db)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from app.models import User
-from app.services import auth, users
+from app.services.people import auth, users
 from tests.conftest import TEST_PASSWORD
-from ui.dialogs.user_dialogs import AddUserDialog, ResetPasswordDialog
-from ui.models.users import UserTableModel
-from ui.screens.users import UsersScreen
+from ui.users.dialogs import AddUserDialog, ResetPasswordDialog
+from ui.users.screen import UsersScreen
+from ui.users.table import UserTableModel
 
 
 def _screen(qtbot, admin) -> UsersScreen:
@@ -121,7 +121,7 @@ def test_a_stale_edit_is_refused_not_overwritten(qtbot, db, admin, make_user, mo
     _select(screen, "tom")
     users.change_role(admin, tech.user_id, "supervisor")  # another desk, after our refresh
     shown = []
-    monkeypatch.setattr("ui.screens.users.show_error", lambda parent, exc: shown.append(exc))
+    monkeypatch.setattr("ui.users.screen.show_error", lambda parent, exc: shown.append(exc))
     monkeypatch.setattr(screen, "choose_role", lambda user: "planner")
     screen.role_action.trigger()
     assert User.get_by_id(tech.user_id).role == "supervisor"

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.models import Asset, WorkOrder
 from app.permissions import Role
-from app.services import work_order_edit
-from ui.screens.work_orders import WorkOrdersScreen, my_work_screen
-from ui.widgets.work_order_filters import NOBODY, load_user_views
+from app.services.work_orders import edit as work_order_edit
+from ui.work_orders.filters import NOBODY, load_user_views
+from ui.work_orders.screen import WorkOrdersScreen, my_work_screen
 
 TODAY = dt.date.today()
 
@@ -166,7 +166,7 @@ def test_bulk_assign_from_the_selection(qtbot, plant, admin, monkeypatch):
     assert not screen.assign_action.isEnabled()
     _select_titles(screen, {"Seal leaking", "Fan noise"})
     assert screen.assign_action.isEnabled()
-    from app.services import people
+    from app.services.people import workers as people
 
     tina = next(p for p in people.list_workers(admin) if p.id == plant["tina"].user_id)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (tina.label, True))
@@ -320,7 +320,7 @@ def test_choosing_a_finished_status_ticks_the_switch_and_shows_those_orders(qtbo
 def test_a_view_saved_before_the_two_agreed_is_read_agreeing(qtbot, plant, admin):
     import json
 
-    from ui.settings import gui_settings
+    from ui.common.settings import gui_settings
 
     gui_settings().setValue(f"work_order_views/{admin.username}", json.dumps([
         {"name": "Old closed", "filters": {"statuses": ["closed"], "include_finished": False}},

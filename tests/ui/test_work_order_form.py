@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.models import Asset, AuditEvent, Location, Site, WorkOrder
 from app.permissions import Actor, Role
-from app.services import lifecycle, meters, pm_run, pm_schedules
-from app.services import work_order_edit as edit
-from app.services.work_order_fields import TaskSpec
-from ui.dialogs.work_order_form import WorkOrderForm
-from ui.dialogs.work_order_moves import ConflictBox, UnsavedBox
-from ui.dialogs.work_order_widgets import READ_ONLY_BACKGROUND
+from app.services.assets import meters
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.work_orders import edit, lifecycle
+from app.services.work_orders.fields import TaskSpec
+from ui.work_orders.form import WorkOrderForm
+from ui.work_orders.moves import ConflictBox, UnsavedBox
+from ui.work_orders.widgets import READ_ONLY_BACKGROUND
 
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
 

@@ -11,10 +11,8 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 
 from app.models import Attachment, AuditEvent, LaborEntry, Task, WorkOrder, WorkOrderLog
-from app.services import lifecycle
-from app.services import work_order_activity as activity
-from app.services import work_order_edit as edit
-from app.services.work_order_fields import TaskSpec
+from app.services.work_orders import activity, edit, lifecycle
+from app.services.work_orders.fields import TaskSpec
 from tests.conftest import TEST_PASSWORD
 from tests.ui import test_work_order_form as form_tests
 from tests.ui.test_work_order_form import (
@@ -24,9 +22,9 @@ from tests.ui.test_work_order_form import (
     row,
     text_fields,
 )
-from ui.dialogs import work_order_tabs
-from ui.dialogs.work_order_moves import AssignDialog, ReasonDialog, SignOffDialog
-from ui.dialogs.work_order_tabs import BookLaborDialog
+from ui.work_orders import tabs as work_order_tabs
+from ui.work_orders.moves import AssignDialog, ReasonDialog, SignOffDialog
+from ui.work_orders.tabs import BookLaborDialog
 
 # The fixtures of the header tests, shared (a plant, one account per role, forms that close).
 plant, people, open_form = form_tests.plant, form_tests.people, form_tests.open_form

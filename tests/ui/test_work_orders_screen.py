@@ -10,8 +10,8 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from app.models import Asset, WorkOrder
 from app.permissions import Role
-from ui.models.work_orders import COL_DUE, COL_NUMBER, COL_PRIORITY, WorkOrderTableModel
-from ui.screens.work_orders import WorkOrdersScreen
+from ui.work_orders.screen import WorkOrdersScreen
+from ui.work_orders.table import COL_DUE, COL_NUMBER, COL_PRIORITY, WorkOrderTableModel
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -128,7 +128,7 @@ def test_text_filter_matches_title_asset_and_assignee(qtbot, orders, admin):
 
 
 def test_overdue_open_orders_are_marked(orders, admin):
-    from app.services import work_orders
+    from app.services.work_orders import listing as work_orders
 
     model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), today=lambda: TODAY)
     model.reload()
@@ -140,7 +140,7 @@ def test_overdue_open_orders_are_marked(orders, admin):
 
 
 def test_model_passes_qtmodeltester(qtbot, qtmodeltester, orders, admin):
-    from app.services import work_orders
+    from app.services.work_orders import listing as work_orders
 
     model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), page_size=50,
                                 count=partial(work_orders.count_work_orders, admin))
@@ -162,8 +162,8 @@ def test_technician_sees_the_orders_read_only(qtbot, orders, actors):
 
 
 def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
-    from app.services import work_order_edit
-    from ui.dialogs.work_order_form import WorkOrderForm
+    from app.services.work_orders import edit as work_order_edit
+    from ui.work_orders.form import WorkOrderForm
 
     tech = make_user("technician", "tina")
     made = work_order_edit.create_work_order(
@@ -188,7 +188,7 @@ def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
 
 
 def test_an_open_form_follows_changes_from_another_desk(qtbot, db, admin):
-    from app.services import work_order_edit
+    from app.services.work_orders import edit as work_order_edit
 
     made = work_order_edit.create_work_order(admin, "Belt slipping")
     screen = _screen(qtbot, admin)

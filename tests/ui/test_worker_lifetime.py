@@ -19,11 +19,13 @@ import shiboken6
 
 from app import db as dbmod
 from app.permissions import Actor, Role
-from app.services import assets, pm_schedules, work_order_edit
+from app.services.assets import register as assets
+from app.services.pm import schedules as pm_schedules
+from app.services.work_orders import edit as work_order_edit
 from tests.conftest import TEST_PASSWORD
 from tests.ui import sign_out_stress
-from ui import main_window as main_window_module
-from ui.main_window import MainWindow
+from ui.shell import main_window as main_window_module
+from ui.shell.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 STRESS_ROUNDS = 200
@@ -84,9 +86,8 @@ DROPPED_WINDOW = textwrap.dedent("""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication
     from app import db
-    from app.services.auth import sign_in
-    from ui import main_window
-    from ui.widgets import idle
+    from app.services.people.auth import sign_in
+    from ui.shell import idle, main_window
 
     app = QApplication(sys.argv[:1])
     database, target = db.connect(sys.argv[1])
@@ -156,7 +157,7 @@ def test_closing_stops_the_worker_and_qt_deletes_the_window_and_its_thread(qtbot
 
 
 def test_a_worker_stopped_twice_or_asked_after_stopping_does_nothing(qtbot, db, admin):
-    from ui.pm_worker import PmWorker
+    from ui.shell.pm_worker import PmWorker
 
     worker = PmWorker(pm_minutes=0, overdue_minutes=0)
     worker.start()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.services import assets, locations, meters, requests
+from app.services import requests
+from app.services.assets import locations, meters
+from app.services.assets import register as assets
 from tests.unit.permission_context import Call, Context
 
 
@@ -50,13 +52,13 @@ def _reject(ctx: Context) -> Call:
 
 
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
-    "locations.add_site": lambda ctx: ((f"NS{next(ctx.serial)}", "New site"), {}),
-    "locations.add_location": lambda ctx: ((_site(ctx), None, "HALL", "Hall"), {}),
-    "locations.rename_location": lambda ctx: _rename_location(ctx),
-    "assets.add_asset": lambda ctx: ((f"NEW-{next(ctx.serial)}", "New pump"), {}),
-    "assets.update_asset": lambda ctx: _rename_asset(ctx),
-    "meters.add_meter": lambda ctx: ((_asset(ctx).id, "Strokes", "count"), {}),
-    "meters.record_reading": lambda ctx: ((_meter(ctx).id, "12.5"), {}),
+    "assets.locations.add_site": lambda ctx: ((f"NS{next(ctx.serial)}", "New site"), {}),
+    "assets.locations.add_location": lambda ctx: ((_site(ctx), None, "HALL", "Hall"), {}),
+    "assets.locations.rename_location": lambda ctx: _rename_location(ctx),
+    "assets.register.add_asset": lambda ctx: ((f"NEW-{next(ctx.serial)}", "New pump"), {}),
+    "assets.register.update_asset": lambda ctx: _rename_asset(ctx),
+    "assets.meters.add_meter": lambda ctx: ((_asset(ctx).id, "Strokes", "count"), {}),
+    "assets.meters.record_reading": lambda ctx: ((_meter(ctx).id, "12.5"), {}),
     "requests.file_request": lambda ctx: (("Noisy fan",), {}),
     "requests.reject_request": lambda ctx: _reject(ctx),
     "requests.add_request_attachment": lambda ctx: (
@@ -64,14 +66,14 @@ MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
 }
 
 QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
-    "locations.list_sites": lambda ctx: ((), {}),
-    "locations.location_tree": lambda ctx: ((), {}),
-    "assets.get_asset": lambda ctx: ((_asset(ctx).id,), {}),
-    "assets.find_asset_by_tag": lambda ctx: ((_asset(ctx).tag.lower(),), {}),
-    "assets.list_assets": lambda ctx: (("pump",), {"sort": "name"}),
-    "assets.count_assets": lambda ctx: (("pump",), {}),
-    "meters.list_meters": lambda ctx: ((_asset(ctx).id,), {}),
-    "meters.list_readings": lambda ctx: ((_meter(ctx).id,), {}),
+    "assets.locations.list_sites": lambda ctx: ((), {}),
+    "assets.locations.location_tree": lambda ctx: ((), {}),
+    "assets.register.get_asset": lambda ctx: ((_asset(ctx).id,), {}),
+    "assets.register.find_asset_by_tag": lambda ctx: ((_asset(ctx).tag.lower(),), {}),
+    "assets.register.list_assets": lambda ctx: (("pump",), {"sort": "name"}),
+    "assets.register.count_assets": lambda ctx: (("pump",), {}),
+    "assets.meters.list_meters": lambda ctx: ((_asset(ctx).id,), {}),
+    "assets.meters.list_readings": lambda ctx: ((_meter(ctx).id,), {}),
     "requests.list_requests": lambda ctx: ((), {}),
     "requests.count_requests": lambda ctx: ((), {}),
     "requests.get_request": lambda ctx: ((_own_request(ctx).id,), {}),

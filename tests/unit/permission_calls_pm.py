@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from app.services import assets, pm_schedules
+from app.services.assets import register as assets
+from app.services.pm import schedules as pm_schedules
 from tests.unit.permission_context import Call, Context
 
 
@@ -33,18 +34,18 @@ def _run(ctx: Context) -> Call:
 
 
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
-    "pm_schedules.create_schedule": lambda ctx: ((), _values(ctx)),
-    "pm_schedules.update_schedule": _rename,
-    "pm_run.generate_due_work_orders": _run,
+    "pm.schedules.create_schedule": lambda ctx: ((), _values(ctx)),
+    "pm.schedules.update_schedule": _rename,
+    "pm.run.generate_due_work_orders": _run,
 }
 
 QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
-    "pm_schedules.list_schedules": lambda ctx: ((), {}),
-    "pm_schedules.count_schedules": lambda ctx: ((), {}),
-    "pm_schedules.get_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
-    "pm_schedules.explain_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
-    "pm_schedules.preview_schedule": lambda ctx: ((_values(ctx),), {}),
-    "pm_forecast.forecast_schedule": lambda ctx: (
+    "pm.schedules.list_schedules": lambda ctx: ((), {}),
+    "pm.schedules.count_schedules": lambda ctx: ((), {}),
+    "pm.schedules.get_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
+    "pm.schedules.explain_schedule": lambda ctx: ((_schedule(ctx).id,), {}),
+    "pm.schedules.preview_schedule": lambda ctx: ((_values(ctx),), {}),
+    "pm.forecast.forecast_schedule": lambda ctx: (
         (_schedule(ctx).id, "2026-01-01", "2026-12-31"), {}),
-    "pm_forecast.forecast_all": lambda ctx: (("2026-01-01", "2026-12-31"), {}),
+    "pm.forecast.forecast_all": lambda ctx: (("2026-01-01", "2026-12-31"), {}),
 }

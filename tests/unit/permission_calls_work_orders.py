@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from app.models import Attachment, Task, WorkOrder, WorkRequest
-from app.services.work_order_fields import WORKING_ROLES
+from app.services.work_orders.fields import WORKING_ROLES
 from tests.unit.permission_context import Call, Context
 
 
@@ -55,26 +55,26 @@ def _existing(status: str = "assigned") -> Callable[[Context], Call]:
 
 
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
-    "work_order_edit.create_work_order": lambda ctx: (("Pump leaking",), {"priority": 2}),
-    "work_order_edit.update_work_order": lambda ctx: ((order(ctx).id, 1), {"title": "Renamed"}),
-    "work_order_edit.set_failure_codes": lambda ctx: (
+    "work_orders.edit.create_work_order": lambda ctx: (("Pump leaking",), {"priority": 2}),
+    "work_orders.edit.update_work_order": lambda ctx: ((order(ctx).id, 1), {"title": "Renamed"}),
+    "work_orders.edit.set_failure_codes": lambda ctx: (
         (order(ctx, "completed").id, 1, "LEAK", "WEAR", "REPLACE"), {}),
-    "work_order_edit.set_downtime": lambda ctx: ((order(ctx, "completed").id, 1, "1.5"), {}),
-    "work_order_edit.approve_request": new_request,
-    "work_order_activity.answer_task": with_task,
-    "work_order_activity.book_labor": lambda ctx: (
+    "work_orders.edit.set_downtime": lambda ctx: ((order(ctx, "completed").id, 1, "1.5"), {}),
+    "work_orders.edit.approve_request": new_request,
+    "work_orders.activity.answer_task": with_task,
+    "work_orders.activity.book_labor": lambda ctx: (
         (order(ctx, "in_progress").id, worker_id(ctx), dt.date.today(), "1.25"), {}),
-    "work_order_activity.add_comment": lambda ctx: ((order(ctx).id, "Parts ordered"), {}),
-    "work_order_activity.add_attachment": lambda ctx: (
+    "work_orders.activity.add_comment": lambda ctx: ((order(ctx).id, "Parts ordered"), {}),
+    "work_orders.activity.add_attachment": lambda ctx: (
         (order(ctx).id, "seal.jpg", b"\xff\xd8\xff", "image/jpeg"), {}),
-    "lifecycle.transition": lambda ctx: ((order(ctx).id, "in_progress", 1), {}),
+    "work_orders.lifecycle.transition": lambda ctx: ((order(ctx).id, "in_progress", 1), {}),
 }
 
 QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
-    "work_order_detail.get_work_order": _existing(),
-    "work_order_detail.get_work_order_by_number": lambda ctx: ((order(ctx).number,), {}),
-    "work_order_detail.get_attachment": attachment,
-    "lifecycle.allowed_transitions": _existing(),
+    "work_orders.detail.get_work_order": _existing(),
+    "work_orders.detail.get_work_order_by_number": lambda ctx: ((order(ctx).number,), {}),
+    "work_orders.detail.get_attachment": attachment,
+    "work_orders.lifecycle.allowed_transitions": _existing(),
 }
 
 
@@ -83,13 +83,13 @@ def _two_orders(ctx: Context, status: str) -> list[tuple[int, int]]:
     return [(wo.id, wo.version) for wo in (order(ctx, status), order(ctx, status))]
 
 
-MUTATION_CALLS["work_order_bulk.bulk_assign"] = lambda ctx: (
+MUTATION_CALLS["work_orders.bulk.bulk_assign"] = lambda ctx: (
     (_two_orders(ctx, "open"), worker_id(ctx)), {})
-MUTATION_CALLS["work_order_bulk.bulk_transition"] = lambda ctx: (
+MUTATION_CALLS["work_orders.bulk.bulk_transition"] = lambda ctx: (
     (_two_orders(ctx, "assigned"), "in_progress"), {})
-MUTATION_CALLS["work_order_activity.set_completion_notes"] = lambda ctx: (
+MUTATION_CALLS["work_orders.activity.set_completion_notes"] = lambda ctx: (
     (order(ctx, "in_progress").id, 1, "Replaced the seal; ran 30 minutes dry"), {})
-QUERY_CALLS["work_orders.order_version"] = lambda ctx: ((order(ctx).id,), {})
+QUERY_CALLS["work_orders.listing.order_version"] = lambda ctx: ((order(ctx).id,), {})
 
 
 def _with_steps(ctx: Context) -> tuple[WorkOrder, list[Task]]:
@@ -109,7 +109,7 @@ def _move_step(ctx: Context) -> Call:
     return (wo.id, 1, tasks[0].id, 2), {}
 
 
-MUTATION_CALLS["work_order_checklist.add_checklist_step"] = lambda ctx: (
+MUTATION_CALLS["work_orders.checklist.add_checklist_step"] = lambda ctx: (
     (order(ctx).id, 1, "Check the coupling alignment"), {"kind": "pass_fail"})
-MUTATION_CALLS["work_order_checklist.remove_checklist_step"] = _remove_step
-MUTATION_CALLS["work_order_checklist.move_checklist_step"] = _move_step
+MUTATION_CALLS["work_orders.checklist.remove_checklist_step"] = _remove_step
+MUTATION_CALLS["work_orders.checklist.move_checklist_step"] = _move_step

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.models import User
 from app.permissions import Actor, Role
-from app.services import users
+from app.services.people import users
 
 Call = tuple[tuple, dict]
 

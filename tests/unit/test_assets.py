@@ -14,8 +14,9 @@ import pytest
 from app.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from app.models import Asset, AuditEvent, Location, Site, WorkOrder
 from app.permissions import SYSTEM, Role
-from app.services import assets, locations
-from app.services.assets import SORT_COLUMNS
+from app.services.assets import locations
+from app.services.assets import register as assets
+from app.services.assets.register import SORT_COLUMNS
 
 SQL_TEXT = "Robert'); DROP TABLE asset;-- \"quoted\" 100% _x_"
 

@@ -10,7 +10,8 @@ from app import db
 from app.errors import ValidationError
 from app.models import AuditEvent, User
 from app.permissions import Role, it_actor
-from app.services import audit, settings, users
+from app.services import audit, settings
+from app.services.people import users
 
 
 def events() -> list[AuditEvent]:

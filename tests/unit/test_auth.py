@@ -22,7 +22,7 @@ from app.errors import (
 )
 from app.models import AuditEvent, User
 from app.permissions import SYSTEM, Role, it_actor
-from app.services import auth, users
+from app.services.people import auth, users
 from tests.conftest import TEST_PASSWORD
 
 T0 = dt.datetime(2026, 3, 2, 8, 0)  # naive UTC, like every stored stamp

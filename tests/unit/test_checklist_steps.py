@@ -13,11 +13,9 @@ import pytest
 from app.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from app.models import TASK_KINDS, AuditEvent, Task, WorkOrder
 from app.permissions import Actor, Role
-from app.services import audit, history, lifecycle
-from app.services import work_order_activity as activity
-from app.services import work_order_checklist as checklist
-from app.services import work_order_edit as edit
-from app.services.work_order_fields import MAX_TASKS, TaskSpec
+from app.services import audit, history
+from app.services.work_orders import activity, checklist, edit, lifecycle
+from app.services.work_orders.fields import MAX_TASKS, TaskSpec
 from tests.unit.test_work_order_edit import snapshot
 
 

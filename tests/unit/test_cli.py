@@ -1,4 +1,4 @@
-"""The `keepwell` command line on SQLite: in-process through `app.cli.main`, and a few times as
+"""The `keepwell` command line on SQLite: in-process through `app.cli.main.main`, and a few times as
 the real entry point in a subprocess (no display, never a traceback)."""
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__, cli, logs, paths
+from app import __version__, logs, paths
 from app import db as dbmod
+from app.cli import main as cli
 from app.errors import AccountInactive, AccountLocked, AuthenticationFailed, PermissionDenied
 from app.models import AuditEvent, User
 from app.permissions import it_actor
-from app.services import auth, users
+from app.services.people import auth, users
 from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
 
@@ -572,7 +573,7 @@ def test_audit_verify_ok_then_detects_tampering(kw: Run, with_admin: str) -> Non
 
 
 def test_demo_fills_the_embedded_database_and_prints_the_sign_ins(kw: Run) -> None:
-    from app.services import demo
+    from app.services.demo import plant as demo
 
     result = kw("demo")
     assert result.code == 0, result.err

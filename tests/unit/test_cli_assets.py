@@ -1,4 +1,4 @@
-"""`keepwell asset|meter|request ...`: in-process through `app.cli.main`, and once as a
+"""`keepwell asset|meter|request ...`: in-process through `app.cli.main.main`, and once as a
 subprocess. Every refusal is one line on stderr with exit code 1, and writes nothing."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
 from app import db as dbmod
+from app.cli import main as cli
 from app.models import Asset, AuditEvent, MeterReading, WorkRequest
 from tests.cli_runner import Result, Run
 
@@ -87,7 +87,7 @@ def test_add_list_and_show_assets(kw: Run) -> None:
 
 def test_assets_in_a_location_by_code(kw: Run) -> None:
     from app.permissions import Actor, Role
-    from app.services import locations
+    from app.services.assets import locations
 
     dbmod.connect(kw.url)  # type: ignore[attr-defined]
     ada = Actor(1, "ada", "Ada", Role.ADMIN)

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from app import cli, paths
 from app import db as dbmod
-from app.services import auth, backups
+from app import paths
+from app.cli import main as cli
+from app.services import backups
+from app.services.people import auth
 from tests.cli_runner import Run
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ filtered nothing and `db backup ""` wrote into the current folder. Now each is w
 (exit 2, as argparse's other usage errors), names the option, and nothing is written: the
 database folder and the current folder are byte for byte as they were.
 
-The rule lives in app/cli.py's parser, so it covers every command group (db, user, settings, pm,
-scheduler ... included) without each listing its options; an option whose default is "" (a
+The rule lives in app/cli/main.py's parser, so it covers every command group (db, user, settings,
+pm, scheduler ... included) without each listing its options; an option whose default is "" (a
 description, notes, a search) takes "" as the value it has when left out."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
+from app.cli import main as cli
 from tests.cli_runner import Run
 
 PASSWORD = "correct-horse-42"

@@ -303,8 +303,8 @@ def test_roles_are_those_of_the_services(kw: Run, pm_plant: str) -> None:
 def test_the_list_marks_a_day_estimated_from_the_meter() -> None:
     from decimal import Decimal
 
-    from app import cli_pm
-    from app.services.pm_schedules import ScheduleRow
+    from app.cli import pm as cli_pm
+    from app.services.pm.schedules import ScheduleRow
 
     row = ScheduleRow(
         id=1, name="Service", asset_id=1, asset_tag="PMP-0001", asset_name="Feed pump",

@@ -12,7 +12,7 @@ import pytest
 
 from app import db as dbmod
 from app.models import Asset, User, WorkOrder
-from app.services import auth
+from app.services.people import auth
 from tests.cli_runner import Result, Run
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,8 @@ from app import db as dbmod
 from app.errors import AccountLocked, AuthenticationFailed
 from app.models import AuditEvent, User
 from app.permissions import Actor, Role
-from app.services import audit, auth, users
+from app.services import audit
+from app.services.people import auth, users
 
 DESKS = 4
 ROUNDS = 25

@@ -30,8 +30,13 @@ from app.models import (
     utcnow,
 )
 from app.permissions import SYSTEM, USER_ROLES, Role
-from app.services import audit, auth, demo, demo_plan, numbering, pm_run, settings, setup
-from app.services.users import USERNAME_RE
+from app.services import audit, settings, setup
+from app.services.demo import plan as demo_plan
+from app.services.demo import plant as demo
+from app.services.people import auth
+from app.services.people.users import USERNAME_RE
+from app.services.pm import run as pm_run
+from app.services.work_orders import numbering
 
 ACTIVE = ("open", "assigned", "in_progress", "on_hold")
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from app.models import Asset
 from app.permissions import Actor, Role
-from app.services import assets, history, lifecycle
-from app.services import work_order_edit as edit
+from app.services import history
+from app.services.assets import register as assets
+from app.services.work_orders import edit, lifecycle
 
 
 def test_an_orders_history_lists_its_changes_newest_first(db: Any, admin: Actor) -> None:
@@ -52,7 +53,8 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
 def test_workers_are_the_active_accounts_that_may_work_on_orders(
     db: Any, admin: Actor, make_user: Any
 ) -> None:
-    from app.services import people, users
+    from app.services.people import users
+    from app.services.people import workers as people
 
     make_user(Role.REQUESTER, "rita")
     tess = make_user(Role.TECHNICIAN, "tess")
@@ -66,8 +68,8 @@ def test_workers_are_the_active_accounts_that_may_work_on_orders(
 
 
 def test_history_speaks_in_names_labels_and_local_times(db, admin, make_user):
-    from app.services import meters
-    from app.services import work_order_activity as activity
+    from app.services.assets import meters
+    from app.services.work_orders import activity
 
     tess = make_user(Role.TECHNICIAN, "tess")
     wo = edit.create_work_order(admin, "Seal", assignee_id=tess.user_id,

@@ -114,7 +114,7 @@ def test_importing_every_app_module_loads_no_qt() -> None:
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert "app.services.users" in report["imported"], report["imported"]
+    assert "app.services.people.users" in report["imported"], report["imported"]
     assert report["qt_or_ui"] == []
 
 

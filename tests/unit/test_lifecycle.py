@@ -22,7 +22,7 @@ from app.models import (
     WorkOrderLog,
 )
 from app.permissions import USER_ROLES, Actor, Role
-from app.services import lifecycle
+from app.services.work_orders import lifecycle
 from tests.conftest import TEST_PASSWORD
 
 # DESIGN.md section 5, one row per (from, to); "assignee" is a technician on their own order.

@@ -12,7 +12,8 @@ import pytest
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.models import AuditEvent, Meter, MeterReading, utcnow
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, Perm, Role
-from app.services import assets, meters
+from app.services.assets import meters
+from app.services.assets import register as assets
 
 
 def _counts() -> tuple[int, ...]:

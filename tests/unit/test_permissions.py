@@ -21,7 +21,7 @@ from app.errors import PermissionDenied
 from app.models import ALL_MODELS, AuditEvent
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, USER_ROLES, Actor, Perm, Role, it_actor
 from app.services import registry
-from app.services.work_orders import WorkOrderFilter
+from app.services.work_orders.listing import WorkOrderFilter
 from tests.conftest import TEST_PASSWORD
 from tests.unit.permission_context import (
     Call,
@@ -33,10 +33,11 @@ from tests.unit.permission_context import (
 
 
 def import_all_services() -> list[Any]:
-    """Import every module of app.services, so registry.SERVICES is complete."""
+    """Import every module of app.services and its subject packages, so registry.SERVICES is
+    complete."""
     return [
-        importlib.import_module(f"{app.services.__name__}.{info.name}")
-        for info in pkgutil.iter_modules(app.services.__path__)
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(app.services.__path__, f"{app.services.__name__}.")
     ]
 
 
@@ -53,16 +54,17 @@ NOT_SERVICES = {
     "audit.record": "appends an event inside the calling service's transaction",
     "audit.record_many": "appends events inside the calling service's transaction",
     "settings.write_setting": "stores a setting inside the calling service's transaction",
-    "users.create_user_record": "shared by users.add_user and first-run setup",
-    "auth.verify_password": "re-checks the signed-in user's own password; False for no account",
-    "auth.signature_refusal": "a building block of the sign-off, which checks WO_WORK",
+    "people.users.create_user_record": "shared by users.add_user and first-run setup",
+    "people.auth.verify_password":
+        "re-checks the signed-in user's own password; False for no account",
+    "people.auth.signature_refusal": "a building block of the sign-off, which checks WO_WORK",
 }
 
 
 def actor_first_functions() -> dict[str, Callable]:
     found = {}
     for module in SERVICE_MODULES:
-        short = module.__name__.rsplit(".", 1)[-1]
+        short = module.__name__.removeprefix(f"{app.services.__name__}.")
         for name, obj in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(obj):
                 continue
@@ -104,28 +106,28 @@ def test_every_service_takes_the_actor_first_and_is_refused_without_one():
 
 # service name -> builds (args, kwargs) after the actor: a call that is valid and changes data.
 MUTATION_CALLS: dict[str, Callable[[Context], Call]] = {
-    "auth.change_own_password": lambda ctx: ((TEST_PASSWORD, "a-fresh-password-9"), {}),
+    "people.auth.change_own_password": lambda ctx: ((TEST_PASSWORD, "a-fresh-password-9"), {}),
     "settings.set_organisation_name": lambda ctx: ((f"Plant {next(ctx.serial)}",), {}),
     "settings.change_office_settings": lambda ctx: (
         (), {"pm_check_minutes": next(ctx.serial) % 60 + 1}),
-    "users.add_user": lambda ctx: (
+    "people.users.add_user": lambda ctx: (
         (f"new{next(ctx.serial)}", "New Person", "technician", "a-good-password-1"), {}),
-    "users.update_user": rename_user,
-    "users.change_role": lambda ctx: ((ctx.new_user().id, "planner"), {}),
-    "users.deactivate_user": lambda ctx: ((ctx.new_user().id,), {}),
-    "users.reactivate_user": lambda ctx: ((deactivated_user(ctx),), {}),
-    "users.reset_password": lambda ctx: ((ctx.new_user().id, "temporary-pass-1"), {}),
-    "users.unlock_user": lambda ctx: ((locked_user(ctx),), {}),
+    "people.users.update_user": rename_user,
+    "people.users.change_role": lambda ctx: ((ctx.new_user().id, "planner"), {}),
+    "people.users.deactivate_user": lambda ctx: ((ctx.new_user().id,), {}),
+    "people.users.reactivate_user": lambda ctx: ((deactivated_user(ctx),), {}),
+    "people.users.reset_password": lambda ctx: ((ctx.new_user().id, "temporary-pass-1"), {}),
+    "people.users.unlock_user": lambda ctx: ((locked_user(ctx),), {}),
 }
 
 QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "audit.recent_events": lambda ctx: ((), {}),
     "audit.verify_chain": lambda ctx: ((), {}),
     "settings.office_settings": lambda ctx: ((), {}),
-    "users.get_user": lambda ctx: ((ctx.new_user().id,), {}),
-    "users.list_users": lambda ctx: ((), {}),
-    "work_orders.count_work_orders": lambda ctx: ((WorkOrderFilter(search="pump"),), {}),
-    "work_orders.list_work_orders": lambda ctx: (
+    "people.users.get_user": lambda ctx: ((ctx.new_user().id,), {}),
+    "people.users.list_users": lambda ctx: ((), {}),
+    "work_orders.listing.count_work_orders": lambda ctx: ((WorkOrderFilter(search="pump"),), {}),
+    "work_orders.listing.list_work_orders": lambda ctx: (
         (WorkOrderFilter(search="pump"),), {"sort": "number"}),
 }
 

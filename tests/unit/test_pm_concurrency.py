@@ -15,7 +15,9 @@ import peewee
 
 from app.models import Asset, PmSchedule, Task, WorkOrder
 from app.permissions import Actor
-from app.services import audit, pm_lease, pm_run
+from app.services import audit
+from app.services.pm import lease as pm_lease
+from app.services.pm import run as pm_run
 from tests.unit.test_concurrency import run_desks
 
 RUNNERS = 4

@@ -20,8 +20,13 @@ import pytest
 
 from app.models import PmMissed, WorkOrder
 from app.permissions import Actor
-from app.services import assets, lifecycle, meters, pm_forecast, pm_run, pm_schedules
-from app.services.pm_state import OPEN_STATUSES
+from app.services.assets import meters
+from app.services.assets import register as assets
+from app.services.pm import forecast as pm_forecast
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.pm.state import OPEN_STATUSES
+from app.services.work_orders import lifecycle
 
 D = dt.date.fromisoformat
 
@@ -353,7 +358,7 @@ def test_meter_triggers_are_checked(admin: Actor) -> None:
 def test_a_retired_machines_schedule_can_be_switched_off_and_is_not_ordered(
         admin: Actor, make_user: Any) -> None:
     from app.errors import ValidationError
-    from app.services import users
+    from app.services.people import users
 
     tech = make_user("technician", "tom")
     schedule_id = _setup(admin, dict(time_unit="week", start_date="2026-03-02"))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from app.pm.ics import METER_NOTE, PRODID, event_uid, forecast_calendar
-from app.services.pm_forecast import ForecastItem
+from app.services.pm.forecast import ForecastItem
 
 STAMP = dt.datetime(2026, 4, 14, 9, 30, tzinfo=dt.UTC)
 

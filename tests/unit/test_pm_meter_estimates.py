@@ -6,7 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from app.permissions import Actor
-from app.services import assets, meters, pm_forecast, pm_run, pm_schedules
+from app.services.assets import meters
+from app.services.assets import register as assets
+from app.services.pm import forecast as pm_forecast
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
 
 TODAY = dt.date.today()
 

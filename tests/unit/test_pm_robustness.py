@@ -43,7 +43,19 @@ from app.pm.recurrence import (
     RecurrenceError,
     WalkBudgetExceeded,
 )
-from app.services import assets, pm_forecast, pm_lease, pm_run, pm_schedules
+from app.services.assets import register as assets
+from app.services.pm import (
+    forecast as pm_forecast,
+)
+from app.services.pm import (
+    lease as pm_lease,
+)
+from app.services.pm import (
+    run as pm_run,
+)
+from app.services.pm import (
+    schedules as pm_schedules,
+)
 from tests.conftest import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,7 +196,7 @@ def test_a_stored_bad_rule_is_set_aside_named_and_the_others_are_checked(
         admin: Actor, caplog: pytest.LogCaptureFixture) -> None:
     ids = plant(6)
     bad = store_bad_rules(ids)
-    with caplog.at_level(logging.WARNING, logger="app.services.pm_run"):
+    with caplog.at_level(logging.WARNING, logger="app.services.pm.run"):
         result = pm_run.generate_due_work_orders(admin, as_of=TODAY)
     assert sorted(c.schedule_id for c in result.created) == sorted(set(ids) - set(bad))
     assert {s.schedule_id: s.why for s in result.unchecked} == {
@@ -227,7 +239,7 @@ def keepwell(url: str, *argv: str, timeout: float = TIMEOUT,
              user: str | None = "planner") -> subprocess.CompletedProcess[str]:
     """`keepwell --db URL ARGV...` in a subprocess (signed in as `user` when given)."""
     sign_in = ("--user", user, "--password-stdin") if user else ()
-    return subprocess.run([sys.executable, "-m", "app.cli", "--db", url, *argv, *sign_in],
+    return subprocess.run([sys.executable, "-m", "app.cli.main", "--db", url, *argv, *sign_in],
                           input=TEST_PASSWORD + "\n", capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout)
 
@@ -269,7 +281,7 @@ def test_the_scheduler_with_a_stored_bad_rule_checks_once_and_logs_it(
 def test_the_scheduler_with_a_stored_bad_rule_stops_at_the_first_sigterm(
         db_url: str, broken_plant: dict[int, str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--db", db_url, "scheduler"], cwd=ROOT,
+        [sys.executable, "-m", "app.cli.main", "--db", db_url, "scheduler"], cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
@@ -330,7 +342,7 @@ def runner_stopped_mid_run(due_plant: str) -> Iterator[tuple[subprocess.Popen[st
     """A real `keepwell pm run`, stopped (SIGSTOP) while it holds the lease, half-way through
     its orders; and its name as the lease holds it. Killed at the end whatever happened."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--db", due_plant, "pm", "run", "--user", "planner"],
+        [sys.executable, "-m", "app.cli.main", "--db", due_plant, "pm", "run", "--user", "planner"],
         cwd=ROOT, env=dict(os.environ, KEEPWELL_PASSWORD=TEST_PASSWORD),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -377,7 +389,7 @@ def test_after_kill_9_of_pm_run_the_next_run_starts_at_once(
 HOLD_THE_LEASE = """
 import sys
 from app import db
-from app.services import pm_lease
+from app.services.pm import lease as pm_lease
 db.connect(sys.argv[1])
 name = pm_lease.runner_name("planner")
 assert pm_lease.try_take(name) == ""

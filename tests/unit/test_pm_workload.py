@@ -19,7 +19,7 @@ from app.pm.workload import (
     total_hours,
     who,
 )
-from app.services.pm_forecast import ForecastItem
+from app.services.pm.forecast import ForecastItem
 
 MON = dt.date(2026, 5, 4)
 TUE = MON + dt.timedelta(days=1)

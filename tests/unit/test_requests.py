@@ -16,7 +16,9 @@ from app.errors import (
 )
 from app.models import ATTACHMENT_MAX_BYTES, Attachment, AuditEvent, WorkRequest, utcnow
 from app.permissions import SYSTEM, Role, it_actor
-from app.services import assets, locations, requests
+from app.services import requests
+from app.services.assets import locations
+from app.services.assets import register as assets
 
 SQL_TEXT = "Leak at O'Brien's \"pump\"; DROP TABLE work_request;-- 100%"
 

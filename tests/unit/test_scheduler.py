@@ -19,8 +19,10 @@ from typing import IO
 
 import pytest
 
-from app import cli, paths, scheduler, storage
 from app import db as dbmod
+from app import paths, storage
+from app.cli import main as cli
+from app.cli import scheduler
 from app.models import AuditEvent, WorkOrder
 from tests.cli_runner import Run
 from tests.unit.test_cli_pm import add_weekly, make_pm_plant
@@ -113,7 +115,7 @@ def test_a_failed_check_is_logged_and_the_loop_goes_on(
     def open_database() -> None:
         cli.open_current_database(cli.parse_args(["--db", url["now"], "db", "check"]))
 
-    caplog.set_level(logging.INFO, logger="app.scheduler")
+    caplog.set_level(logging.INFO, logger="app.cli.scheduler")
     runner = scheduler.HeadlessScheduler(open_database, interval_seconds=1)
     thread = threading.Thread(target=runner.run_forever, daemon=True)
     thread.start()
@@ -268,7 +270,7 @@ def test_a_signal_arriving_while_the_loop_holds_its_stop_event_still_stops_it() 
     hang fails the test instead of blocking the run."""
     code = textwrap.dedent("""
         import signal, threading
-        from app import scheduler
+        from app.cli import scheduler
         runner = scheduler.HeadlessScheduler(lambda: None, 60)
         with scheduler.stop_on_signals(runner):
             with runner.stop._cond:  # as inside stop.wait(), between its lock and its sleep

@@ -10,7 +10,7 @@ import pytest
 
 from app.models import Asset, WorkOrder
 from app.services import search
-from app.services import work_order_edit as edit
+from app.services.work_orders import edit
 
 YEAR = dt.date.today().year
 
@@ -85,7 +85,7 @@ def test_hits_are_capped(db, admin):
 
 
 def test_assets_are_found_by_words_of_name_maker_and_model(db, admin):
-    from app.services import assets
+    from app.services.assets import register as assets
 
     asset = assets.add_asset(admin, "CMP-0007", "Schraubenkompressor Halle 2",
                              manufacturer="Kaeser", model="ASD 35")

@@ -80,7 +80,8 @@ def test_no_desk_path_touches_the_database_files_outside_sqlite(tmp_path: Path) 
         sys.addaudithook(hook)
         from app import db
         from app.permissions import SYSTEM
-        from app.services import pm_run, settings, setup
+        from app.services import settings, setup
+        from app.services.pm import run as pm_run
         database, target = db.connect(f"sqlite:///{path}")
         db.initialise_schema(database, target)
         admin = setup.set_up_organisation("Plant", "admin", "Ada Admin", "correct-horse-42")
@@ -90,7 +91,7 @@ def test_no_desk_path_touches_the_database_files_outside_sqlite(tmp_path: Path) 
             db.refuse_unusable(state, target)
             db.upgrade_schema(database, target, tmp / "backups")
             db.backup(database, target, tmp / "copy.db")
-        from app.services.auth import actor_for
+        from app.services.people.auth import actor_for
         from app.models import User
         actor = actor_for(User.get_by_id(admin.id))
         settings.change_office_settings(actor, organisation_name="Plant 2")

@@ -17,12 +17,13 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_the_sign_in_dialog_loads_no_database_layer():
-    loaded = _modules_after("import ui.main, ui.app, ui.login")
-    assert not {"peewee", "psycopg", "app.db", "app.services.auth", "ui.main_window"} & loaded
+    loaded = _modules_after("import ui.main, ui.shell.app, ui.shell.login")
+    assert not {"peewee", "psycopg", "app.db", "app.services.people.auth",
+                "ui.shell.main_window"} & loaded
 
 
 def test_opening_sqlite_does_not_load_the_postgresql_driver():
-    loaded = _modules_after("import app.db, app.models, app.services.users, app.cli")
+    loaded = _modules_after("import app.db, app.models, app.services.people.users, app.cli.main")
     assert "peewee" in loaded
     assert "psycopg" not in loaded
 

@@ -10,7 +10,7 @@ import pytest
 from app.errors import ConflictError, NotFound, ValidationError
 from app.models import AuditEvent, User
 from app.permissions import Role, it_actor
-from app.services import auth, users
+from app.services.people import auth, users
 from tests.conftest import TEST_PASSWORD
 
 GOOD = {

@@ -9,8 +9,8 @@ import pytest
 from app.errors import PermissionDenied, ValidationError
 from app.models import AuditEvent, WorkOrder
 from app.permissions import Actor, Role
-from app.services import lifecycle, work_order_bulk
-from app.services import work_order_edit as edit
+from app.services.work_orders import bulk as work_order_bulk
+from app.services.work_orders import edit, lifecycle
 
 
 @pytest.fixture

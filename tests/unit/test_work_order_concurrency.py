@@ -9,7 +9,7 @@ from app.errors import ConflictError, ValidationError
 from app.models import AuditEvent, NumberSequence, WorkOrder
 from app.permissions import Actor
 from app.services import audit
-from app.services import work_order_edit as edit
+from app.services.work_orders import edit
 from tests.unit.test_concurrency import run_desks
 
 DESKS = 4

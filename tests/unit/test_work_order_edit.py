@@ -27,11 +27,9 @@ from app.models import (
 )
 from app.paths import data_file
 from app.permissions import Actor, Role
-from app.services import lifecycle
-from app.services import work_order_activity as activity
-from app.services import work_order_edit as edit
-from app.services.work_order_detail import get_attachment, get_work_order
-from app.services.work_order_fields import COMMENT_MAX, TaskSpec
+from app.services.work_orders import activity, edit, lifecycle
+from app.services.work_orders.detail import get_attachment, get_work_order
+from app.services.work_orders.fields import COMMENT_MAX, TaskSpec
 
 YEAR = dt.date.today().year
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"

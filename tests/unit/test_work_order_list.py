@@ -16,8 +16,8 @@ from app import db
 from app.errors import PermissionDenied, ValidationError
 from app.models import WO_STATUSES, Asset, User, WorkOrder
 from app.permissions import SYSTEM, Role, it_actor
-from app.services import work_orders
-from app.services.work_orders import SORT_COLUMNS, WorkOrderFilter, WorkOrderRow
+from app.services.work_orders import listing as work_orders
+from app.services.work_orders.listing import SORT_COLUMNS, WorkOrderFilter, WorkOrderRow
 
 ASSETS = {  # tag: name
     "P-101": "Boiler feed pump",

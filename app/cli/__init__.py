@@ -1,0 +1,1 @@
+"""The `keepwell` command line: one module per subject, shared helpers in `common`."""

@@ -1,0 +1,444 @@
+"""`keepwell pm list | add | forecast | explain | run`: preventive maintenance from the command
+line (`keepwell pm add --help` lists the options).
+
+The commands sign in (`--user NAME`; password from a prompt, --password-stdin or
+KEEPWELL_PASSWORD) and call the same services as the GUI, with the same permission checks and
+validation; an error names the option at fault. The headless `keepwell scheduler` is
+app/cli/scheduler.py; meter readings are `keepwell meter read` (app/cli/assets.py).
+
+`pm run` exits 0 when the check ran, 1 when it ran but set schedules aside that cannot be
+checked (each is named; the others were checked), and EXIT_NOT_RUN (3) when it did not run
+at all because another runner kept the lease for the whole wait (that runner does the work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from app.cli import main as cli
+from app.errors import NotFound, ValidationError, field_label
+from app.models import PM_ANCHORS, WO_TYPES
+from app.permissions import Actor
+from app.services.assets import meters
+from app.services.common import clean_date
+from app.services.people import users
+from app.services.pm import forecast as pm_forecast
+from app.services.pm import run as pm_run
+from app.services.pm import schedules as pm_schedules
+from app.services.pm.schedules import ScheduleDetail
+from app.services.work_orders.detail import find_asset_id
+
+TIME_UNITS = ("day", "week", "month", "year")
+EXIT_NOT_RUN = 3  # `pm run`: another runner kept the lease; nothing was done
+MAX_WAIT_SECONDS = 3600
+CENT = Decimal("0.01")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+# The option that sets each field of create_schedule, to name it in an error.
+OPTIONS = {
+    "name": "--name", "asset": "--asset", "time_unit": "--unit", "time_every": "--every",
+    "rrule": "--rrule", "meter": "--meter", "meter_every": "--meter-every",
+    "meter_tolerance": "--tolerance", "anchor": "--anchor", "start_date": "--start",
+    "end_date": "--end", "lead_days": "--lead-days", "season": "--season",
+    "season_from": "--season", "season_to": "--season", "skip_dates": "--skip-dates",
+    "description": "--description", "wo_type": "--type", "priority": "--priority",
+    "estimated_hours": "--hours", "assignee": "--assignee", "tasks": "--task",
+    "as_of": "--as-of", "from": "--from", "to": "--to",
+}
+
+
+class OptionError(ValidationError):
+    """A ValidationError whose message names the command-line option of each field, e.g.
+    `--start: Start date must be a date written YYYY-MM-DD, not '2026-13-01'.`"""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(fields)
+        self.lines = [_option_line(name, message) for name, message in self.fields.items()]
+        self.message = " ".join(self.lines)
+        self.args = (self.message,)
+
+
+def _option_line(name: str, message: str) -> str:
+    if name == "trigger":
+        return ("No trigger: choose a time trigger (--every with --unit, or --rrule), a meter "
+                "trigger (--meter with --meter-every) or both.")
+    option = OPTIONS.get(name) or ("--task" if name.startswith("task_") else "")
+    if message.startswith(("the ", "a ", "'")):  # it names the field itself
+        text = message[:1].upper() + message[1:]
+    else:
+        text = f"{field_label(name)} {message}"
+    return f"{option}: {text}." if option else f"{text}."
+
+
+def _signed_in(args: argparse.Namespace) -> Actor:
+    cli.open_current_database(args)
+    return cli.sign_in_from_args(args)
+
+
+def _date(name: str, text: str | None) -> dt.date | None:
+    errors: dict[str, str] = {}
+    day = clean_date(errors, name, text)
+    if errors:
+        raise OptionError(errors)
+    return day
+
+
+def _asset_id(tag: str) -> int:
+    try:
+        return find_asset_id(tag)
+    except ValidationError as exc:
+        raise OptionError(exc.fields) from None
+
+
+# --- keepwell pm list ----------------------------------------------------------------------
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{round(rate * 100)} %"  # as the program shows it
+
+
+def _next(row: pm_schedules.ScheduleRow) -> str:
+    """"2026-12-01 or at 5,000 h"; "≈ 2026-12-04 (at 5,000 h)" when the day is estimated from
+    the meter's use."""
+    if row.next_due_estimated and row.next_due:
+        return f"≈ {row.next_due.isoformat()} (at {row.next_reading})"
+    parts = [row.next_due.isoformat()] if row.next_due else []
+    if row.next_reading:
+        parts.append(f"at {row.next_reading}")
+    return " or ".join(parts) or "-"
+
+
+
+def _pm_list(args: argparse.Namespace) -> int:
+    if not 1 <= args.limit <= 1000:
+        raise cli.UsageError("--limit must be from 1 to 1000.")
+    actor = _signed_in(args)
+    filters: dict[str, Any] = dict(text=args.search, active=None if args.inactive else True,
+                                   asset_id=_asset_id(args.asset) if args.asset else None)
+    rows = pm_schedules.list_schedules(actor, **filters, limit=args.limit)
+    if args.json:
+        cli.print_json([_cents(dataclasses.asdict(r)) for r in rows])
+        return cli.EXIT_OK
+    if not rows:
+        print("No PM schedules match." + ("" if args.inactive else
+                                           " (Inactive ones are left out: add --inactive.)"))
+        return cli.EXIT_OK
+    cli.print_table(
+        ("ID", "ASSET", "NAME", "TRIGGER", "NEXT DUE", "LAST DONE", "OPEN ORDER",
+         "COMPLIANCE"),
+        [(r.id, r.asset_tag, r.name + ("" if r.active else " (inactive)"), r.trigger, _next(r),
+          r.last_done, r.open_order or "-", _percent(r.compliance)) for r in rows],
+    )
+    total = pm_schedules.count_schedules(actor, **filters)
+    if total > len(rows):
+        print(f"({len(rows)} of {total}; narrow the search or raise --limit)")
+    return cli.EXIT_OK
+
+
+# --- keepwell pm add -----------------------------------------------------------------------
+
+
+def _season(errors: dict[str, str], text: str | None) -> tuple[int | None, int | None]:
+    """"4-10" or "apr-oct" -> (4, 10)."""
+    if not text:
+        return None, None
+    months = []
+    for part in text.strip().lower().split("-"):
+        part = part.strip()
+        if part.isdigit() and 1 <= int(part) <= 12:
+            months.append(int(part))
+        elif len(part) >= 3 and part[:3] in MONTHS:
+            months.append(MONTHS.index(part[:3]) + 1)
+    if len(months) != 2 or text.count("-") != 1:
+        errors["season"] = f"must be two months like 4-10 or apr-oct, not {text.strip()!r}"
+        return None, None
+    return months[0], months[1]
+
+
+def _meter_id(errors: dict[str, str], actor: Actor, asset_id: int | None, tag: str,
+              name: str | None) -> int | None:
+    if name is None or asset_id is None:
+        return None
+    found = meters.list_meters(actor, asset_id)
+    for meter in found:
+        if meter.name.casefold() == name.strip().casefold():
+            return meter.id
+    have = ", ".join(m.name for m in found)
+    errors["meter"] = (f"{name.strip()!r} is not a meter of {tag.strip().upper()}"
+                       + (f" (its meters: {have})" if have else " (it has none)"))
+    return None
+
+
+def _ids(errors: dict[str, str], args: argparse.Namespace) -> tuple[int | None, int | None]:
+    """The asset's and the assignee's ids; a name that matches none goes into `errors`."""
+    asset_id = user_id = None
+    try:
+        asset_id = find_asset_id(args.asset)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if args.assignee:
+        try:
+            user_id = users.find_user_id(args.assignee)
+        except NotFound:
+            errors["assignee"] = f"{args.assignee.strip()!r} is not a username"
+    return asset_id, user_id
+
+
+def schedule_fields(actor: Actor, args: argparse.Namespace,
+                    errors: dict[str, str]) -> dict[str, Any]:
+    """create_schedule's fields from `pm add`'s options. What the options alone show to be
+    wrong (an unknown asset, meter or user, a season that is not two months) goes into
+    `errors`; the service checks the rest."""
+    if args.rrule is not None and (args.unit or args.every is not None):
+        raise cli.UsageError("give either --every/--unit or --rrule, not both.")
+    if args.every is not None and not args.unit:
+        errors["time_unit"] = "is needed with --every: day, week, month or year"
+    if args.meter is None and (args.meter_every is not None or args.tolerance is not None):
+        errors["meter"] = "is needed with --meter-every and --tolerance: the name of a meter"
+    asset_id, user_id = _ids(errors, args)
+    time_unit = "rrule" if args.rrule is not None else args.unit or ""
+    meter_id = _meter_id(errors, actor, asset_id, args.asset, args.meter)
+    season_from, season_to = _season(errors, args.season)
+    anchor = args.anchor or ("floating" if time_unit and args.meter else "fixed")
+    return dict(
+        name=args.name, asset_id=asset_id, anchor=anchor, time_unit=time_unit,
+        time_every=args.every if args.every is not None else 1, rrule=args.rrule or "",
+        meter_id=meter_id, meter_every=args.meter_every, meter_tolerance=args.tolerance or 0,
+        start_date=args.start, end_date=args.end, lead_days=args.lead_days,
+        season_from=season_from, season_to=season_to, skip_dates=args.skip_dates or "",
+        description=args.description, wo_type=args.type, priority=args.priority,
+        estimated_hours=args.hours, assignee_id=user_id, tasks=args.tasks or [],
+    )
+
+
+def detail_json(detail: ScheduleDetail) -> dict[str, Any]:
+    d = detail.decision
+    data = {
+        "id": detail.id, "version": detail.version, "name": detail.values["name"],
+        "asset_tag": detail.asset_tag, "asset_name": detail.asset_name,
+        "trigger": detail.trigger, "meter_name": detail.meter_name,
+        "meter_unit": detail.meter_unit, "meter_reading": detail.meter_reading,
+        "due_now": d.due, "due_reading": d.due_reading, "next_due": d.next_due,
+        "next_reading": d.next_reading, "explanation": d.words,
+        "missed": [dataclasses.asdict(m) for m in d.missed], "fields": dict(detail.values),
+    }
+    return _cents(data)
+
+
+def _cents(value: Any) -> Any:
+    """Hours and meter values with two decimals, as stored ("1.50" on SQLite and PostgreSQL
+    alike; the drivers give 1.5 and 1.50)."""
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    if isinstance(value, dict):
+        return {k: _cents(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_cents(v) for v in value]
+    return value
+
+
+def _pm_add(args: argparse.Namespace) -> int:
+    actor = _signed_in(args)
+    errors: dict[str, str] = {}
+    fields = schedule_fields(actor, args, errors)
+    detail: ScheduleDetail | None = None
+    try:
+        if errors:  # every problem at once: the service checks the rest without writing
+            pm_schedules.preview_schedule(actor, fields, count=1)
+        else:
+            detail = pm_schedules.create_schedule(actor, **fields)
+    except ValidationError as exc:
+        # What the options got wrong reached the service as nothing given: said once, here.
+        hidden = {"trigger"} if {"asset", "meter", "time_unit"} & set(errors) else set()
+        errors.update({k: v for k, v in exc.fields.items()
+                       if k not in errors and k not in hidden})
+    if errors or detail is None:
+        raise OptionError(errors)
+    if args.json:
+        cli.print_json(detail_json(detail))
+        return cli.EXIT_OK
+    print(f"Added PM schedule {detail.id}: {detail.values['name']} on {detail.asset_tag}, "
+          f"{detail.trigger}.")
+    print(detail.decision.words)
+    return cli.EXIT_OK
+
+
+# --- keepwell pm forecast / explain --------------------------------------------------------
+
+
+def _heading(detail: ScheduleDetail) -> str:
+    return (f"PM {detail.id} {detail.values['name']!r} on {detail.asset_tag} "
+            f"({detail.asset_name}): {detail.trigger}")
+
+
+def _pm_forecast(args: argparse.Namespace) -> int:
+    actor = _signed_in(args)
+    first = _date("from", args.date_from) or dt.date.today()
+    last = _date("to", args.date_to) or first + dt.timedelta(days=365)
+    detail = pm_schedules.get_schedule(actor, args.id)
+    try:
+        found = pm_forecast.forecast_schedule(actor, args.id, first, last)
+    except ValidationError as exc:
+        raise OptionError(exc.fields) from None
+    if args.json:
+        cli.print_json({"id": detail.id, "from": first, "to": last,
+                        "occurrences": [dataclasses.asdict(o) for o in found]})
+        return cli.EXIT_OK
+    print(_heading(detail))
+    if not found:
+        print(f"Not expected due from {first} to {last}.")
+        return cli.EXIT_OK
+    print(f"Expected due {len(found)} time{'s' if len(found) != 1 else ''} "
+          f"from {first} to {last}:")
+    for o in found:
+        print(f"  {o.day:%a %Y-%m-%d}  "
+              f"{pm_forecast.expected_words(o.how, o.number, o.overdue_since)}")
+    return cli.EXIT_OK
+
+
+def _pm_explain(args: argparse.Namespace) -> int:
+    actor = _signed_in(args)
+    as_of = _date("as_of", args.as_of) or dt.date.today()
+    detail = pm_schedules.get_schedule(actor, args.id, as_of)
+    if args.json:
+        cli.print_json(dict(detail_json(detail), as_of=as_of))
+        return cli.EXIT_OK
+    print(_heading(detail))
+    print(f"As of {as_of:%a %d %b %Y}: {detail.decision.words}")
+    return cli.EXIT_OK
+
+
+# --- keepwell pm run -----------------------------------------------------------------------
+
+
+def _pm_run(args: argparse.Namespace) -> int:
+    as_of = _date("as_of", args.as_of)
+    if as_of and as_of > dt.date.today() and not args.dry_run:
+        raise cli.UsageError("--as-of is after today: a real run would record occurrences as "
+                             "missed before they happen. Add --dry-run to see what it would do.")
+    if not 0 <= args.wait <= MAX_WAIT_SECONDS:
+        raise cli.UsageError(f"--wait must be from 0 to {MAX_WAIT_SECONDS} seconds.")
+    actor = _signed_in(args)
+    result = pm_run.generate_due_work_orders(actor, as_of=as_of, dry_run=args.dry_run,
+                                             wait_seconds=args.wait)
+    code = (EXIT_NOT_RUN if result.not_run else
+            cli.EXIT_FAILED if result.unchecked else cli.EXIT_OK)
+    if args.json:
+        cli.print_json(pm_run.result_json(result))
+        return code
+    if result.not_run:
+        print(result.not_run)
+        return code
+    print(result.summary + (" Nothing was written (dry run)." if result.dry_run else ""))
+    if result.created:
+        print("Would create:" if result.dry_run else "Created:")
+        cli.print_table(("NUMBER", "ASSET", "SCHEDULE", "DUE", "WHY"),
+                        [(c.number or "-", c.asset_tag, c.schedule, c.due, c.why)
+                         for c in result.created])
+    if result.missed:
+        print("Missed (its order was still open; counts against PM compliance):")
+        cli.print_table(("ASSET", "SCHEDULE", "MISSED"),
+                        [(m.asset_tag, m.schedule, m.words) for m in result.missed])
+    skipped = [s for s in result.skipped if not s.unchecked]
+    if skipped:
+        print("Skipped:")
+        cli.print_table(("ASSET", "SCHEDULE", "WHY"),
+                        [(s.asset_tag, s.schedule, s.why) for s in skipped])
+    if result.unchecked:
+        print("Could not be checked (the others were; correct these schedules on the PM "
+              "Schedules screen):")
+        cli.print_table(("ID", "ASSET", "SCHEDULE", "WHY"),
+                        [(s.schedule_id, s.asset_tag, s.schedule,
+                          s.why.removeprefix(pm_run.UNCHECKED)) for s in result.unchecked])
+    return code
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+
+def _command(group: cli.Subcommands, common: argparse.ArgumentParser, name: str,
+             handler: cli.Handler, help_text: str) -> argparse.ArgumentParser:
+    parser = cli.add_command(group, common, name, handler, help_text)
+    cli.add_sign_in_options(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _task(required: bool) -> Any:
+    return lambda text: {"text": text, "required": required}
+
+
+def _add_options(add: argparse.ArgumentParser) -> None:
+    add.add_argument("--asset", required=True, metavar="TAG", help="the asset the work is on")
+    add.add_argument("--name", required=True, help="what the work is, e.g. 'Monthly lube'")
+    when = add.add_argument_group("when it is due (a time trigger, a meter trigger or both)")
+    when.add_argument("--every", metavar="N", help="every N --unit (default 1)")
+    when.add_argument("--unit", type=str.lower, choices=TIME_UNITS,
+                      help="with --every: every N days, weeks, months or years")
+    when.add_argument("--rrule", metavar="RULE",
+                      help="an RFC 5545 rule instead, e.g. 'FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO'")
+    when.add_argument("--meter", metavar="NAME", help="one of the asset's meters")
+    when.add_argument("--meter-every", metavar="N", help="due every N units of the meter")
+    when.add_argument("--tolerance", metavar="N", help="order it this many units early")
+    when.add_argument("--anchor", type=str.lower, choices=PM_ANCHORS,
+                      help="fixed: a series from the start; floating: counted from the last "
+                           "completion. Default: fixed, or floating when both a time and a "
+                           "meter trigger are given (it is required then)")
+    when.add_argument("--start", metavar="YYYY-MM-DD", help="the first due date (default today)")
+    when.add_argument("--end", metavar="YYYY-MM-DD", help="nothing is due after this day")
+    when.add_argument("--lead-days", default=0, metavar="N",
+                      help="create the order N days before it is due")
+    when.add_argument("--season", metavar="4-10", help="only due in these months (apr-oct too)")
+    when.add_argument("--skip-dates", metavar="D,D", help="plant holidays: moved to the next day")
+    order = add.add_argument_group("the work orders it creates")
+    order.add_argument("--description", default="")
+    order.add_argument("--type", default="preventive", type=str.lower, choices=WO_TYPES)
+    order.add_argument("--priority", default="3", metavar="1-4",
+                       help="1 urgent, 2 high, 3 normal (default), 4 low")
+    order.add_argument("--hours", metavar="H", help="estimated hours")
+    order.add_argument("--assignee", metavar="USERNAME", help="who it is assigned to")
+    order.add_argument("--task", dest="tasks", action="append", type=_task(False),
+                       metavar="TEXT", help="a checklist step (repeat, in order)")
+    order.add_argument("--required-task", dest="tasks", action="append", type=_task(True),
+                       metavar="TEXT", help="a step that must be answered to complete")
+
+
+def register_pm_commands(commands: cli.Subcommands, common: argparse.ArgumentParser) -> None:
+    """Add the `pm` command group (an entry of app.cli.main.COMMAND_GROUPS)."""
+    group = cli.add_group(commands, common, "pm",
+                          "list, add, forecast, explain and run preventive maintenance")
+    listing = _command(group, common, "list", _pm_list,
+                       "list PM schedules with when each is next due")
+    listing.add_argument("--search", default="", metavar="TEXT", help="name, asset tag or name")
+    listing.add_argument("--asset", metavar="TAG", help="only this asset's schedules")
+    listing.add_argument("--inactive", action="store_true", help="list inactive ones too")
+    listing.add_argument("--limit", type=int, default=200, metavar="N",
+                         help="at most N rows (1-1000, default 200)")
+    _add_options(_command(group, common, "add", _pm_add, "set up a PM schedule"))
+    forecast = _command(group, common, "forecast", _pm_forecast,
+                        "list the days a schedule is expected due")
+    forecast.add_argument("id", type=int, metavar="ID", help="the schedule's ID (pm list)")
+    forecast.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                          help="first day (default today)")
+    forecast.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                          help="last day (default a year after --from; at most three years)")
+    explain = _command(group, common, "explain", _pm_explain,
+                       "say why a schedule is or is not due")
+    explain.add_argument("id", type=int, metavar="ID")
+    explain.add_argument("--as-of", metavar="YYYY-MM-DD", help="as a check that day would see "
+                                                               "it (default today)")
+    run = _command(group, common, "run", _pm_run,
+                   "create the PM work orders that are due now (planners and admins)")
+    run.epilog = ("Exit code 0 when the check ran; 1 when schedules had to be set aside (they "
+                  "cannot be checked: each is named, the others were checked); "
+                  f"{EXIT_NOT_RUN} when another runner kept the PM check busy all the time this "
+                  "one waited (--wait; that runner creates what is due).")
+    run.add_argument("--as-of", metavar="YYYY-MM-DD", help="check as of this day (default today)")
+    run.add_argument("--dry-run", action="store_true", help="say what it would do; write nothing")
+    run.add_argument("--wait", type=float, default=60, metavar="SECONDS",
+                     help="while another runner is at work, wait up to this long for it "
+                          "(default 60; 0: do not wait)")

@@ -1,0 +1,1 @@
+"""Assets, their locations, fields and meters."""

@@ -1,0 +1,1 @@
+"""The demo plant: a realistic office to try Keepwell on."""

@@ -1,0 +1,1 @@
+"""People: user accounts, signing in, and the workers orders are assigned to."""

@@ -1,0 +1,1 @@
+"""Preventive maintenance services: schedules, the check that raises orders, forecast."""

@@ -1,0 +1,1 @@
+"""Work orders: listing, detail, editing, lifecycle (release to sign-off), bulk, activity."""

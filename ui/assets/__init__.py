@@ -1,0 +1,1 @@
+"""Assets: the list and location tree, the asset form and its tabs."""

@@ -1,0 +1,377 @@
+"""Assets: the location tree on the left filters the lazy asset list on the right; the asset
+form opens from the list (read-only for roles that may not change assets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import KeepwellError
+from app.permissions import Actor, Perm
+from app.services.assets import register as assets
+from app.services.assets.fields import STATUS_LABELS
+from app.services.assets.register import PAGE_SIZE, AssetRow
+from ui.assets.form import AssetForm
+from ui.assets.location_tree import TREE_MIN_WIDTH, LocationTree
+from ui.assets.locations import AddLocationDialog, AddSiteDialog, RenameLocationDialog
+from ui.assets.table import (
+    COL_CATEGORY,
+    COL_CRITICALITY,
+    COL_LOCATION,
+    COL_MANUFACTURER,
+    COL_NAME,
+    COL_PARENT,
+    COL_STATUS,
+    COL_TAG,
+    AssetFilter,
+    AssetTableModel,
+)
+from ui.common.column_fit import ColumnFitter
+from ui.common.errors import show_error
+from ui.common.notify import notify
+from ui.common.open_forms import OpenForms
+from ui.common.settings import gui_settings
+from ui.common.sort_header import SortArrowHeader
+
+SEARCH_DELAY_MS = 250
+ANY_STATUS = "All statuses"
+ROW_HEIGHT = 24
+TREE_WIDTH = 270  # until the user drags the splitter (then theirs, kept in QSettings)
+TREE_WIDTH_KEY = "assets/tree_width"
+# The columns beside Name: (narrowest, preferred) width. Name stretches over what is left; when
+# that would leave it under NAME_MIN, the others give up room down to their narrowest first
+# (a cut-short category or location has a tooltip; a cut-short name is what users complain of).
+# When even that leaves Name too little, these columns step aside, in this order, until there is
+# room again (what they say is on the asset's form).
+COLUMN_WIDTHS = {COL_TAG: (84, 100), COL_CATEGORY: (72, 120), COL_CRITICALITY: (42, 44),
+                 COL_STATUS: (74, 84), COL_LOCATION: (84, 160), COL_PARENT: (66, 90),
+                 COL_MANUFACTURER: (66, 110)}
+HIDDEN_FIRST = (COL_PARENT, COL_MANUFACTURER, COL_CATEGORY)
+NAME_MIN = 220
+
+
+class AssetsScreen(QWidget):
+    title = "Assets"
+    open_work_order = Signal(int)  # an order opened from an asset form's Work orders tab
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None,
+                 page_size: int = PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.can_edit = actor.can(Perm.ASSET_MANAGE)
+        self.forms: OpenForms[int | None, AssetForm] = OpenForms(self)
+
+        heading = QLabel(self.title)
+        heading.setObjectName("screenTitle")
+        self._build_actions()
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.new_action)
+        toolbar.addAction(self.open_action)
+        if self.can_edit:
+            toolbar.addSeparator()
+        toolbar.addAction(self.add_location_action)
+        toolbar.addAction(self.rename_location_action)
+        toolbar.addAction(self.add_site_action)
+
+        # Left: where things are.
+        self.tree = LocationTree(actor, ROW_HEIGHT)
+        self.tree_model = self.tree.places
+        self.tree.location_chosen.connect(self._location_chosen)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._tree_menu)
+
+        # Right: the filter bar and the list.
+        self.model = AssetTableModel(self._fetch_page, page_size)
+        self.search = QLineEdit()
+        self.search.setObjectName("assetSearch")
+        self.search.setPlaceholderText("Search tag, name, category, maker, model or serial  "
+                                       "(Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.apply_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("assetStatusFilter")
+        self.status_filter.addItem(ANY_STATUS, None)
+        for value, label in STATUS_LABELS.items():
+            self.status_filter.addItem(label, value)
+        self.status_filter.currentIndexChanged.connect(self._status_chosen)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("hintText")
+
+        self.table = QTableView()
+        self.table.setObjectName("assetTable")
+        self.table.setHorizontalHeader(SortArrowHeader(self.table))
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(36)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
+        self.table.activated.connect(self.open_asset)  # double-click or Enter
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_count)
+        self.model.modelReset.connect(self.table.scrollToTop)  # a new list starts at its top
+        self.model.modelReset.connect(self._update_actions)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.status_filter)
+        bar.addWidget(self.count_label)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(bar)
+        right_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        stored = gui_settings().value(TREE_WIDTH_KEY, TREE_WIDTH)
+        tree_width = int(stored) if str(stored).isdigit() else TREE_WIDTH
+        self.splitter.setSizes([max(tree_width, TREE_MIN_WIDTH), 1000])
+        self.splitter.splitterMoved.connect(self._remember_tree_width)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(toolbar)
+        layout.addWidget(self.splitter, 1)
+
+        self._load_tree()
+        self.tree.expandToDepth(1)  # all, sites and their buildings
+        header.setSortIndicator(COL_TAG, Qt.SortOrder.AscendingOrder)  # loads the first page
+        self._update_actions()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _remember_tree_width(self, _pos: int, _index: int) -> None:
+        gui_settings().setValue(TREE_WIDTH_KEY, self.splitter.sizes()[0])
+
+    def _build_actions(self) -> None:
+        self.new_action = QAction("New asset…", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_asset)
+        self.open_action = QAction("Edit…" if self.can_edit else "Open…", self)
+        self.open_action.triggered.connect(self.open_selected)
+        self.add_location_action = QAction("Add location…", self)
+        self.add_location_action.triggered.connect(self.add_location)
+        self.rename_location_action = QAction("Rename location…", self)
+        self.rename_location_action.triggered.connect(self.rename_location)
+        self.add_site_action = QAction("Add site…", self)
+        self.add_site_action.triggered.connect(self.add_site)
+        for action in (self.new_action, self.add_location_action, self.rename_location_action,
+                       self.add_site_action):
+            action.setVisible(self.can_edit)
+            action.setEnabled(self.can_edit)
+        self.addAction(self.new_action)
+
+    # -- reading --------------------------------------------------------------------------
+    def _fetch_page(self, filters: AssetFilter, offset: int, limit: int, sort: str,
+                    descending: bool) -> Sequence[AssetRow]:
+        try:
+            return assets.list_assets(self.actor, filters.search, filters.location_id, True,
+                                      filters.status, sort, descending, offset, limit)
+        except KeepwellError as exc:
+            self.count_label.setText(str(exc.message))
+            return []
+
+    def _load_tree(self) -> None:
+        """Read the tree again, keeping the chosen location and what was open."""
+        chosen = self.model.filter.location_id
+        try:
+            shown = self.tree.load(chosen)
+        except KeepwellError as exc:  # the status bar's connection check says more
+            self.count_label.setText(exc.message)
+            return
+        if shown != chosen:  # it is gone: show everything
+            self.model.set_filter(location_id=None)
+
+    def _location_chosen(self, location_id: int | None) -> None:
+        self.model.set_filter(location_id=location_id)
+        self._update_actions()
+
+    def _status_chosen(self, _index: int) -> None:
+        self.model.set_filter(status=self.status_filter.currentData())
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(search=self.search.text())
+
+    def choose_location(self, location_id: int | None) -> None:
+        """Select a location in the tree (None: all), which filters the list."""
+        self.tree.choose_location(location_id)
+
+    def _update_count(self) -> None:
+        filters = self.model.filter
+        try:
+            total = assets.count_assets(self.actor, filters.search, filters.location_id, True,
+                                        filters.status)
+        except KeepwellError as exc:
+            self.count_label.setText(exc.message)
+            return
+        noun = "asset" if total == 1 else "assets"
+        place = self.tree_model.label(filters.location_id)
+        if filters.search or filters.status:
+            text = f"{total:,} {noun} match" if total else "No assets match"
+        elif place:
+            text = f"{total:,} {noun} in {place}" if total else f"No assets in {place}"
+        else:
+            text = f"{total:,} {noun}" if total else "No assets yet"
+        self.count_label.setText(text)
+        self.count_label.setToolTip(text)
+
+    def selected(self) -> AssetRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def chosen_location_id(self) -> int | None:
+        return self.model.filter.location_id
+
+    def _update_actions(self) -> None:
+        row = self.selected()
+        self.open_action.setEnabled(row is not None)
+        self.open_action.setToolTip(
+            f"Open {row.tag} (Enter or double-click)" if row else "Choose an asset first")
+        self.rename_location_action.setEnabled(
+            self.can_edit and self.chosen_location_id() is not None)
+
+    # -- refreshing -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the tree and the list, keeping the selection and the scroll position."""
+        selected = self.selected()
+        scroll = self.table.verticalScrollBar().value()
+        self._load_tree()
+        self.model.reload_at_least(self.model.rowCount())  # counts again as it resets
+        if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
+            self.table.selectRow(row)
+        self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
+        self._update_actions()
+
+    def refresh_for(self, changed: dict[str, set[str]]) -> None:
+        """Another desk (or this one) changed something shown here."""
+        if changed.keys() & {"asset", "location", "site"}:
+            self.refresh()
+        for form in self.forms.values():
+            form.refresh_for(changed)
+
+    # -- menus ----------------------------------------------------------------------------
+    def _table_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.open_action)
+        if self.can_edit:
+            menu.addAction(self.new_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _tree_menu(self, pos: QPoint) -> None:
+        if not self.can_edit:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.add_location_action)
+        menu.addAction(self.rename_location_action)
+        menu.addSeparator()
+        menu.addAction(self.add_site_action)
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    # -- the asset form -------------------------------------------------------------------
+    def open_selected(self) -> None:
+        index = self.table.currentIndex()
+        if self.selected() is not None and index.isValid():
+            self.open_asset(index)
+
+    def open_asset(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_asset_id(self.model.row_at(index.row()).id)
+
+    def open_asset_id(self, asset_id: int) -> AssetForm | None:
+        """Show the form of an asset (raising it if it is open already); the main window's
+        global search and a form's sub-asset list call it. None when it cannot be read."""
+        asset_id = int(asset_id)
+        if (row := self.model.row_of(asset_id)) >= 0:
+            self.table.selectRow(row)
+        return self.forms.open(asset_id, self._asset_form)
+
+    def new_asset(self) -> AssetForm | None:
+        if not self.can_edit:
+            return None
+        return self.forms.open(None, self._asset_form)
+
+    def _asset_form(self, asset_id: int | None) -> AssetForm | None:
+        """A new form for the asset (None: a new asset, in the location chosen in the tree);
+        None when the asset cannot be read, which is said in words."""
+        if asset_id is None:
+            form = AssetForm(self.actor, None, self, location_id=self.chosen_location_id())
+        else:
+            try:
+                detail = assets.get_asset(self.actor, asset_id)
+            except KeepwellError as exc:
+                show_error(self, exc)
+                return None
+            form = AssetForm(self.actor, detail, self)
+        form.saved.connect(self._asset_saved)
+        form.open_work_order.connect(self.open_work_order)
+        form.open_asset.connect(self.open_asset_id)
+        return form
+
+    def _asset_saved(self, asset_id: int) -> None:
+        self.refresh()
+        if (row := self.model.row_of(asset_id)) >= 0:
+            self.table.selectRow(row)
+        notify(self, "Asset saved.")
+
+    # -- locations ------------------------------------------------------------------------
+    def add_site(self) -> None:
+        dialog = AddSiteDialog(self.actor, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created is not None:
+            notify(self, f"Added site {dialog.created.code}.")
+            self._load_tree()
+
+    def add_location(self) -> None:
+        current = self.tree.currentIndex()
+        dialog = AddLocationDialog(self.actor, self.tree.sites, self.tree.nodes,
+                                   site_id=self.tree_model.site_id(current),
+                                   parent_id=self.tree_model.location_id(current), parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.created is not None:
+            notify(self, f"Added location {dialog.created.code}.")
+            self._load_tree()
+            self.choose_location(dialog.created.id)
+
+    def rename_location(self) -> None:
+        node = self.tree_model.node(self.chosen_location_id())
+        if node is None:
+            return
+        dialog = RenameLocationDialog(self.actor, node, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.renamed is not None:
+            notify(self, f"Renamed location {dialog.renamed.code}.")
+            self.refresh()

@@ -1,0 +1,1 @@
+"""Pieces every screen uses: table model and set-up, pickers, form dialog, notices, style."""

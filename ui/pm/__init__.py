@@ -1,0 +1,1 @@
+"""PM Schedules and PM Forecast: lists, the schedule form, the calendar."""

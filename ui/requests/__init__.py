@@ -1,0 +1,1 @@
+"""Work requests: the list, filing, deciding."""
