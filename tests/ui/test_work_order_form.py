@@ -20,9 +20,9 @@ from app.services.pm import run as pm_run
 from app.services.pm import schedules as pm_schedules
 from app.services.work_orders import edit, lifecycle
 from app.services.work_orders.fields import TaskSpec
+from ui.common.form_widgets import READ_ONLY_BACKGROUND
 from ui.work_orders.form import WorkOrderForm
 from ui.work_orders.moves import ConflictBox, UnsavedBox
-from ui.work_orders.widgets import READ_ONLY_BACKGROUND
 
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from app.pm.engine import amount
 from app.services.assets.meters import MeterRow
 from app.services.pm.fields import MAX_LEAD_DAYS
+from ui.common.form_widgets import DateField, FieldBox
 from ui.pm.rrule_builder import RRuleBuilder
 from ui.pm.schedule_skip_dates import SkipDatesEditor
-from ui.work_orders.widgets import DateField, FieldBox
 
 # (label for one, label for more, time_unit)
 TIME_UNITS = (("day", "days", "day"), ("week", "weeks", "week"), ("month", "months", "month"),

@@ -32,6 +32,7 @@ from app.services.assets import register as assets
 from app.services.pm import schedules as pm_schedules
 from app.services.pm.schedules import ScheduleDetail
 from ui.common.errors import describe
+from ui.common.form_widgets import FORM_STYLE, FieldBox, say, text_label
 from ui.common.pickers import AssetPicker
 from ui.pm.schedule_fields import TriggerFields
 from ui.pm.schedule_messages import (
@@ -43,7 +44,6 @@ from ui.pm.schedule_messages import (
 )
 from ui.pm.schedule_preview import PreviewPanel
 from ui.pm.schedule_template import TemplateFields
-from ui.work_orders.widgets import FORM_STYLE, FieldBox, say, text_label
 
 PREVIEW_DELAY_MS = 300
 WHEN, WORK_ORDER = range(2)

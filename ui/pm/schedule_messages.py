@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.errors import field_label
-from ui.work_orders.widgets import FieldBox
+from ui.common.form_widgets import FieldBox
 
 # A refused field (as the service names it) -> the field box showing its message.
 ERROR_BOXES = {

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.work_orders.widgets import DateField, say
+from ui.common.form_widgets import DateField, say
 
 
 def _button(text: str) -> QPushButton:

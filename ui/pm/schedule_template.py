@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from app.models import TASK_KINDS, WO_TYPES
 from app.permissions import Actor
 from app.services.work_orders.listing import PRIORITY_LABELS
+from ui.common.form_widgets import FieldBox, hours_text
 from ui.common.pickers import PersonPicker
-from ui.work_orders.widgets import FieldBox, hours_text
 
 KIND_LABELS = {"check": "Check (tick when done)", "pass_fail": "Pass / fail",
                "reading": "Reading (a number)", "text": "Text answer"}

@@ -31,8 +31,8 @@ from app.services.work_orders import (
 )
 from app.services.work_orders.detail import TaskRow, WorkOrderDetail
 from ui.common.errors import describe
+from ui.common.form_widgets import local_time, read_only_mirror, say, set_read_only
 from ui.work_orders.steps import AddStepBar, StepMenu
-from ui.work_orders.widgets import local_time, read_only_mirror, say, set_read_only
 
 PASS_FAIL = (("– not answered –", ""), ("Pass", "pass"), ("Fail", "fail"))
 # The answer and who-answered columns get their widths from the room the list has, never from

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from app.services.work_orders.detail import WorkOrderDetail
 from app.services.work_orders.edit import failure_codes
 from app.services.work_orders.lifecycle import FAILURE_CODED_TYPES
+from ui.common.form_widgets import FieldBox, field_message, hours_text, set_read_only
 from ui.work_orders.tabs import button
-from ui.work_orders.widgets import FieldBox, field_message, hours_text, set_read_only
 
 KINDS = ("problem", "cause", "remedy")
 DOWNTIME_HINT = "hours the asset was down, e.g. 1.5"

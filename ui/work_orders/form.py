@@ -34,6 +34,14 @@ from app.services.work_orders import (
 from app.services.work_orders.checklist import EDITABLE_STATUSES
 from app.services.work_orders.detail import WorkOrderDetail, get_work_order
 from ui.common.errors import describe
+from ui.common.form_widgets import (
+    FORM_STYLE,
+    paint_badge,
+    refusal_summary,
+    say,
+    status_badge,
+    text_label,
+)
 from ui.work_orders.checklist import ChecklistTab
 from ui.work_orders.codes import FailureCodesTab
 from ui.work_orders.header import ERROR_FIELDS, WorkOrderHeader
@@ -57,14 +65,6 @@ from ui.work_orders.tabs import (
     LaborTab,
     button,
     work_tab_titles,
-)
-from ui.work_orders.widgets import (
-    FORM_STYLE,
-    paint_badge,
-    refusal_summary,
-    say,
-    status_badge,
-    text_label,
 )
 
 

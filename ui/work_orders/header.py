@@ -25,14 +25,14 @@ from app.services.assets import register as assets
 from app.services.pm import schedules as pm_schedules
 from app.services.work_orders.detail import WorkOrderDetail
 from app.services.work_orders.listing import PRIORITY_LABELS
-from ui.common.pickers import AssetPicker, LocationPicker, PersonPicker
-from ui.work_orders.widgets import (
+from ui.common.form_widgets import (
     DateField,
     FieldBox,
     field_message,
     hours_text,
     set_read_only,
 )
+from ui.common.pickers import AssetPicker, LocationPicker, PersonPicker
 
 # A refused field's service name -> the header field showing it.
 ERROR_FIELDS = {

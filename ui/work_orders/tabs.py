@@ -37,8 +37,7 @@ from app.services.work_orders.detail import WorkOrderDetail, get_attachment
 from app.services.work_orders.listing import STATUS_LABELS
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog
-from ui.common.pickers import PersonPicker
-from ui.work_orders.widgets import (
+from ui.common.form_widgets import (
     fill_table,
     local_time,
     read_only_table,
@@ -46,6 +45,7 @@ from ui.work_orders.widgets import (
     size_text,
     text_label,
 )
+from ui.common.pickers import PersonPicker
 
 
 def button(text: str) -> QPushButton:
