@@ -8,7 +8,7 @@ from app.models import User
 from app.permissions import Actor, Role
 from app.services import settings
 from app.services.common import clean_text, raise_if
-from app.services.people.users import UserRow, _load, create_user_record
+from app.services.people.users import UserRow, create_user_record, user_row
 
 # The actor for the one-time setup: there is no user to act as yet.
 SETUP = Actor(user_id=None, username="setup", full_name="First-run setup", role=Role.IT)
@@ -34,4 +34,4 @@ def set_up_organisation(
             SETUP, admin_username, admin_full_name, Role.ADMIN.value, admin_password
         )
         settings.write_setting(SETUP, "organisation_name", name)
-    return _load(user.id)
+    return user_row(user.id)

@@ -67,7 +67,7 @@ def test_event_and_change_are_one_transaction(admin, monkeypatch):
         raise RuntimeError("the desk lost power")
 
     before = (users.count_users(), AuditEvent.select().count())
-    monkeypatch.setattr(users, "_load", fail)
+    monkeypatch.setattr(users, "user_row", fail)
     with pytest.raises(RuntimeError):
         users.add_user(admin, "tess", "Tess Tech", "technician", "a-good-password-1")
     assert (users.count_users(), AuditEvent.select().count()) == before

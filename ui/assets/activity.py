@@ -26,7 +26,7 @@ from app.services.work_orders.listing import WorkOrderFilter, WorkOrderRow
 from ui.assets.table import WO_COL_DUE, WO_COL_TITLE, AssetWorkOrderModel
 from ui.common.errors import describe
 from ui.common.sort_header import SortArrowHeader
-from ui.users.table import local_time
+from ui.common.time_text import local_time
 
 
 def history_summary(row: history.HistoryRow) -> str:

@@ -9,7 +9,7 @@ from app.errors import ConflictError, KeepwellError
 from app.permissions import Actor
 from app.services import history
 from ui.assets.activity import history_summary
-from ui.users.table import local_time
+from ui.common.time_text import local_time
 
 
 def ask_about_conflict(parent: QWidget, actor: Actor, asset_id: int,

@@ -32,7 +32,7 @@ from ui.assets.fields import AssetFields
 from ui.assets.meters import MetersTab
 from ui.common.errors import describe
 from ui.common.form_dialog import hint_label
-from ui.users.table import local_time
+from ui.common.time_text import local_time
 
 DETAILS, METERS, WORK_ORDERS, HISTORY = range(4)
 SUB_ASSETS_LINK = "sub-assets"

@@ -29,7 +29,7 @@ from app.services.assets import meters
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog, hint_label
 from ui.common.tables import read_only_table
-from ui.users.table import local_time
+from ui.common.time_text import local_time
 
 READINGS_SHOWN = 100
 

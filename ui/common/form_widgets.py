@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from app.errors import field_label
 from ui.common.tables import read_only_table as read_only_table
-from ui.users.table import local_time as local_time
 
 STATUS_COLOURS = {
     "open": "#5b6675",

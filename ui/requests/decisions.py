@@ -39,8 +39,8 @@ from app.services.work_orders.detail import WorkOrderDetail
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog, hint_label
 from ui.common.pickers import PersonPicker
+from ui.common.time_text import local_time
 from ui.requests.dialogs import priority_combo
-from ui.requests.table import local_time
 
 T = TypeVar("T")
 DEFAULT_DUE_DAYS = 7

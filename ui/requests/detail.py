@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.services.requests import RequestDetail
 from app.services.work_orders.listing import PRIORITY_LABELS
-from ui.requests.table import local_time
+from ui.common.time_text import local_time
 
 # The decision as a banner: what the requester looks for first.
 DECISION_STYLES = {

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 from app.services.requests import PAGE_SIZE, RequestRow
 from app.services.work_orders.listing import PRIORITY_LABELS
 from ui.common.table_model import Index, PagedTableModel
-from ui.users.table import local_time as local_time
+from ui.common.time_text import local_time
 
 STATUS_LABELS = {"new": "New", "approved": "Approved", "rejected": "Rejected"}
 HEADERS = ("Number", "Title", "Asset", "Location", "Priority", "Status", "Requested by",

@@ -132,7 +132,7 @@ class LoginDialog(QDialog):
 
         from app.services.people import auth
         from ui.common.errors import describe
-        from ui.users.change_password import ChangePasswordDialog
+        from ui.users import change_password_dialog
 
         self.message.clear()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -146,8 +146,8 @@ class LoginDialog(QDialog):
         finally:
             QGuiApplication.restoreOverrideCursor()
         if result.must_change_password:
-            change = ChangePasswordDialog(result.actor, forced=True, parent=self,
-                                          current_password=self.password.text())
+            change = change_password_dialog(result.actor, forced=True, parent=self,
+                                            current_password=self.password.text())
             if change.exec() != QDialog.DialogCode.Accepted:
                 self.message.setText("You must choose a new password before you can continue.")
                 self.password.clear()

@@ -14,6 +14,7 @@ loop. A window dropped without being closed stays open: a leak to see, never a c
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
@@ -42,7 +43,7 @@ from app.services.work_orders.listing import WorkOrderFilter
 from ui.common.notify import notify
 from ui.common.settings import gui_settings
 from ui.common.workers import BackgroundTask, wait_for_all
-from ui.pm.run_result import PmCheckActions
+from ui.pm import pm_check_actions
 from ui.shell.change_watcher import ChangeWatcher
 from ui.shell.global_search import GlobalSearch
 from ui.shell.idle import IdleWatcher
@@ -51,7 +52,10 @@ from ui.shell.office_settings import OfficeSettingsAction
 from ui.shell.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmCheckReport, PmWorker
 from ui.shell.screens import ScreenSpec, screens_for
 from ui.shell.storage_alert import StorageNotifier
-from ui.users.change_password import ChangePasswordDialog
+from ui.users import change_password_dialog
+
+if TYPE_CHECKING:
+    from ui.pm import PmCheckActions
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +362,7 @@ class MainWindow(QMainWindow):
         worker.check_finished.connect(self._pm_checked)
         worker.check_failed.connect(self._pm_failed)
         if self.actor.can(Perm.PM_RUN):
-            self.pm_actions = PmCheckActions(self.actor, worker, self)
+            self.pm_actions = pm_check_actions(self.actor, worker, self)
             self.tools_menu.addActions([self.pm_actions.run_action,
                                         self.pm_actions.preview_action])
         self._pm_checked(None)
@@ -433,7 +437,7 @@ class MainWindow(QMainWindow):
         self.sign_out_requested.emit(reason)
 
     def change_password(self) -> None:
-        if ChangePasswordDialog(self.actor, parent=self).exec() == QDialog.DialogCode.Accepted:
+        if change_password_dialog(self.actor, parent=self).exec() == QDialog.DialogCode.Accepted:
             notify(self, "Your password was changed.")
 
     def about(self) -> None:

@@ -1,1 +1,34 @@
-"""Users and My Account."""
+"""Users and My Account.
+
+What the rest of the program uses (each import waits for the first call):
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog, QWidget
+
+    from app.permissions import Actor
+
+
+def users_screen(actor: Actor) -> QWidget:
+    from ui.users.screen import UsersScreen
+
+    return UsersScreen(actor)
+
+
+def account_screen(actor: Actor) -> QWidget:
+    from ui.users.account import AccountScreen
+
+    return AccountScreen(actor)
+
+
+def change_password_dialog(actor: Actor, *, forced: bool = False, parent: QWidget | None = None,
+                           current_password: str = "") -> QDialog:
+    """The dialog to change one's own password; `forced` after an administrator's reset."""
+    from ui.users.change_password import ChangePasswordDialog
+
+    return ChangePasswordDialog(actor, forced=forced, parent=parent,
+                                current_password=current_password)

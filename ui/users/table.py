@@ -10,15 +10,10 @@ from PySide6.QtGui import QBrush, QColor
 from app.permissions import Role
 from app.services.people.users import UserRow
 from ui.common.table_model import Index, RowTableModel
+from ui.common.time_text import local_time
 
 COLUMNS = ("Username", "Full name", "Role", "Status", "Last sign-in", "E-mail", "Craft")
 COL_USERNAME, COL_FULL_NAME, COL_ROLE, COL_STATUS, COL_LAST, COL_EMAIL, COL_CRAFT = range(7)
-
-
-def local_time(utc: dt.datetime | None) -> str:
-    if utc is None:
-        return ""
-    return f"{utc.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
 
 
 def status_text(row: UserRow, now: dt.datetime) -> str:

@@ -31,7 +31,8 @@ from app.services.work_orders import (
 )
 from app.services.work_orders.detail import TaskRow, WorkOrderDetail
 from ui.common.errors import describe
-from ui.common.form_widgets import local_time, read_only_mirror, say, set_read_only
+from ui.common.form_widgets import read_only_mirror, say, set_read_only
+from ui.common.time_text import local_time
 from ui.work_orders.steps import AddStepBar, StepMenu
 
 PASS_FAIL = (("– not answered –", ""), ("Pass", "pass"), ("Fail", "fail"))

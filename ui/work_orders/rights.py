@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app.permissions import Actor, Perm, Role
 from app.services.work_orders.activity import ANSWERABLE
 from app.services.work_orders.detail import FINISHED, WorkOrderDetail
-from ui.common.form_widgets import local_time
+from ui.common.time_text import local_time
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,13 @@ from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog
 from ui.common.form_widgets import (
     fill_table,
-    local_time,
     read_only_table,
     say,
     size_text,
     text_label,
 )
 from ui.common.pickers import PersonPicker
+from ui.common.time_text import local_time
 
 
 def button(text: str) -> QPushButton:

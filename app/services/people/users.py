@@ -75,7 +75,8 @@ def list_users(actor: Actor, include_inactive: bool = True) -> list[UserRow]:
     return [_row(r) for r in q.order_by(User.active.desc(), User.username).tuples()]
 
 
-def _load(user_id: int) -> UserRow:
+def user_row(user_id: int) -> UserRow:
+    """The account as the Users screen lists it (also the first-run set-up's answer)."""
     values = User.select(*_ROW_FIELDS).where(User.id == user_id).tuples().first()
     if values is None:
         raise NotFound(f"User {user_id} does not exist.")
@@ -84,7 +85,7 @@ def _load(user_id: int) -> UserRow:
 
 @query(Perm.USER_MANAGE)
 def get_user(actor: Actor, user_id: int) -> UserRow:
-    return _load(user_id)
+    return user_row(user_id)
 
 
 def find_user_id(username: str) -> int:
@@ -203,7 +204,7 @@ def add_user(
             actor, username, full_name, role, password, email, craft, hourly_rate,
             must_change_password, password_hash=hashed,
         )
-        return _load(user.id)
+        return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -232,7 +233,7 @@ def update_user(
     )
     if changes:
         audit.record(actor, "user", user.id, "updated", changes)
-    return _load(user.id)
+    return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -253,7 +254,7 @@ def change_role(
     changes = versioned_update(user, expected_version, "user", role=new_role.value)
     if changes:
         audit.record(actor, "user", user.id, "role_changed", changes)
-    return _load(user.id)
+    return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -267,7 +268,7 @@ def deactivate_user(actor: Actor, user_id: int, expected_version: int | None = N
     changes = versioned_update(user, expected_version, "user", active=False)
     if changes:
         audit.record(actor, "user", user.id, "deactivated", changes)
-    return _load(user.id)
+    return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -276,7 +277,7 @@ def reactivate_user(actor: Actor, user_id: int, expected_version: int | None = N
     changes = versioned_update(user, expected_version, "user", active=True)
     if changes:
         audit.record(actor, "user", user.id, "reactivated", changes)
-    return _load(user.id)
+    return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE, transaction=False)
@@ -298,7 +299,7 @@ def reset_password(
         )
         audit.record(actor, "user", user.id, "password_reset",
                      {"must_change_password": [None, True]})
-        return _load(user.id)
+        return user_row(user.id)
 
 
 @mutation(Perm.USER_MANAGE)
@@ -311,7 +312,7 @@ def unlock_user(actor: Actor, user_id: int, expected_version: int | None = None)
     if changes:
         audit.record(actor, "user", user.id, "unlocked", {"locked_until": changes.get(
             "locked_until", [user.locked_until, None])})
-    return _load(user.id)
+    return user_row(user.id)
 
 
 def count_users() -> int:
