@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import peewee
 
+from app.clock import utcnow
 from app.db import database
-
-
-def utcnow() -> dt.datetime:
-    """Stamps are stored as naive UTC; the GUI shows them in local time."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class BaseModel(peewee.Model):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import peewee
 
+from app.clock import utcnow
 from app.models.assets import Asset
-from app.models.base import BaseModel, VersionedModel, utcnow
+from app.models.base import BaseModel, VersionedModel
 from app.models.users import User
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import peewee
 
+from app.clock import utcnow
 from app.models.assets import Asset
-from app.models.base import BaseModel, VersionedModel, utcnow
+from app.models.base import BaseModel, VersionedModel
 from app.models.meters import Meter
 from app.models.users import User
-
-PM_ANCHORS = ("fixed", "floating")
 
 
 class PmSchedule(VersionedModel):

@@ -9,8 +9,6 @@ from app.models.base import VersionedModel
 from app.models.users import User
 from app.models.work import WorkOrder
 
-REQUEST_STATUSES = ("new", "approved", "rejected")
-
 
 class WorkRequest(VersionedModel):
     number = peewee.CharField(max_length=32, unique=True)  # WR-2026-000001

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import peewee
 
-from app.models.base import BaseModel, utcnow
+from app.clock import utcnow
+from app.models.base import BaseModel
 
 
 class Setting(BaseModel):

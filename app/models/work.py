@@ -9,10 +9,6 @@ from app.models.base import BaseModel, VersionedModel
 from app.models.pm import PmSchedule
 from app.models.users import User
 
-WO_STATUSES = ("open", "assigned", "in_progress", "on_hold", "completed", "closed", "cancelled")
-WO_TYPES = ("corrective", "preventive", "inspection", "emergency", "project")
-TASK_KINDS = ("check", "pass_fail", "reading", "text")
-
 
 class WorkOrder(VersionedModel):
     number = peewee.CharField(max_length=32, unique=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import peewee
 
+from app.clock import utcnow
 from app.models.assets import Asset
-from app.models.base import BaseModel, utcnow
+from app.models.base import BaseModel
 from app.models.requests import WorkRequest
 from app.models.users import User
 from app.models.work import WorkOrder
-
-LOG_KINDS = ("comment", "status")
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # every desk downloads it from the shared database
 
 
 class WorkOrderLog(BaseModel):

@@ -11,7 +11,8 @@ from typing import Any
 
 from app import db
 from app.change_feed import CHANNEL
-from app.models import AuditEvent, utcnow
+from app.clock import utcnow
+from app.models import AuditEvent
 from app.permissions import Actor, Perm
 from app.services.bulk import insert_rows
 from app.services.registry import query

@@ -9,8 +9,10 @@ from typing import Any
 import peewee
 
 from app import db
+from app.clock import utcnow
 from app.errors import ConflictError, NotFound, ValidationError
-from app.models import ATTACHMENT_MAX_BYTES, AuditEvent, VersionedModel, utcnow
+from app.models import AuditEvent, VersionedModel
+from app.vocabulary import ATTACHMENT_MAX_BYTES
 
 
 def lock_rows(query: Any) -> Any:

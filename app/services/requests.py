@@ -14,22 +14,15 @@ from typing import Any
 
 import peewee
 
+from app.clock import utcnow
 from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from app.models import (
-    REQUEST_STATUSES,
-    Asset,
-    Attachment,
-    Location,
-    User,
-    WorkOrder,
-    WorkRequest,
-    utcnow,
-)
+from app.models import Asset, Attachment, Location, User, WorkOrder, WorkRequest
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_file, clean_text, lock_rows, raise_if, versioned_update
 from app.services.registry import mutation, query
 from app.services.work_orders.numbering import reserve
+from app.vocabulary import REQUEST_STATUSES
 
 PAGE_SIZE = 200
 TITLE_MAX = 200

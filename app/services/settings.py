@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.models import Setting, utcnow
+from app.clock import utcnow
+from app.models import Setting
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_text, raise_if

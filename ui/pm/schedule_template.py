@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import TASK_KINDS, WO_TYPES
 from app.permissions import Actor
 from app.services.work_orders.listing import PRIORITY_LABELS
+from app.vocabulary import TASK_KINDS, WO_TYPES
 from ui.common.form_widgets import FieldBox, hours_text
 from ui.common.pickers import PersonPicker
 

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ConflictError, InvalidTransition, KeepwellError, NotFound, PermissionDenied
-from app.models import WO_TYPES
 from app.permissions import Actor
 from app.services import requests
 from app.services.requests import RequestDetail
 from app.services.work_orders import edit as work_order_edit
 from app.services.work_orders.detail import WorkOrderDetail
+from app.vocabulary import WO_TYPES
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog, hint_label
 from ui.common.pickers import PersonPicker

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import KeepwellError, ValidationError
-from app.models import ATTACHMENT_MAX_BYTES
 from app.permissions import Actor
 from app.services import requests
 from app.services.assets import register as assets
 from app.services.work_orders.listing import PRIORITY_LABELS
+from app.vocabulary import ATTACHMENT_MAX_BYTES
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog, hint_label
 from ui.common.pickers import AssetPicker, LocationPicker

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import KeepwellError
-from app.models import WO_TYPES
 from app.permissions import Actor
 from app.pm.engine import amount
 from app.services.assets import register as assets
 from app.services.pm import schedules as pm_schedules
 from app.services.work_orders.detail import WorkOrderDetail
 from app.services.work_orders.listing import PRIORITY_LABELS
+from app.vocabulary import WO_TYPES
 from ui.common.form_widgets import (
     DateField,
     FieldBox,

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import KeepwellError
-from app.models import ATTACHMENT_MAX_BYTES
 from app.permissions import Actor, Role
 from app.services import history
 from app.services.work_orders import activity as work_order_activity
 from app.services.work_orders.detail import WorkOrderDetail, get_attachment
 from app.services.work_orders.listing import STATUS_LABELS
+from app.vocabulary import ATTACHMENT_MAX_BYTES
 from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog
 from ui.common.form_widgets import (

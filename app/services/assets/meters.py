@@ -15,8 +15,9 @@ from typing import Any
 
 import peewee
 
+from app.clock import utcnow
 from app.errors import NotFound, ValidationError
-from app.models import Asset, Meter, MeterReading, PmSchedule, User, utcnow
+from app.models import Asset, Meter, MeterReading, PmSchedule, User
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.assets.fields import cents, clean_money

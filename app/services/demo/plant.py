@@ -26,8 +26,9 @@ from typing import Any
 import peewee
 
 from app import db
+from app.clock import utcnow
 from app.errors import KeepwellError, ValidationError
-from app.models import Asset, Location, Site, Task, User, WorkOrder, utcnow
+from app.models import Asset, Location, Site, Task, User, WorkOrder
 from app.paths import data_file
 from app.permissions import SYSTEM, Actor, Role
 from app.services import audit, settings

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import bcrypt
 
 from app import db
+from app.clock import utcnow
 from app.errors import (
     AccountInactive,
     AccountLocked,
     AuthenticationFailed,
     ValidationError,
 )
-from app.models import User, utcnow
+from app.models import User
 from app.permissions import Actor, Role
 from app.services import audit
 from app.services.registry import SIGNED_IN, mutation

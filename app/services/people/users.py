@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.clock import utcnow
 from app.db import write_transaction
 from app.errors import NotFound, ValidationError
-from app.models import User, utcnow
+from app.models import User
 from app.permissions import USER_ROLES, Actor, Perm, Role
 from app.services import audit
 from app.services.common import (

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.models import PM_ANCHORS, WO_TYPES, Asset, Meter
+from app.models import Asset, Meter
 from app.pm.engine import Plan, amount
 from app.pm.recurrence import UNITS, PlantCalendar, Recurrence, RecurrenceError
 from app.services.common import clean_date, clean_text
@@ -24,6 +24,7 @@ from app.services.work_orders.fields import (
     clean_priority,
     clean_tasks,
 )
+from app.vocabulary import PM_ANCHORS, WO_TYPES
 
 MAX_LEAD_DAYS = 365
 MAX_SKIP_DATES = 366

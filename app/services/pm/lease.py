@@ -29,9 +29,10 @@ import time
 from pathlib import Path
 
 from app import db
+from app.clock import utcnow
 from app.db import write_transaction
 from app.errors import DatabaseProblem
-from app.models import RunLease, utcnow
+from app.models import RunLease
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,9 @@ from typing import Any
 import peewee
 
 from app import db
+from app.clock import utcnow
 from app.db import write_transaction
-from app.models import Meter, PmMissed, PmSchedule, Task, WorkOrder, WorkOrderLog, utcnow
+from app.models import Meter, PmMissed, PmSchedule, Task, WorkOrder, WorkOrderLog
 from app.permissions import Actor, Perm
 from app.pm.engine import Decision, amount, decide
 from app.pm.next_check import NEVER, check_after

@@ -14,8 +14,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.clock import utcnow
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.models import Attachment, LaborEntry, Task, WorkOrderLog, utcnow
+from app.models import Attachment, LaborEntry, Task, WorkOrderLog
 from app.permissions import Actor, Perm, Role
 from app.services import audit
 from app.services.common import (

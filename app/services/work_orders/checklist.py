@@ -14,8 +14,9 @@ from typing import Any
 
 import peewee
 
+from app.clock import utcnow
 from app.errors import NotFound, ValidationError
-from app.models import TASK_KINDS, Task, User, utcnow
+from app.models import Task, User
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_text, raise_if, versioned_update
@@ -28,6 +29,7 @@ from app.services.work_orders.detail import (
     lock_work_order,
 )
 from app.services.work_orders.fields import MAX_TASKS, TEXT_MAX, UNIT_MAX
+from app.vocabulary import TASK_KINDS
 
 EDITABLE_STATUSES = ("open", "assigned", "in_progress", "on_hold")
 KIND_LABELS = {"check": "Check", "pass_fail": "Pass / fail", "reading": "Reading",

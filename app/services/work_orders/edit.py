@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from app.clock import utcnow
 from app.errors import InvalidTransition, NotFound
-from app.models import Attachment, Task, WorkOrder, WorkOrderLog, WorkRequest, utcnow
+from app.models import Attachment, Task, WorkOrder, WorkOrderLog, WorkRequest
 from app.permissions import Actor, Perm
 from app.services import audit
 from app.services.common import clean_date, clean_text, lock_rows, raise_if, versioned_update

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.models import TASK_KINDS, WO_TYPES, Asset, Location, User
+from app.models import Asset, Location, User
 from app.paths import data_file
 from app.permissions import ROLE_PERMISSIONS, Perm, Role
 from app.services.common import clean_text
+from app.vocabulary import TASK_KINDS, WO_TYPES
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000

@@ -22,9 +22,10 @@ from typing import Any
 
 import peewee
 
+from app.clock import utcnow
 from app.db import write_transaction
 from app.errors import InvalidTransition, PermissionDenied, ValidationError
-from app.models import WO_STATUSES, LaborEntry, Task, User, WorkOrder, WorkOrderLog, utcnow
+from app.models import LaborEntry, Task, User, WorkOrder, WorkOrderLog
 from app.permissions import Actor, Perm, Role
 from app.services import audit
 from app.services.common import clean_text, get_or_not_found, raise_if, versioned_update
@@ -38,6 +39,7 @@ from app.services.work_orders.detail import (
     lock_work_order,
 )
 from app.services.work_orders.fields import TEXT_MAX, check_worker, clean_choice
+from app.vocabulary import WO_STATUSES
 
 SIGNATURE_MEANING = "Reviewed and approved"
 HOLD_REASON_MAX = 200

@@ -10,10 +10,11 @@ from typing import Any
 import peewee
 
 from app.errors import ValidationError
-from app.models import WO_STATUSES, WO_TYPES, Asset, User, WorkOrder
+from app.models import Asset, User, WorkOrder
 from app.permissions import Actor, Perm
 from app.services.common import page_order, text_search
 from app.services.registry import query
+from app.vocabulary import WO_STATUSES, WO_TYPES
 
 PAGE_SIZE = 200
 
