@@ -1,8 +1,8 @@
 """The database layer: one proxy, opened from one function for SQLite and PostgreSQL.
 
-`connect(url)` connects and binds the proxy; `schema_state`, `initialise_schema` and
-`upgrade_schema` create, upgrade (after a backup) or refuse; services write through
-`write_transaction()`.
+`connect(url)` connects and binds the proxy (to one of the database classes of
+app/db_backends.py); `schema_state`, `initialise_schema` and `upgrade_schema` create, upgrade
+(after a backup) or refuse; services write through `write_transaction()`.
 
 THE RULE FOR SQLITE FILES. Nothing in Keepwell opens, reads, copies, stats-by-opening, renames,
 truncates or removes a database file or its -wal / -shm / -journal files by any means other
@@ -24,8 +24,9 @@ import sys
 def _load_peewee_without_psycopg() -> None:
     """peewee and its migration runner import psycopg as they load (~120 ms, most of the
     start-up budget) even on a desk that only ever opens SQLite. Hide psycopg while they load;
-    `_psycopg3_adapter` imports it when a PostgreSQL database is actually opened. This module
-    is the first to import peewee (app.models imports it first; a test checks)."""
+    `_psycopg3_adapter` (app/db_backends.py) imports it when a PostgreSQL database is actually
+    opened. This module is the first to import peewee (app.models imports it first; a test
+    checks)."""
     if "peewee" in sys.modules or "psycopg" in sys.modules:
         return
     sys.modules["psycopg"] = None  # type: ignore[assignment]  # `import psycopg` now fails
@@ -45,19 +46,21 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
-import threading  # noqa: E402
-import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 import peewee  # noqa: E402
 from playhouse.migrations import Runner  # noqa: E402
-from playhouse.shortcuts import ReconnectMixin  # noqa: E402
 
 from app import sqlite_guard, storage  # noqa: E402
+from app.db_backends import (  # noqa: E402
+    KeepwellSqliteDatabase,
+    _explain_connect_failure,
+    _postgres_database,
+    _sqlite_database,
+)
 from app.dburl import DatabaseTarget, parse_url  # noqa: E402
 from app.errors import DatabaseUnavailable, StorageFailure  # noqa: E402
 
@@ -74,92 +77,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 HISTORY_TABLE = "schema_migration"
 # Serialises schema upgrades from several desks on one PostgreSQL database.
 _PG_UPGRADE_LOCK = 0x4B57_0001
-
-
-class KeepwellSqliteDatabase(peewee.SqliteDatabase):
-    journal_mode = "wal"  # "delete" for a file on a network share, where WAL does not work
-
-    # Each connection is counted, so that sqlite_guard refuses any other access to the files
-    # while one is open (the rule at the top of this module).
-    def _connect(self) -> sqlite3.Connection:
-        conn = super()._connect()  # type: ignore[misc]
-        sqlite_guard.opened(self.database)
-        self._wal.watch = None
-        return conn
-
-    def init(self, database: Any, *args: Any, **kwargs: Any) -> None:
-        super().init(database, *args, **kwargs)
-        self._wal = threading.local()  # per thread, as peewee's connections are
-
-    def check_wal(self) -> None:
-        """Raise StorageFailure if the WAL this thread's connection uses went away (see
-        app.storage). The first check of a connection notes which file it is."""
-        if self.journal_mode != "wal":
-            return
-        watch = getattr(self._wal, "watch", None)
-        if watch is None:
-            self._wal.watch = storage.WalWatch.start(self.database)
-        else:
-            watch.check()
-
-    def _close(self, conn: sqlite3.Connection) -> None:
-        try:
-            super()._close(conn)  # type: ignore[misc]
-        finally:
-            sqlite_guard.closed(self.database)
-
-
-def _psycopg3_adapter() -> Any:
-    """peewee's psycopg 3 adapter, bound to psycopg imported now rather than at start-up
-    (see app/__init__.py)."""
-    import psycopg
-    from psycopg.pq import TransactionStatus
-    from psycopg.types.json import Json, Jsonb
-
-    class Psycopg3Adapter(peewee.Psycopg3Adapter):
-        txn_idle = TransactionStatus.IDLE
-        txn_inerror = TransactionStatus.INERROR
-        txn_unknown = TransactionStatus.UNKNOWN
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.json_type = Json
-            self.jsonb_type = Jsonb
-
-        def check_driver(self) -> None:
-            pass
-
-        def get_binary_type(self) -> Any:
-            return psycopg.Binary
-
-        def connect(self, db: Any, **params: Any) -> Any:
-            params.setdefault("dbname", db.database)
-            return psycopg.connect(**params)
-
-        def server_side_cursor(self, conn: Any) -> Any:
-            in_txn = self.txn_status(conn) == TransactionStatus.INTRANS
-            return conn.cursor(name=uuid.uuid4().hex, withhold=not in_txn)
-
-    return Psycopg3Adapter()
-
-
-class KeepwellPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
-    """Reconnects after a dropped connection, but only outside a transaction (the mixin's rule):
-    a connection lost inside a transaction is an error the user sees, never a silent retry."""
-
-    def init(self, database: Any, *args: Any, **kwargs: Any) -> None:
-        super().init(database, *args, **kwargs)
-        if not isinstance(getattr(self, "_adapter", None), peewee.Psycopg3Adapter):
-            self._adapter = _psycopg3_adapter()
-
-    reconnect_errors = (
-        (peewee.OperationalError, "terminating connection"),
-        (peewee.OperationalError, "the connection is closed"),
-        (peewee.OperationalError, "server closed the connection"),
-        (peewee.OperationalError, "consuming input failed"),
-        (peewee.InterfaceError, "connection already closed"),
-        (peewee.InterfaceError, "the connection is closed"),
-    )
 
 
 @dataclass(frozen=True)
@@ -180,94 +97,6 @@ class SchemaState:
     @property
     def version(self) -> str:
         return self.applied[-1] if self.applied else "(none)"
-
-
-def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqliteDatabase:
-    assert target.path is not None
-    path = target.path
-    # Only stat() here (no descriptor): whether the file is SQLite's is SQLite's to say (see
-    # connect), never a header read with open() (the rule at the top of this module).
-    if path.is_dir():
-        raise DatabaseUnavailable(
-            DatabaseUnavailable.NOT_A_DATABASE,
-            f"{path} is a folder, not a database file.",
-            "Choose the keepwell.db file inside it.",
-        )
-    if not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseUnavailable(
-                DatabaseUnavailable.UNREACHABLE,
-                f"Cannot create the folder for {path}: {exc.strerror}.",
-                "Choose a database in a folder you can write to.",
-            ) from exc
-    # journal_mode is not among the per-connection pragmas: it is written into the file, and a
-    # file that turns out not to be Keepwell's must be left byte-for-byte alone (see connect).
-    pragmas = {
-        "foreign_keys": 1,
-        "synchronous": "normal" if journal_mode == "wal" else "full",
-    }
-    database = KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
-    database.journal_mode = journal_mode
-    database.register_function(_casefold, "kw_casefold", 1, deterministic=True)
-    return database
-
-
-def _casefold(value: object) -> object:
-    """SQLite's lower() and LIKE fold ASCII only; searches fold every letter (Ölpumpe)."""
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _postgres_database(target: DatabaseTarget, password: str | None) -> KeepwellPostgresDatabase:
-    kwargs: dict[str, Any] = dict(target.params)
-    if target.host:
-        kwargs["host"] = target.host
-    if target.port:
-        kwargs["port"] = target.port
-    if target.user:
-        kwargs["user"] = target.user
-    if password or target.password:
-        kwargs["password"] = password or target.password
-    kwargs.setdefault("connect_timeout", 5)
-    kwargs.setdefault("application_name", "keepwell")
-    return KeepwellPostgresDatabase(target.dbname, **kwargs)
-
-
-def _explain_connect_failure(target: DatabaseTarget, exc: Exception) -> DatabaseUnavailable:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    low = str(exc).lower()
-    if target.is_sqlite:
-        if "not a database" in low or "malformed" in low or "encrypted" in low:
-            return DatabaseUnavailable(
-                DatabaseUnavailable.NOT_A_DATABASE,
-                f"{target.path} is damaged or is not a Keepwell database ({text}).",
-                "Keepwell has left it untouched. Restore it from a backup, or choose "
-                "another database.",
-            )
-        return DatabaseUnavailable(
-            DatabaseUnavailable.UNREACHABLE,
-            f"Cannot open {target.path}: {text}.",
-            "Check that the file and its folder can be written, then retry.",
-        )
-    if "password authentication failed" in low or "no password supplied" in low:
-        return DatabaseUnavailable(
-            DatabaseUnavailable.AUTH_FAILED,
-            f"The PostgreSQL server refused the credentials for user "
-            f"{target.user or '(default)'} on {target.display}.",
-            "Enter the password, or ask IT to check your ~/.pgpass or PGPASSWORD.",
-        )
-    if "does not exist" in low:
-        return DatabaseUnavailable(
-            DatabaseUnavailable.UNREACHABLE,
-            f"The PostgreSQL server has no such database or role: {text}.",
-            "Check the database URL, or ask IT to create the database.",
-        )
-    return DatabaseUnavailable(
-        DatabaseUnavailable.UNREACHABLE,
-        f"Cannot reach the PostgreSQL server for {target.display}: {text}.",
-        "Check the network and that the server is running, then retry; or ask IT.",
-    )
 
 
 def connect(

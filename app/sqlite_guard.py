@@ -9,9 +9,9 @@ Database File", section 2.2).
 
 `install()` adds a Python audit hook that refuses such an operation with a PermissionError while
 this process has a connection open to that database. Keepwell's connections are counted as
-they open and close (`opened`, `closed`: app.db's SQLite database class calls them), so the rule
-is enforced in the program and in every test, not only written down. Files SQLite itself opens
-never pass through Python and are not affected.
+they open and close (`opened`, `closed`: the SQLite database class of app/db_backends.py calls
+them), so the rule is enforced in the program and in every test, not only written down. Files
+SQLite itself opens never pass through Python and are not affected.
 """
 
 from __future__ import annotations

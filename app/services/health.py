@@ -8,7 +8,8 @@ from __future__ import annotations
 import sqlite3
 
 from app import storage
-from app.db import DATABASE_ERRORS, KeepwellSqliteDatabase, database, storage_failure
+from app.db import DATABASE_ERRORS, database, storage_failure
+from app.db_backends import KeepwellSqliteDatabase
 from app.errors import StorageFailure
 
 

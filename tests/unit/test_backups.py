@@ -19,6 +19,7 @@ import pytest
 
 from app import db as dbmod
 from app import paths
+from app.db_backends import KeepwellPostgresDatabase
 from app.permissions import Actor
 from app.services import backups, settings
 
@@ -152,7 +153,7 @@ def test_today_s_copy_of_another_process_still_being_written_is_left_alone(
 
 def test_a_postgresql_or_memory_database_gets_no_daily_copy(tmp_path: Path) -> None:
     folder = tmp_path / "backups"
-    server = dbmod.KeepwellPostgresDatabase("keepwell", host="localhost")  # never connected
+    server = KeepwellPostgresDatabase("keepwell", host="localhost")  # never connected
     memory = peewee.SqliteDatabase(":memory:")
     assert backups.daily_backup_if_due(server, folder=folder, today=MONDAY) is None
     assert backups.daily_backup_if_due(memory, folder=folder, today=MONDAY) is None

@@ -29,5 +29,5 @@ def test_opening_sqlite_does_not_load_the_postgresql_driver():
 
 
 def test_the_postgresql_driver_still_loads_when_needed():
-    loaded = _modules_after("import app.db\napp.db._psycopg3_adapter()")
+    loaded = _modules_after("import app.db, app.db_backends\napp.db_backends._psycopg3_adapter()")
     assert "psycopg" in loaded
