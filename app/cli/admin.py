@@ -8,8 +8,7 @@ import argparse
 import dataclasses
 import sys
 
-from app.cli.database import register_db
-from app.cli.main import (
+from app.cli.common import (
     ENV_PASSWORD,
     EXIT_FAILED,
     EXIT_OK,
@@ -239,7 +238,8 @@ def _register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> N
 
 
 def register_admin(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    register_db(commands, common)
+    """Add the `user`, `settings`, `demo` and `audit` groups (entries of
+    app.cli.main.COMMAND_GROUPS, after `db` from app/cli/database.py)."""
     _register_user(commands, common)
     _register_settings(commands, common)
     _register_demo(commands, common)

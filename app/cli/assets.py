@@ -12,7 +12,19 @@ import argparse
 import dataclasses
 from typing import Any
 
-from app.cli import main as cli
+from app.cli.common import (
+    EXIT_OK,
+    Handler,
+    Subcommands,
+    UsageError,
+    add_command,
+    add_group,
+    add_sign_in_options,
+    open_current_database,
+    print_json,
+    print_table,
+    sign_in_from_args,
+)
 from app.errors import NotFound
 from app.permissions import Actor
 from app.pm.engine import amount
@@ -22,8 +34,8 @@ from app.services.assets import register as assets
 
 
 def _signed_in(args: argparse.Namespace) -> Actor:
-    cli.open_current_database(args)
-    return cli.sign_in_from_args(args)
+    open_current_database(args)
+    return sign_in_from_args(args)
 
 
 def _location_id(actor: Actor, text: str | None) -> int | None:
@@ -37,7 +49,7 @@ def _location_id(actor: Actor, text: str | None) -> int | None:
     if not found:
         raise NotFound(f"There is no location {text.strip()!r}.")
     if len(found) > 1:
-        raise cli.UsageError(f"several sites have a location {code!r}: write it as SITE:{code}.")
+        raise UsageError(f"several sites have a location {code!r}: write it as SITE:{code}.")
     return found[0]
 
 
@@ -58,12 +70,12 @@ def _asset_list(args: argparse.Namespace) -> int:
                    location_id=_location_id(actor, args.location))
     rows = assets.list_assets(actor, **filters, sort=args.sort, limit=args.limit)
     if args.json:
-        cli.print_json([_asdict(r) for r in rows])
-        return cli.EXIT_OK
+        print_json([_asdict(r) for r in rows])
+        return EXIT_OK
     if not rows:
         print("No assets match.")
-        return cli.EXIT_OK
-    cli.print_table(
+        return EXIT_OK
+    print_table(
         ("TAG", "NAME", "CATEGORY", "CRIT", "STATUS", "LOCATION", "PARENT"),
         [(r.tag, r.name, r.category, r.criticality, r.status, r.location_code, r.parent_tag)
          for r in rows],
@@ -71,7 +83,7 @@ def _asset_list(args: argparse.Namespace) -> int:
     total = assets.count_assets(actor, **filters)
     if total > len(rows):
         print(f"({len(rows)} of {total}; narrow the search or raise --limit)")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _asset_add(args: argparse.Namespace) -> int:
@@ -84,18 +96,18 @@ def _asset_add(args: argparse.Namespace) -> int:
         location_id=_location_id(actor, args.location), notes=args.notes,
     )
     if args.json:
-        cli.print_json(_asdict(detail))
+        print_json(_asdict(detail))
     else:
         print(f"Added asset {detail.tag} ({detail.name}).")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _asset_show(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     detail = assets.find_asset_by_tag(actor, args.tag)
     if args.json:
-        cli.print_json(_asdict(detail))
-        return cli.EXIT_OK
+        print_json(_asdict(detail))
+        return EXIT_OK
     lines = [
         ("Tag", detail.tag), ("Name", detail.name), ("Category", detail.category),
         ("Criticality", detail.criticality), ("Status", detail.status),
@@ -111,7 +123,7 @@ def _asset_show(args: argparse.Namespace) -> int:
     width = max(len(label) for label, _ in lines) + 1
     for label, value in lines:
         print(f"{label + ':':<{width}} {'' if value is None else value}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 # --- keepwell meter ... ---------------------------------------------------------------------
@@ -136,7 +148,7 @@ def _meter_add(args: argparse.Namespace) -> int:
     row = meters.add_meter(actor, assets.find_asset_by_tag(actor, args.tag).id, args.name,
                            args.unit, cumulative=not args.not_cumulative)
     print(f"Added meter {row.name} ({row.unit}) to {args.tag.strip().upper()}.")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _meter_read(args: argparse.Namespace) -> int:
@@ -145,11 +157,11 @@ def _meter_read(args: argparse.Namespace) -> int:
     row = meters.record_reading(actor, meter.id, args.value, replacement=args.replacement,
                                 note=args.note)
     if args.json:
-        cli.print_json(_asdict(row))
+        print_json(_asdict(row))
     else:
         print(f"Recorded {amount(row.value, meter.unit)} on {args.tag.strip().upper()} "
               f"{meter.name}" + (" (meter replacement)." if row.replacement else "."))
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 # --- keepwell request ... -------------------------------------------------------------------
@@ -162,33 +174,33 @@ def _request_file(args: argparse.Namespace) -> int:
         location_id=_location_id(actor, args.location), priority=args.priority,
     )
     if args.json:
-        cli.print_json(_asdict(detail))
+        print_json(_asdict(detail))
     else:
         print(f"Filed {detail.number}: {detail.title}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _request_list(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     rows = requests.list_requests(actor, status=args.status, mine=args.mine, limit=args.limit)
     if args.json:
-        cli.print_json([_asdict(r) for r in rows])
-        return cli.EXIT_OK
+        print_json([_asdict(r) for r in rows])
+        return EXIT_OK
     if not rows:
         print("No work requests.")
-        return cli.EXIT_OK
-    cli.print_table(
+        return EXIT_OK
+    print_table(
         ("NUMBER", "TITLE", "STATUS", "PRIO", "ASSET", "REQUESTER", "FILED", "NOTE"),
         [(r.number, r.title, r.status, r.priority, r.asset_tag, r.requester_name, r.created_at,
           r.reject_reason or r.work_order_number) for r in rows],
     )
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
-def _command(group: cli.Subcommands, common: argparse.ArgumentParser, name: str,
-             handler: cli.Handler, help_text: str, json: bool = True) -> argparse.ArgumentParser:
-    parser = cli.add_command(group, common, name, handler, help_text)
-    cli.add_sign_in_options(parser)
+def _command(group: Subcommands, common: argparse.ArgumentParser, name: str,
+             handler: Handler, help_text: str, json: bool = True) -> argparse.ArgumentParser:
+    parser = add_command(group, common, name, handler, help_text)
+    add_sign_in_options(parser)
     if json:
         parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -199,9 +211,9 @@ def _limit(parser: argparse.ArgumentParser) -> None:
                         help="at most N rows (1-1000, default 200)")
 
 
-def register_asset_commands(commands: cli.Subcommands, common: argparse.ArgumentParser) -> None:
+def register_asset_commands(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     """Add the `asset`, `meter` and `request` command groups."""
-    group = cli.add_group(commands, common, "asset", "list, add and show assets")
+    group = add_group(commands, common, "asset", "list, add and show assets")
     listing = _command(group, common, "list", _asset_list, "list assets by tag")
     listing.add_argument("--search", default="", metavar="TEXT",
                          help="tag, name, category, manufacturer, model or serial")
@@ -225,7 +237,7 @@ def register_asset_commands(commands: cli.Subcommands, common: argparse.Argument
     show = _command(group, common, "show", _asset_show, "show one asset with its meters")
     show.add_argument("tag", metavar="TAG")
 
-    group = cli.add_group(commands, common, "meter", "add meters and record readings")
+    group = add_group(commands, common, "meter", "add meters and record readings")
     madd = _command(group, common, "add", _meter_add, "add a meter to an asset", json=False)
     madd.add_argument("tag", metavar="ASSET_TAG")
     madd.add_argument("name", metavar="METER_NAME")
@@ -240,7 +252,7 @@ def register_asset_commands(commands: cli.Subcommands, common: argparse.Argument
                       help="the meter was replaced: the reading may be lower than the last")
     read.add_argument("--note", default="")
 
-    group = cli.add_group(commands, common, "request", "file and list work requests")
+    group = add_group(commands, common, "request", "file and list work requests")
     file = _command(group, common, "file", _request_file, "report a problem")
     file.add_argument("--title", required=True)
     file.add_argument("--description", default="")

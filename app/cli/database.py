@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app import db as dbmod
 from app import paths
-from app.cli.main import (
+from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Subcommands,
@@ -287,6 +287,7 @@ def _record_counts() -> dict[str, int]:
 
 
 def register_db(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    """Add the `db` command group (the first entry of app.cli.main.COMMAND_GROUPS)."""
     group = add_group(commands, common, "db", "create, upgrade, back up and check the database")
     add_command(group, common, "init", _db_init, "create the Keepwell schema in an empty database")
     add_command(group, common, "upgrade", _db_upgrade,

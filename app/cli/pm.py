@@ -19,7 +19,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from app.cli import main as cli
+from app.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Handler,
+    Subcommands,
+    UsageError,
+    add_command,
+    add_group,
+    add_sign_in_options,
+    open_current_database,
+    print_json,
+    print_table,
+    sign_in_from_args,
+)
 from app.errors import NotFound, ValidationError, field_label
 from app.models import PM_ANCHORS, WO_TYPES
 from app.permissions import Actor
@@ -75,8 +88,8 @@ def _option_line(name: str, message: str) -> str:
 
 
 def _signed_in(args: argparse.Namespace) -> Actor:
-    cli.open_current_database(args)
-    return cli.sign_in_from_args(args)
+    open_current_database(args)
+    return sign_in_from_args(args)
 
 
 def _date(name: str, text: str | None) -> dt.date | None:
@@ -115,19 +128,19 @@ def _next(row: pm_schedules.ScheduleRow) -> str:
 
 def _pm_list(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= 1000:
-        raise cli.UsageError("--limit must be from 1 to 1000.")
+        raise UsageError("--limit must be from 1 to 1000.")
     actor = _signed_in(args)
     filters: dict[str, Any] = dict(text=args.search, active=None if args.inactive else True,
                                    asset_id=_asset_id(args.asset) if args.asset else None)
     rows = pm_schedules.list_schedules(actor, **filters, limit=args.limit)
     if args.json:
-        cli.print_json([_cents(dataclasses.asdict(r)) for r in rows])
-        return cli.EXIT_OK
+        print_json([_cents(dataclasses.asdict(r)) for r in rows])
+        return EXIT_OK
     if not rows:
         print("No PM schedules match." + ("" if args.inactive else
                                            " (Inactive ones are left out: add --inactive.)"))
-        return cli.EXIT_OK
-    cli.print_table(
+        return EXIT_OK
+    print_table(
         ("ID", "ASSET", "NAME", "TRIGGER", "NEXT DUE", "LAST DONE", "OPEN ORDER",
          "COMPLIANCE"),
         [(r.id, r.asset_tag, r.name + ("" if r.active else " (inactive)"), r.trigger, _next(r),
@@ -136,7 +149,7 @@ def _pm_list(args: argparse.Namespace) -> int:
     total = pm_schedules.count_schedules(actor, **filters)
     if total > len(rows):
         print(f"({len(rows)} of {total}; narrow the search or raise --limit)")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 # --- keepwell pm add -----------------------------------------------------------------------
@@ -194,7 +207,7 @@ def schedule_fields(actor: Actor, args: argparse.Namespace,
     wrong (an unknown asset, meter or user, a season that is not two months) goes into
     `errors`; the service checks the rest."""
     if args.rrule is not None and (args.unit or args.every is not None):
-        raise cli.UsageError("give either --every/--unit or --rrule, not both.")
+        raise UsageError("give either --every/--unit or --rrule, not both.")
     if args.every is not None and not args.unit:
         errors["time_unit"] = "is needed with --every: day, week, month or year"
     if args.meter is None and (args.meter_every is not None or args.tolerance is not None):
@@ -259,12 +272,12 @@ def _pm_add(args: argparse.Namespace) -> int:
     if errors or detail is None:
         raise OptionError(errors)
     if args.json:
-        cli.print_json(detail_json(detail))
-        return cli.EXIT_OK
+        print_json(detail_json(detail))
+        return EXIT_OK
     print(f"Added PM schedule {detail.id}: {detail.values['name']} on {detail.asset_tag}, "
           f"{detail.trigger}.")
     print(detail.decision.words)
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 # --- keepwell pm forecast / explain --------------------------------------------------------
@@ -285,19 +298,19 @@ def _pm_forecast(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise OptionError(exc.fields) from None
     if args.json:
-        cli.print_json({"id": detail.id, "from": first, "to": last,
-                        "occurrences": [dataclasses.asdict(o) for o in found]})
-        return cli.EXIT_OK
+        print_json({"id": detail.id, "from": first, "to": last,
+                    "occurrences": [dataclasses.asdict(o) for o in found]})
+        return EXIT_OK
     print(_heading(detail))
     if not found:
         print(f"Not expected due from {first} to {last}.")
-        return cli.EXIT_OK
+        return EXIT_OK
     print(f"Expected due {len(found)} time{'s' if len(found) != 1 else ''} "
           f"from {first} to {last}:")
     for o in found:
         print(f"  {o.day:%a %Y-%m-%d}  "
               f"{pm_forecast.expected_words(o.how, o.number, o.overdue_since)}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _pm_explain(args: argparse.Namespace) -> int:
@@ -305,11 +318,11 @@ def _pm_explain(args: argparse.Namespace) -> int:
     as_of = _date("as_of", args.as_of) or dt.date.today()
     detail = pm_schedules.get_schedule(actor, args.id, as_of)
     if args.json:
-        cli.print_json(dict(detail_json(detail), as_of=as_of))
-        return cli.EXIT_OK
+        print_json(dict(detail_json(detail), as_of=as_of))
+        return EXIT_OK
     print(_heading(detail))
     print(f"As of {as_of:%a %d %b %Y}: {detail.decision.words}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 # --- keepwell pm run -----------------------------------------------------------------------
@@ -318,17 +331,17 @@ def _pm_explain(args: argparse.Namespace) -> int:
 def _pm_run(args: argparse.Namespace) -> int:
     as_of = _date("as_of", args.as_of)
     if as_of and as_of > dt.date.today() and not args.dry_run:
-        raise cli.UsageError("--as-of is after today: a real run would record occurrences as "
-                             "missed before they happen. Add --dry-run to see what it would do.")
+        raise UsageError("--as-of is after today: a real run would record occurrences as "
+                         "missed before they happen. Add --dry-run to see what it would do.")
     if not 0 <= args.wait <= MAX_WAIT_SECONDS:
-        raise cli.UsageError(f"--wait must be from 0 to {MAX_WAIT_SECONDS} seconds.")
+        raise UsageError(f"--wait must be from 0 to {MAX_WAIT_SECONDS} seconds.")
     actor = _signed_in(args)
     result = pm_run.generate_due_work_orders(actor, as_of=as_of, dry_run=args.dry_run,
                                              wait_seconds=args.wait)
     code = (EXIT_NOT_RUN if result.not_run else
-            cli.EXIT_FAILED if result.unchecked else cli.EXIT_OK)
+            EXIT_FAILED if result.unchecked else EXIT_OK)
     if args.json:
-        cli.print_json(pm_run.result_json(result))
+        print_json(pm_run.result_json(result))
         return code
     if result.not_run:
         print(result.not_run)
@@ -336,34 +349,34 @@ def _pm_run(args: argparse.Namespace) -> int:
     print(result.summary + (" Nothing was written (dry run)." if result.dry_run else ""))
     if result.created:
         print("Would create:" if result.dry_run else "Created:")
-        cli.print_table(("NUMBER", "ASSET", "SCHEDULE", "DUE", "WHY"),
-                        [(c.number or "-", c.asset_tag, c.schedule, c.due, c.why)
-                         for c in result.created])
+        print_table(("NUMBER", "ASSET", "SCHEDULE", "DUE", "WHY"),
+                    [(c.number or "-", c.asset_tag, c.schedule, c.due, c.why)
+                     for c in result.created])
     if result.missed:
         print("Missed (its order was still open; counts against PM compliance):")
-        cli.print_table(("ASSET", "SCHEDULE", "MISSED"),
-                        [(m.asset_tag, m.schedule, m.words) for m in result.missed])
+        print_table(("ASSET", "SCHEDULE", "MISSED"),
+                    [(m.asset_tag, m.schedule, m.words) for m in result.missed])
     skipped = [s for s in result.skipped if not s.unchecked]
     if skipped:
         print("Skipped:")
-        cli.print_table(("ASSET", "SCHEDULE", "WHY"),
-                        [(s.asset_tag, s.schedule, s.why) for s in skipped])
+        print_table(("ASSET", "SCHEDULE", "WHY"),
+                    [(s.asset_tag, s.schedule, s.why) for s in skipped])
     if result.unchecked:
         print("Could not be checked (the others were; correct these schedules on the PM "
               "Schedules screen):")
-        cli.print_table(("ID", "ASSET", "SCHEDULE", "WHY"),
-                        [(s.schedule_id, s.asset_tag, s.schedule,
-                          s.why.removeprefix(pm_run.UNCHECKED)) for s in result.unchecked])
+        print_table(("ID", "ASSET", "SCHEDULE", "WHY"),
+                    [(s.schedule_id, s.asset_tag, s.schedule,
+                      s.why.removeprefix(pm_run.UNCHECKED)) for s in result.unchecked])
     return code
 
 
 # --- the parser ----------------------------------------------------------------------------
 
 
-def _command(group: cli.Subcommands, common: argparse.ArgumentParser, name: str,
-             handler: cli.Handler, help_text: str) -> argparse.ArgumentParser:
-    parser = cli.add_command(group, common, name, handler, help_text)
-    cli.add_sign_in_options(parser)
+def _command(group: Subcommands, common: argparse.ArgumentParser, name: str,
+             handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    parser = add_command(group, common, name, handler, help_text)
+    add_sign_in_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -407,10 +420,10 @@ def _add_options(add: argparse.ArgumentParser) -> None:
                        metavar="TEXT", help="a step that must be answered to complete")
 
 
-def register_pm_commands(commands: cli.Subcommands, common: argparse.ArgumentParser) -> None:
+def register_pm_commands(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     """Add the `pm` command group (an entry of app.cli.main.COMMAND_GROUPS)."""
-    group = cli.add_group(commands, common, "pm",
-                          "list, add, forecast, explain and run preventive maintenance")
+    group = add_group(commands, common, "pm",
+                      "list, add, forecast, explain and run preventive maintenance")
     listing = _command(group, common, "list", _pm_list,
                        "list PM schedules with when each is next due")
     listing.add_argument("--search", default="", metavar="TEXT", help="name, asset tag or name")

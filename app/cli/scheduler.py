@@ -34,6 +34,11 @@ import schedule
 
 from app import db as dbmod
 from app import paths
+from app.cli.common import (
+    UsageError,
+    add_command,
+    open_current_database,
+)
 from app.errors import DatabaseUnavailable, KeepwellError
 from app.permissions import SYSTEM, Actor
 from app.services import health
@@ -311,17 +316,16 @@ def run(open_database: OpenDatabase, *, where: str, interval_minutes: float = 5,
 
 
 def _command(args: argparse.Namespace) -> int:
-    from app.cli import main as cli
     from app.config import load_config
 
     if not 1 <= args.interval_minutes <= 24 * 60:
-        raise cli.UsageError("--interval-minutes must be from 1 to 1440.")
+        raise UsageError("--interval-minutes must be from 1 to 1440.")
     # A URL that cannot be read is refused now; a database that cannot be reached is tried
     # again at every tick (the server may start after this service).
     target = dbmod.parse_url(load_config(cli_url=args.db).database_url)
 
     def open_database() -> None:
-        opened = cli.open_current_database(args)
+        opened = open_current_database(args)
         if opened.target.password and not target.password:
             # Asked for on the terminal: libpq takes it from here at the next ticks, instead
             # of asking again every few minutes.
@@ -334,11 +338,9 @@ def _command(args: argparse.Namespace) -> int:
 def register_scheduler_command(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add `keepwell scheduler` (an entry of app.cli.main.COMMAND_GROUPS). It needs only access to
     the database, like the `db` commands: no one signs in; it acts as SYSTEM."""
-    from app.cli import main as cli
-
-    parser = cli.add_command(commands, common, "scheduler", _command,
-                             "run the PM check and the overdue count every few minutes, "
-                             "headless, until stopped (for a service; see packaging/)")
+    parser = add_command(commands, common, "scheduler", _command,
+                         "run the PM check and the overdue count every few minutes, "
+                         "headless, until stopped (for a service; see packaging/)")
     parser.add_argument("--interval-minutes", type=int, default=DEFAULT_INTERVAL_MINUTES,
                         metavar="N", help="minutes between checks (1-1440, default 5)")
     parser.add_argument("--once", action="store_true", help="check once and exit")

@@ -11,9 +11,6 @@
 Every command signs in with --user (password: prompt, --password-stdin or KEEPWELL_PASSWORD)
 and goes through the same services, with the same permission checks, as the GUI. Closing an
 order is a signature: it re-checks the password given at sign-in.
-
-app.cli.main imports this module to register the group; this module uses app.cli.main's helpers only
-when a command runs (`from app import cli` inside the functions), so either can load first.
 """
 
 from __future__ import annotations
@@ -22,6 +19,17 @@ import argparse
 import dataclasses
 from typing import Any
 
+from app.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_command,
+    add_group,
+    add_sign_in_options,
+    open_current_database,
+    print_json,
+    print_table,
+    read_password,
+)
 from app.models import WO_STATUSES, WO_TYPES
 from app.permissions import Actor
 from app.services.people import auth, users
@@ -36,12 +44,11 @@ from app.services.work_orders.detail import (
 
 
 def _sign_in(args: argparse.Namespace) -> tuple[Actor, str]:
-    """Like app.cli.main.sign_in_from_args, but keeps the password for a signature (`close`)."""
-    from app.cli import main as cli
+    """Like app.cli.common.sign_in_from_args, but keeps the password for a signature (`close`)."""
     from app.errors import PermissionDenied
 
-    password = cli.read_password(from_stdin=bool(args.password_stdin),
-                                 prompt=f"Keepwell password for {args.user}: ")
+    password = read_password(from_stdin=bool(args.password_stdin),
+                             prompt=f"Keepwell password for {args.user}: ")
     result = auth.sign_in(args.user, password)
     if result.must_change_password:
         raise PermissionDenied(f"{result.actor.username} must choose a new password first: "
@@ -50,9 +57,7 @@ def _sign_in(args: argparse.Namespace) -> tuple[Actor, str]:
 
 
 def _open(args: argparse.Namespace) -> tuple[Actor, str]:
-    from app.cli import main as cli
-
-    cli.open_current_database(args)
+    open_current_database(args)
     return _sign_in(args)
 
 
@@ -106,33 +111,29 @@ def detail_json(detail: WorkOrderDetail) -> dict[str, Any]:
 
 
 def _wo_list(args: argparse.Namespace) -> int:
-    from app.cli import main as cli
-
     if not 1 <= args.limit <= 1000:
-        raise cli.UsageError("--limit must be from 1 to 1000.")
+        raise UsageError("--limit must be from 1 to 1000.")
     actor, _ = _open(args)
     rows = work_orders.list_work_orders(
         actor, _filters(args), sort=args.sort, descending=args.desc, limit=args.limit)
     if args.json:
-        cli.print_json([dataclasses.asdict(r) for r in rows])
-        return cli.EXIT_OK
+        print_json([dataclasses.asdict(r) for r in rows])
+        return EXIT_OK
     if not rows:
         print("No work orders match.")
-        return cli.EXIT_OK
-    cli.print_table(("NUMBER", "STATUS", "PRI", "DUE", "ASSET", "ASSIGNEE", "TITLE"),
-                    [(r.number, r.status, r.priority, r.due_date, r.asset_tag,
-                      r.assignee_name, r.title) for r in rows])
-    return cli.EXIT_OK
+        return EXIT_OK
+    print_table(("NUMBER", "STATUS", "PRI", "DUE", "ASSET", "ASSIGNEE", "TITLE"),
+                [(r.number, r.status, r.priority, r.due_date, r.asset_tag,
+                  r.assignee_name, r.title) for r in rows])
+    return EXIT_OK
 
 
 def _wo_show(args: argparse.Namespace) -> int:
-    from app.cli import main as cli
-
     actor, _ = _open(args)
     detail = get_work_order_by_number(actor, args.number)
     if args.json:
-        cli.print_json(detail_json(detail))
-        return cli.EXIT_OK
+        print_json(detail_json(detail))
+        return EXIT_OK
     lines = [
         ("Number", detail.number), ("Title", detail.title),
         ("Status", detail.status_label), ("Type", detail.type),
@@ -145,12 +146,10 @@ def _wo_show(args: argparse.Namespace) -> int:
     for task in detail.tasks:
         mark = "*" if task.required else " "
         print(f"  {task.position:>2}.{mark} {task.text} [{task.result or '-'}]")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _wo_create(args: argparse.Namespace) -> int:
-    from app.cli import main as cli
-
     actor, _ = _open(args)
     detail = work_order_edit.create_work_order(
         actor, args.title, description=args.description, type=args.type,
@@ -158,12 +157,10 @@ def _wo_create(args: argparse.Namespace) -> int:
         assignee_id=_user_id(args.assignee), due_date=args.due,
     )
     print(f"Created {detail.number}: {detail.title}")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _wo_transition(args: argparse.Namespace) -> int:
-    from app.cli import main as cli
-
     actor, password = _open(args)
     detail = get_work_order_by_number(actor, args.number)
     done = lifecycle.transition(
@@ -172,15 +169,13 @@ def _wo_transition(args: argparse.Namespace) -> int:
         password=password if args.status == "closed" else None,
     )
     print(f"{done.number} is now {done.status_label.lower()}.")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add `keepwell wo ...` (an entry of app.cli.main.COMMAND_GROUPS)."""
-    from app.cli import main as cli
-
-    group = cli.add_group(commands, common, "wo", "list, show, create and move work orders")
-    listing = cli.add_command(group, common, "list", _wo_list, "list work orders")
+    group = add_group(commands, common, "wo", "list, show, create and move work orders")
+    listing = add_command(group, common, "list", _wo_list, "list work orders")
     listing.add_argument("--status", action="append", choices=WO_STATUSES,
                          help="only orders with this status (repeat for several)")
     listing.add_argument("--type", action="append", type=str.lower, choices=WO_TYPES,
@@ -203,10 +198,10 @@ def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None
     listing.add_argument("--limit", type=int, default=200, metavar="N",
                          help="at most N orders (1-1000; default 200)")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
-    show = cli.add_command(group, common, "show", _wo_show, "show one work order")
+    show = add_command(group, common, "show", _wo_show, "show one work order")
     show.add_argument("number", metavar="NUMBER")
     show.add_argument("--json", action="store_true", help="print the whole order as JSON")
-    create = cli.add_command(group, common, "create", _wo_create, "raise a new work order")
+    create = add_command(group, common, "create", _wo_create, "raise a new work order")
     create.add_argument("--title", required=True)
     create.add_argument("--description", default="")
     create.add_argument("--asset", metavar="TAG")
@@ -215,12 +210,12 @@ def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None
     create.add_argument("--due", metavar="YYYY-MM-DD")
     create.add_argument("--assignee", metavar="USERNAME",
                         help="the person planned to do it (assign it with `wo transition`)")
-    move = cli.add_command(group, common, "transition", _wo_transition,
-                           "change a work order's status (closing signs it off: the "
-                           "password is checked again)")
+    move = add_command(group, common, "transition", _wo_transition,
+                       "change a work order's status (closing signs it off: the "
+                       "password is checked again)")
     move.add_argument("number", metavar="NUMBER")
     move.add_argument("status", metavar="STATUS", type=str.lower, choices=WO_STATUSES)
     move.add_argument("--reason", default="", help="why (hold, reopen, cancel need one)")
     move.add_argument("--assignee", metavar="USERNAME", help="who does it (when assigning)")
     for parser in (listing, show, create, move):
-        cli.add_sign_in_options(parser)
+        add_sign_in_options(parser)

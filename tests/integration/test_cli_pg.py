@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from app import db as dbmod
-from app.cli import main as cli
+from app.cli import common
 from app.services.people import auth
 from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
@@ -137,7 +137,7 @@ def test_a_password_is_asked_for_once_on_a_terminal(
     monkeypatch.setenv("PGPASSFILE", os.devnull)
     bare = without_password(initialised)
 
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: False)
+    monkeypatch.setattr(common, "_stdin_is_tty", lambda: False)
     refused = kw("--db", bare, "db", "check")
     assert refused.code == 1
     assert "refused the credentials" in refused.err and "keepwell: hint:" in refused.err
@@ -148,8 +148,8 @@ def test_a_password_is_asked_for_once_on_a_terminal(
         asked.append(prompt)
         return password
 
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
-    monkeypatch.setattr(cli.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(common, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(common.getpass, "getpass", fake_getpass)
     check = kw("--db", bare, "db", "check")
     assert check.code == 0, check.err
     assert len(asked) == 1 and "PostgreSQL password" in asked[0]

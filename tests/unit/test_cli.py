@@ -20,6 +20,7 @@ import pytest
 
 from app import __version__, logs, paths
 from app import db as dbmod
+from app.cli import common
 from app.cli import main as cli
 from app.errors import AccountInactive, AccountLocked, AuthenticationFailed, PermissionDenied
 from app.models import AuditEvent, User
@@ -385,7 +386,7 @@ def test_a_duplicate_username_is_refused(kw: Run, with_admin: str) -> None:
 def test_no_password_source_and_no_terminal_is_a_usage_error(
     kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: False)
+    monkeypatch.setattr(common, "_stdin_is_tty", lambda: False)
     result = kw("--db", initialised, "user", "add", "bob", "--full-name", "Bob",
                 "--role", "admin")
     assert result.code == 2
@@ -407,8 +408,8 @@ def _prompts(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
         asked.append(prompt)
         return next(replies)
 
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
-    monkeypatch.setattr(cli.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(common, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr(common.getpass, "getpass", fake_getpass)
     return asked
 
 
@@ -536,7 +537,7 @@ def test_demo_fills_a_new_sqlite_file(kw: Run, url: str) -> None:
 
 
 def test_the_embedded_database_initialises_itself_for_user_add(kw: Run) -> None:
-    default = _path(cli.default_database_url())
+    default = _path(common.default_database_url())
     assert not default.exists()
     assert kw("user", "list").code == 1  # only `user add` and `demo` create it
     assert not default.exists()
@@ -585,7 +586,7 @@ def test_demo_fills_the_embedded_database_and_prints_the_sign_ins(kw: Run) -> No
     assert report["counts"]["assets"] > 0 and report["counts"]["work_orders"] > 0
     assert f"{report['counts']['assets']} assets" in result.out
     username, _, _, password = demo.DEMO_ACCOUNTS[0]
-    assert _sign_in(cli.default_database_url(), username, password).actor.username == username
+    assert _sign_in(common.default_database_url(), username, password).actor.username == username
     assert kw("audit", "verify").code == 0
 
 
@@ -606,7 +607,7 @@ def test_demo_on_an_initialised_database(kw: Run, initialised: str) -> None:
 
 def _sign_in_args(username: str, *extra: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    cli.add_sign_in_options(parser)
+    common.add_sign_in_options(parser)
     return parser.parse_args(["--user", username, *extra])
 
 
@@ -615,19 +616,19 @@ def test_sign_in_from_args_with_each_password_source(
 ) -> None:
     _open(with_admin)
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    assert cli.sign_in_from_args(_sign_in_args("ada", "--password-stdin")).username == "ada"
+    assert common.sign_in_from_args(_sign_in_args("ada", "--password-stdin")).username == "ada"
 
     monkeypatch.setenv("KEEPWELL_PASSWORD", PASSWORD)
-    assert cli.sign_in_from_args(_sign_in_args("ADA")).role.value == "admin"
+    assert common.sign_in_from_args(_sign_in_args("ADA")).role.value == "admin"
     monkeypatch.delenv("KEEPWELL_PASSWORD")
 
     asked = _prompts(monkeypatch, PASSWORD)
-    assert cli.sign_in_from_args(_sign_in_args("ada")).user_id is not None
+    assert common.sign_in_from_args(_sign_in_args("ada")).user_id is not None
     assert asked == ["Keepwell password for ada: "]  # asked once, not twice
 
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: False)
-    with pytest.raises(cli.UsageError):
-        cli.sign_in_from_args(_sign_in_args("ada"))
+    monkeypatch.setattr(common, "_stdin_is_tty", lambda: False)
+    with pytest.raises(common.UsageError):
+        common.sign_in_from_args(_sign_in_args("ada"))
 
 
 def test_sign_in_from_args_refusals(
@@ -638,10 +639,10 @@ def test_sign_in_from_args_refusals(
     _open(with_admin)
     monkeypatch.setenv("KEEPWELL_PASSWORD", "not the password")
     with pytest.raises(AuthenticationFailed):
-        cli.sign_in_from_args(_sign_in_args("ada"))
+        common.sign_in_from_args(_sign_in_args("ada"))
     monkeypatch.setenv("KEEPWELL_PASSWORD", OTHER_PASSWORD)
     with pytest.raises(PermissionDenied, match="must choose a new password"):
-        cli.sign_in_from_args(_sign_in_args("newbie"))
+        common.sign_in_from_args(_sign_in_args("newbie"))
     with pytest.raises(SystemExit):  # there is no --password option
         _sign_in_args("ada", "--password", PASSWORD)
 
@@ -772,5 +773,5 @@ def test_output_cut_short_by_its_reader_is_no_error(capsys: pytest.CaptureFixtur
         raise BrokenPipeError(32, "Broken pipe")
 
     code = cli.run(argparse.Namespace(command="pm", action="list", handler=listing))
-    assert code == cli.EXIT_OK
+    assert code == common.EXIT_OK
     assert capsys.readouterr().err == ""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app import db as dbmod
+from app.cli import common
 from app.cli import main as cli
 from app.models import Asset, AuditEvent, MeterReading, WorkRequest
 from tests.cli_runner import Result, Run
@@ -38,7 +39,7 @@ def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_u
         assert "Traceback" not in captured.err
         return Result(code, captured.out, captured.err)
 
-    monkeypatch.setenv(cli.ENV_PASSWORD, PASSWORD)
+    monkeypatch.setenv(common.ENV_PASSWORD, PASSWORD)
     assert run("db", "init").code == 0
     for name, role in (("ada", "admin"), ("pat", "planner"), ("tess", "technician"),
                        ("rita", "requester")):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import common
 from app.cli import main as cli
 from tests.cli_runner import Run
 
@@ -30,7 +31,7 @@ PASSWORD = "correct-horse-42"
 def plant(kw: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """ada (admin) and pat (planner), pump PMP-0001 with a run-hours meter; run from an empty
     current folder (tmp_path/"here") beside the database file."""
-    monkeypatch.setenv(cli.ENV_PASSWORD, PASSWORD)
+    monkeypatch.setenv(common.ENV_PASSWORD, PASSWORD)
     assert kw("--db", db_url, "db", "init").code == 0
     for name, role in (("ada", "admin"), ("pat", "planner")):
         made = kw("--db", db_url, "user", "add", name, "--full-name", name.title(), "--role",
@@ -78,14 +79,14 @@ def test_an_empty_value_is_refused_by_name_and_nothing_is_written(
     before = _files(tmp_path)
     for empty in ("", "  "):
         result = kw("--db", plant, *_argv(command, option, empty))
-        assert result.code == cli.EXIT_USAGE, result.err
+        assert result.code == common.EXIT_USAGE, result.err
         assert result.out == ""
         word = "empty" if empty == "" else "blank"
         assert f"error: argument {option}: the value is {word}: give " in result.err
         assert _files(tmp_path) == before
     # The same command with a value does what it says (the refusal is about the empty value).
     done = kw("--db", plant, *_argv(command, option, good))
-    assert done.code == cli.EXIT_OK, done.err
+    assert done.code == common.EXIT_OK, done.err
 
 
 def test_the_message_says_what_to_give_like_other_usage_errors(kw: Run, plant: str) -> None:

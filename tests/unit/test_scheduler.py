@@ -21,8 +21,8 @@ import pytest
 
 from app import db as dbmod
 from app import paths, storage
+from app.cli import common, scheduler
 from app.cli import main as cli
-from app.cli import scheduler
 from app.models import AuditEvent, WorkOrder
 from tests.cli_runner import Run
 from tests.unit.test_cli_pm import add_weekly, make_pm_plant
@@ -113,7 +113,7 @@ def test_a_failed_check_is_logged_and_the_loop_goes_on(
     url = {"now": missing}
 
     def open_database() -> None:
-        cli.open_current_database(cli.parse_args(["--db", url["now"], "db", "check"]))
+        common.open_current_database(cli.parse_args(["--db", url["now"], "db", "check"]))
 
     caplog.set_level(logging.INFO, logger="app.cli.scheduler")
     runner = scheduler.HeadlessScheduler(open_database, interval_seconds=1)
@@ -190,7 +190,7 @@ def test_a_signal_during_once_lets_the_check_finish_and_says_so(
         if not stopped:
             stopped.append(1)
             os.kill(os.getpid(), signal.SIGTERM)
-        cli.open_current_database(cli.parse_args(["--db", plant, "db", "check"]))
+        common.open_current_database(cli.parse_args(["--db", plant, "db", "check"]))
 
     stopped: list[int] = []
     code = scheduler.run(open_database, where="the plant", log_dir=tmp_path, once=True)
