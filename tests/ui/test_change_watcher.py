@@ -10,9 +10,8 @@ import sys
 from app import db as dbmod
 from app.models import WorkOrder
 from app.permissions import Role
-from app.services import audit, changes
+from app.services import audit, changes, database
 from app.services.people import users
-from ui.shell import change_watcher
 from ui.shell.change_watcher import ChangeWatcher
 from ui.shell.main_window import MainWindow
 
@@ -86,7 +85,7 @@ def test_a_poll_asked_for_during_a_poll_runs_once_after_it(qtbot, db, admin, mon
         return real(actor, after_id)
 
     monkeypatch.setattr(changes, "changes_since", counting)
-    monkeypatch.setattr(change_watcher, "feed_for", _no_feed)  # the poll alone, on any backend
+    monkeypatch.setattr(database, "feed_for", _no_feed)  # the poll alone, on any backend
     watcher = ChangeWatcher(admin, interval_ms=0)
     try:
         watcher.poll()

@@ -123,6 +123,12 @@ def test_ui_never_builds_queries() -> None:
     assert violations("ui", QUERY_BUILDERS) == []
 
 
+def test_ui_reaches_the_core_only_through_services() -> None:
+    """The GUI takes the office's vocabulary from app.vocabulary and opens, checks, upgrades and
+    watches the database through app.services.database: never app.models, app.db or Peewee."""
+    assert violations("ui", ("app.models", "app.db", "peewee", "playhouse")) == []
+
+
 def test_ui_never_imports_a_model_class() -> None:
     """`WorkOrder.select()` needs no `import peewee`: the GUI may take a helper or a constant from
     app.models, but never a table to query (it gets light rows from a service instead)."""

@@ -18,8 +18,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app import db
 from app.errors import KeepwellError
+from app.services import database
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class _Job(QObject):
         else:
             self.succeeded.emit(result)
         finally:
-            db.close()  # this thread's own connection
+            database.close()  # this thread's own connection
             self.done.emit()
 
 

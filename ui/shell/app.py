@@ -61,23 +61,22 @@ class AppController(QObject):
     # -- database -------------------------------------------------------------------------
     def _connect_and_prepare(self, interactive: bool) -> None:
         """Connect, and create or upgrade the schema where this desk may; raise otherwise."""
-        from app import db
+        from app.services import database
 
         self.config = configmod.load_config(cli_url=self.cli_url)
         self.target = parse_url(self.config.database_url)
-        database, self.target = db.connect(
+        self.target = database.connect(
             self.config.database_url,
             journal_mode=self.config.sqlite_journal_mode,
             password=self._password,
         )
-        state = db.schema_state(database)
-        db.refuse_unusable(state, self.target)
+        state = database.check_schema(self.target)
         if state.is_empty:
-            db.initialise_schema(database, self.target)
+            database.initialise_schema(self.target)
         elif state.pending:
             if self.target.is_sqlite:
                 # The embedded single-user database upgrades itself, after its backup.
-                db.upgrade_schema(database, self.target, paths.backup_dir())
+                database.upgrade_schema(self.target, paths.backup_dir())
                 return
             needs_upgrade = DatabaseUnavailable(
                 DatabaseUnavailable.NEEDS_UPGRADE,
@@ -152,9 +151,9 @@ class AppController(QObject):
         return accepted
 
     def _close(self) -> None:
-        from app import db
+        from app.services import database
 
-        db.close()
+        database.close()
 
     # -- people ---------------------------------------------------------------------------
     def _organisation_key(self) -> str:

@@ -12,11 +12,10 @@ import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
-from app import db
-from app.change_feed import ChangeFeed, ChangeFeedLost, feed_for
+from app.change_feed import ChangeFeed, ChangeFeedLost
 from app.errors import KeepwellError
 from app.permissions import Actor
-from app.services import changes
+from app.services import changes, database
 from ui.common.workers import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class ChangeWatcher(QObject):
         if interval_ms > 0:
             self._timer.start()
         self._listener: _Listener | None = None
-        feed = feed_for(db.database.obj)
+        feed = database.change_feed()
         if feed is not None:
             self._listener = _Listener(feed)
             self._listener.connected.connect(self._listener_connected)

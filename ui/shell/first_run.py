@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import db
+from app.dburl import DatabaseTarget
 from app.errors import KeepwellError
 from app.services import setup
 from app.services.demo import plant as demo
@@ -32,7 +32,7 @@ from ui.common.workers import BackgroundTask
 class FirstRunDialog(QDialog):
     """Pages: choose -> (demo progress -> demo accounts) | organisation form."""
 
-    def __init__(self, target: db.DatabaseTarget | None, parent: QWidget | None = None):
+    def __init__(self, target: DatabaseTarget | None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Welcome to Keepwell")
         self.setMinimumSize(620, 440)
@@ -48,7 +48,7 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.pages)
 
     # -- pages ----------------------------------------------------------------------------
-    def _choice_page(self, target: db.DatabaseTarget | None) -> QWidget:
+    def _choice_page(self, target: DatabaseTarget | None) -> QWidget:
         page = QWidget()
         title = QLabel("Welcome to Keepwell")
         title.setObjectName("dialogTitle")

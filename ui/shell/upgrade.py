@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app import db, paths
+from app import paths
+from app.dburl import DatabaseTarget
 from app.permissions import Perm, require
+from app.services import database
+from app.services.database import SchemaState
 from app.services.people import auth
 from ui.common.form_dialog import FormDialog, password_edit
 
 
 class UpgradeDialog(FormDialog):
-    def __init__(self, target: db.DatabaseTarget, state: db.SchemaState,
+    def __init__(self, target: DatabaseTarget, state: SchemaState,
                  parent: QWidget | None = None) -> None:
         super().__init__("Keepwell: database upgrade", parent, width=520)
         self.target = target
@@ -37,7 +40,7 @@ class UpgradeDialog(FormDialog):
         def upgrade() -> bool:
             signed = auth.sign_in(self.username.text(), self.password.text())
             require(signed.actor, Perm.DB_UPGRADE)
-            db.upgrade_schema(db.database.obj, self.target, paths.backup_dir())
+            database.upgrade_schema(self.target, paths.backup_dir())
             return True
 
         if self.attempt(upgrade):
