@@ -1,5 +1,6 @@
 """The main window: navigation on the left, one screen per area, status bar, idle lock, and
-the desk's background checks (PM and overdue orders).
+the desk's background checks (PM and overdue orders; the status bar and the checks that feed it
+are its `DeskStatus` part, ui/shell/desk_status.py).
 
 Lifetime (issue 10). Python's garbage collector used to delete a dropped window at any moment
 (inside one of the window's own event filters, say) while its worker ran, and crashed. Now a
@@ -14,7 +15,6 @@ loop. A window dropped without being closed stays open: a leak to see, never a c
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal, Slot
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -35,27 +34,22 @@ from PySide6.QtWidgets import (
 )
 
 import app
-from app import db
+from app.dburl import DatabaseTarget
 from app.permissions import Actor, Perm
 from app.services import health, settings
 from app.services.settings import OfficeSettings
-from app.services.work_orders.listing import WorkOrderFilter
 from ui.common.notify import notify
 from ui.common.settings import gui_settings
 from ui.common.workers import BackgroundTask, wait_for_all
-from ui.pm import pm_check_actions
 from ui.shell.change_watcher import ChangeWatcher
+from ui.shell.desk_status import DeskStatus
 from ui.shell.global_search import GlobalSearch
 from ui.shell.idle import IdleWatcher
 from ui.shell.lock_panel import LockPanel
 from ui.shell.office_settings import OfficeSettingsAction
-from ui.shell.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmCheckReport, PmWorker
 from ui.shell.screens import ScreenSpec, screens_for
 from ui.shell.storage_alert import StorageNotifier
 from ui.users import change_password_dialog
-
-if TYPE_CHECKING:
-    from ui.pm import PmCheckActions
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +70,10 @@ def live_windows() -> list[MainWindow]:
     return list(_KEPT)
 
 
-def overdue_filter(actor: Actor) -> WorkOrderFilter:
-    """Which overdue orders the status bar counts: those who plan work see the plant's; a
-    technician, who works on the orders assigned to them, sees their own."""
-    if actor.can(Perm.WO_EDIT):
-        return PLANT_OVERDUE
-    return WorkOrderFilter(overdue=True, assignee_id=actor.user_id)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, DeskStatus):
     sign_out_requested = Signal(str)  # why ("" when the user chose to), for the sign-in dialog
 
-    def __init__(self, actor: Actor, target: db.DatabaseTarget, idle_minutes: float = 15,
+    def __init__(self, actor: Actor, target: DatabaseTarget, idle_minutes: float = 15,
                  pm_check_minutes: float | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -287,87 +273,12 @@ class MainWindow(QMainWindow):
         if callable(open_asset):
             open_asset(asset_id)
 
-    def _build_status_bar(self) -> None:
-        self.user_label = QLabel(f"{self.actor.full_name} · {self.actor.role.label}")
-        self.user_label.setObjectName("statusUser")
-        kind = "SQLite" if self.target.is_sqlite else "PostgreSQL"
-        self.db_label = QLabel(f"{kind}: {self.target.display}")
-        self.db_label.setObjectName("statusDatabase")
-        self.connection_label = QLabel()
-        self.connection_label.setObjectName("statusConnection")
-        self.set_connection_state(True)
-        self.pm_label = QLabel()
-        self.pm_label.setObjectName("statusPm")
-        self.overdue_label = QLabel()
-        self.overdue_label.setObjectName("statusOverdue")
-        self.overdue_label.setToolTip("Open work orders whose due date has passed.")
-        self.overdue_label.hide()
-        bar = self.statusBar()
-        bar.addPermanentWidget(self.pm_label)
-        bar.addPermanentWidget(self.overdue_label)
-        bar.addPermanentWidget(self.user_label)
-        bar.addPermanentWidget(self.db_label)
-        bar.addPermanentWidget(self.connection_label)
-
-    def set_connection_state(self, ok: bool) -> None:
-        self.connection_state = ok
-        color = "#1a7f37" if ok else "#b42318"
-        text = "connected" if ok else "disconnected: retrying"
-        self.connection_label.setText(f"<span style='color:{color}'>●</span> {text}")
-        self.connection_label.setToolTip(
-            "The database answers." if ok else
-            "The database does not answer. Keepwell keeps trying; unsaved edits stay open."
-        )
-
-    def check_connection(self) -> None:
-        """Ask the database in the background (a dead server must not freeze the window)."""
-        if self._ping is not None and self._ping.running:
-            return
-        self._ping = BackgroundTask(_ping)
-        self._ping.succeeded.connect(self._ping_answered)
-        self._ping.failed.connect(self._ping_failed)
-        self._ping.start()
-
-    def _ping_answered(self, ok: object) -> None:
-        self.set_connection_state(bool(ok))
-
-    def _ping_failed(self, _error: object) -> None:
-        self.set_connection_state(False)
-
     def _screen_action(self) -> None:
         action = self.sender()
         if isinstance(action, QAction):
             self.show_screen(str(action.data()))
 
-    # -- background checks ----------------------------------------------------------------
-    def _start_pm_worker(self, minutes: float) -> None:
-        """PM and overdue checks in the background (timed ones as SYSTEM), for every desk that
-        sees work orders; "Run PM check now" for those who may run it."""
-        self.pm_worker: PmWorker | None = None
-        self.pm_actions: PmCheckActions | None = None
-        self.own_overdue = overdue_filter(self.actor).assignee_id is not None
-        if not self.actor.can(Perm.WO_VIEW):
-            self.pm_label.hide()
-            return
-        if self.own_overdue:
-            self.overdue_label.setToolTip(
-                "Open work orders assigned to you whose due date has passed.")
-        # Its owner: closing this window stops it (shut_down). A child, so Qt deletes the
-        # handle with the window; the thread is gone by then.
-        self.pm_worker = worker = PmWorker(pm_minutes=minutes,
-                                           overdue_filter=overdue_filter(self.actor),
-                                           parent=self)
-        worker.status.connect(self._pm_status)
-        worker.overdue.connect(self.show_overdue)
-        worker.check_finished.connect(self._pm_checked)
-        worker.check_failed.connect(self._pm_failed)
-        if self.actor.can(Perm.PM_RUN):
-            self.pm_actions = pm_check_actions(self.actor, worker, self)
-            self.tools_menu.addActions([self.pm_actions.run_action,
-                                        self.pm_actions.preview_action])
-        self._pm_checked(None)
-        worker.start()
-
+    # -- office settings ------------------------------------------------------------------
     def _add_settings(self) -> None:
         """Tools ▸ Settings… for administrators; the Tools menu only when it holds something."""
         self.settings_action: OfficeSettingsAction | None = None
@@ -386,32 +297,6 @@ class MainWindow(QMainWindow):
         if self.pm_worker is not None:
             self.pm_worker.set_pm_minutes(saved.pm_check_minutes)
             self._pm_checked(None)
-
-    # These receive the worker's signals. Slots of an object on the GUI thread, so Qt queues the
-    # calls to that thread (a plain function would be called in the worker's thread).
-    @Slot(str)
-    def _pm_status(self, text: str) -> None:
-        self.pm_label.setText(text)
-
-    @Slot(int)
-    def show_overdue(self, count: int) -> None:
-        orders = f"order{'s' if count != 1 else ''}"
-        text = (f"{count} of your {orders} overdue" if self.own_overdue
-                else f"{count} overdue {orders}")
-        self.overdue_label.setText(f"<span style='color:#b42318'>{text}</span>")
-        self.overdue_label.setVisible(count > 0)
-
-    @Slot(object)
-    def _pm_checked(self, report: PmCheckReport | None) -> None:
-        every = self.pm_worker.pm_seconds / 60 if self.pm_worker else DEFAULT_PM_MINUTES
-        self.pm_label.setToolTip(
-            (f"{report.result.summary}\n" if report else "")
-            + (f"Every {every:g} minutes this desk creates the PM work orders that are due."
-               if every else "Timed PM checks are off on this desk."))
-
-    @Slot(str, bool)
-    def _pm_failed(self, message: str, _requested: bool) -> None:
-        self.pm_label.setToolTip(f"The last PM check failed: {message}")
 
     # -- session --------------------------------------------------------------------------
     @property
@@ -503,7 +388,3 @@ class MainWindow(QMainWindow):
         # The screens' reads in the background (a desk has one main window: they are its).
         if not wait_for_all():
             log.warning("closing the main window with background work still running")
-
-
-def _ping(_progress: object) -> bool:
-    return db.ping()

@@ -3,7 +3,8 @@
 A `schedule.Scheduler`, stepped by a QTimer created inside the thread, runs the PM check every
 few minutes (as SYSTEM) and counts the overdue orders. A planner's "Run PM check now" is queued
 into the same thread, so checks never overlap. Results come back as signals (queued to the GUI
-thread); a failed check is reported in words, logged, and tried again a minute later.
+thread; a finished check's report and its words are in ui/shell/pm_report.py); a failed check
+is reported in words, logged, and tried again a minute later.
 
 The thread has its own database connection (peewee keeps one per thread), closed after each
 job so a broken one is never reused.
@@ -24,22 +25,19 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import schedule
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from app import db
 from app.errors import KeepwellError
 from app.permissions import SYSTEM, Actor
-from app.services import backups, health
+from app.services import backups, database, health
 from app.services.pm import run as pm_run
-from app.services.pm.run import RunResult
 from app.services.work_orders import listing as work_orders
 from app.services.work_orders.listing import WorkOrderFilter
-from ui.common.errors import describe
+from ui.shell.pm_report import PmCheckReport, failure_words, status_words
 
 log = logging.getLogger(__name__)
 
@@ -66,46 +64,8 @@ _RETRY = "retry"  # the tag of a pending retry of a failed check
 _TIMED = "timed"  # the tag of the timed checks (the first one included)
 
 
-@dataclass(frozen=True)
-class PmCheckReport:
-    """A finished check, as the GUI receives it."""
-
-    result: RunResult
-    requested: bool  # asked for by the user ("Run PM check now", a preview): show it to them
-    at: dt.datetime  # local time it finished
-
-
 class _Stopped(Exception):
     """Keepwell is closing: abandon the check between two chunks (the next check finishes)."""
-
-
-def failure_words(exc: BaseException) -> str:
-    """Why a check failed, in the words a user reads."""
-    if isinstance(exc, KeepwellError):
-        return describe(exc)
-    if isinstance(exc, db.DATABASE_ERRORS):
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return f"The database did not answer ({first}). Keepwell will try again."
-    return (f"An unexpected problem stopped it ({type(exc).__name__}). "
-            "Keepwell will try again; details are in the log.")
-
-
-def status_words(report: PmCheckReport) -> str:
-    """One line for the status bar: "PM check 14:05: created 3 orders"."""
-    result = report.result
-    what = "PM preview" if result.dry_run else "PM check"
-    head = f"{what} {report.at:%H:%M}"
-    if result.not_run:
-        return f"{head}: another desk is running it"
-    n = len(result.created)
-    if n == 0:
-        done = "nothing due"
-    else:
-        verb = "would create" if result.dry_run else "created"
-        done = f"{verb} {n} order{'s' if n != 1 else ''}"
-    if result.missed:
-        done += f", {len(result.missed)} missed"
-    return f"{head}: {done}"
 
 
 class PmWorker(QObject):
@@ -264,7 +224,7 @@ class _Checks(QObject):
         if self._timer is not None:
             self._timer.stop()  # in its own thread, where a timer must be stopped
         self._scheduler.clear()
-        db.close()  # this thread's connection, should a job have left it open
+        database.close()  # this thread's connection, should a job have left it open
         self.doing = "stopped"
 
     @Slot()
@@ -313,7 +273,7 @@ class _Checks(QObject):
             self._failed(exc, requested)
             return
         finally:
-            db.close()  # a connection that failed is never reused; a new one is cheap
+            database.close()  # a connection that failed is never reused; a new one is cheap
             self.doing = "idle"
         if not dry_run and not result.not_run:
             self._scheduler.clear(_RETRY)
@@ -327,7 +287,7 @@ class _Checks(QObject):
 
     def _failed(self, exc: Exception, requested: bool) -> None:
         message = failure_words(exc)
-        if isinstance(exc, (KeepwellError, *db.DATABASE_ERRORS)):
+        if isinstance(exc, KeepwellError) or database.is_database_error(exc):
             log.warning("PM check failed: %s", exc)
         else:
             log.exception("PM check failed")
@@ -351,7 +311,7 @@ class _Checks(QObject):
         global _checked_whole
         if self._stopping.is_set():
             return
-        if getattr(db.database.obj, "journal_mode", "wal") != "wal":
+        if database.is_shared_file():
             return  # a file on a network share: reading all of it would hold other desks' saves
         try:
             if not _checked_whole:
@@ -360,7 +320,7 @@ class _Checks(QObject):
                 if health.quick_check() is not None:
                     return
             self.doing = "making today's backup"
-            made = backups.daily_backup_if_due(db.database.obj)
+            made = database.daily_backup_if_due()
             if made is not None:
                 log.info("daily backup written to %s", made)
         except backups.DatabaseDamaged as exc:
@@ -369,7 +329,7 @@ class _Checks(QObject):
         except Exception as exc:  # a backup that failed is tried again at the next look
             log.warning("today's backup failed: %s", exc)
         finally:
-            db.close()
+            database.close()
             self.doing = "idle"
 
     def _count_overdue(self) -> None:
@@ -382,7 +342,7 @@ class _Checks(QObject):
             log.warning("counting overdue orders failed: %s", exc)
             return
         finally:
-            db.close()
+            database.close()
             self.doing = "idle"
         self.overdue.emit(count)
 
