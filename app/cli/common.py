@@ -1,7 +1,8 @@
 """What the `keepwell` command groups share (app/cli/main.py builds the parser from them; each
 subject module takes its helpers from here only): adding a group and its commands, the exit codes
-and UsageError, opening the database, the IT actor, passwords and signing in as a Keepwell user,
-and output (notes on stderr, tables and JSON on stdout).
+and UsageError, an error that names the option at fault, opening the database, the IT actor,
+passwords and signing in as a Keepwell user, and output (notes on stderr, tables and JSON on
+stdout).
 
 Exit codes: 0 done, 1 refused or a problem found, 2 wrong usage.
 """
@@ -17,16 +18,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import peewee
 
 from app import db as dbmod
 from app.config import Config, default_database_url, load_config
-from app.errors import DatabaseUnavailable, KeepwellError, PermissionDenied
+from app.errors import (
+    DatabaseUnavailable,
+    KeepwellError,
+    PermissionDenied,
+    ValidationError,
+    field_label,
+)
 from app.permissions import Actor, it_actor
 from app.services.people import auth
 
@@ -41,6 +48,33 @@ Subcommands = argparse._SubParsersAction
 
 class UsageError(KeepwellError):
     """The command was given in a way that cannot work (exit code 2, like argparse's errors)."""
+
+
+class OptionError(ValidationError):
+    """A ValidationError whose message names the command-line option of each field, e.g.
+    `--start: Start date must be a date written YYYY-MM-DD, not '2026-13-01'.` A command group
+    says in a subclass which option sets which field (`OPTIONS`, or `option` for a rule) and
+    may word a field's whole line itself (`option_line`)."""
+
+    OPTIONS: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(fields)
+        self.lines = [self.option_line(name, message) for name, message in self.fields.items()]
+        self.message = " ".join(self.lines)
+        self.args = (self.message,)
+
+    def option(self, name: str) -> str:
+        """The option that sets the field `name`, "" when none does."""
+        return self.OPTIONS.get(name, "")
+
+    def option_line(self, name: str, message: str) -> str:
+        option = self.option(name)
+        if message.startswith(("the ", "a ", "'")):  # it names the field itself
+            text = message[:1].upper() + message[1:]
+        else:
+            text = f"{field_label(name)} {message}"
+        return f"{option}: {text}." if option else f"{text}."
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The `keepwell` command line: the parser and running a command. The commands live in one
 module per subject, which main registers in `COMMAND_GROUPS`: app/cli/database.py (db) and
 app/cli/admin.py (user, settings, demo, audit: run by IT as `it_actor(<OS user>)`),
-app/cli/work_orders.py, app/cli/assets.py and app/cli/pm.py (act as a Keepwell
-user through `sign_in_from_args`) and app/cli/scheduler.py. What they share (opening the
+app/cli/work_orders.py, app/cli/assets.py, app/cli/pm.py and app/cli/pm_check.py (act as a
+Keepwell user through `sign_in_from_args`) and app/cli/scheduler.py. What they share (opening the
 database, passwords and signing in, output, exit codes) is app/cli/common.py.
 
 `keepwell` with no sub-command opens the GUI (ui/main.py); every sub-command runs here, with no
@@ -29,7 +29,7 @@ import peewee
 
 from app import __version__
 from app import db as dbmod
-from app.cli import admin, assets, database, pm, scheduler, work_orders
+from app.cli import admin, assets, database, pm, pm_check, scheduler, work_orders
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -212,12 +212,18 @@ def _see_log() -> str:
 # The command groups, in the order `keepwell --help` lists them
 
 
+def _register_pm(commands: Subcommands, common: argparse.ArgumentParser) -> None:
+    """`pm`: its schedule commands (app/cli/pm.py), then `pm run` (app/cli/pm_check.py)."""
+    group = pm.register_pm_commands(commands, common)
+    pm_check.register_pm_run(group, common)
+
+
 COMMAND_GROUPS: list[Callable[[Subcommands, argparse.ArgumentParser], None]] = [
     database.register_db,
     admin.register_admin,
     work_orders.register_work_orders,
     assets.register_asset_commands,
-    pm.register_pm_commands,
+    _register_pm,
     scheduler.register_scheduler_command,
 ]
 

@@ -1,14 +1,11 @@
-"""`keepwell pm list | add | forecast | explain | run`: preventive maintenance from the command
-line (`keepwell pm add --help` lists the options).
+"""`keepwell pm list | add | forecast | explain`: preventive maintenance schedules from the
+command line (`keepwell pm add --help` lists the options).
 
 The commands sign in (`--user NAME`; password from a prompt, --password-stdin or
 KEEPWELL_PASSWORD) and call the same services as the GUI, with the same permission checks and
-validation; an error names the option at fault. The headless `keepwell scheduler` is
-app/cli/scheduler.py; meter readings are `keepwell meter read` (app/cli/assets.py).
-
-`pm run` exits 0 when the check ran, 1 when it ran but set schedules aside that cannot be
-checked (each is named; the others were checked), and EXIT_NOT_RUN (3) when it did not run
-at all because another runner kept the lease for the whole wait (that runner does the work).
+validation; an error names the option at fault. `pm run` (the PM check) is app/cli/pm_check.py,
+the headless `keepwell scheduler` app/cli/scheduler.py; meter readings are `keepwell meter read`
+(app/cli/assets.py).
 """
 
 from __future__ import annotations
@@ -20,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from app.cli.common import (
-    EXIT_FAILED,
     EXIT_OK,
     Handler,
+    OptionError,
     Subcommands,
     UsageError,
     add_command,
@@ -33,21 +30,18 @@ from app.cli.common import (
     print_table,
     sign_in_from_args,
 )
-from app.errors import NotFound, ValidationError, field_label
+from app.errors import NotFound, ValidationError
 from app.models import PM_ANCHORS, WO_TYPES
 from app.permissions import Actor
 from app.services.assets import meters
 from app.services.common import clean_date
 from app.services.people import users
 from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
 from app.services.pm import schedules as pm_schedules
 from app.services.pm.schedules import ScheduleDetail
 from app.services.work_orders.detail import find_asset_id
 
 TIME_UNITS = ("day", "week", "month", "year")
-EXIT_NOT_RUN = 3  # `pm run`: another runner kept the lease; nothing was done
-MAX_WAIT_SECONDS = 3600
 CENT = Decimal("0.01")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -64,27 +58,18 @@ OPTIONS = {
 }
 
 
-class OptionError(ValidationError):
-    """A ValidationError whose message names the command-line option of each field, e.g.
-    `--start: Start date must be a date written YYYY-MM-DD, not '2026-13-01'.`"""
+class PMOptionError(OptionError):
+    """An OptionError of the `pm` commands: each field named by its option in OPTIONS (a
+    checklist step's by --task), and a schedule without a trigger told which options set one."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__(fields)
-        self.lines = [_option_line(name, message) for name, message in self.fields.items()]
-        self.message = " ".join(self.lines)
-        self.args = (self.message,)
+    def option(self, name: str) -> str:
+        return OPTIONS.get(name) or ("--task" if name.startswith("task_") else "")
 
-
-def _option_line(name: str, message: str) -> str:
-    if name == "trigger":
-        return ("No trigger: choose a time trigger (--every with --unit, or --rrule), a meter "
-                "trigger (--meter with --meter-every) or both.")
-    option = OPTIONS.get(name) or ("--task" if name.startswith("task_") else "")
-    if message.startswith(("the ", "a ", "'")):  # it names the field itself
-        text = message[:1].upper() + message[1:]
-    else:
-        text = f"{field_label(name)} {message}"
-    return f"{option}: {text}." if option else f"{text}."
+    def option_line(self, name: str, message: str) -> str:
+        if name == "trigger":
+            return ("No trigger: choose a time trigger (--every with --unit, or --rrule), a meter "
+                    "trigger (--meter with --meter-every) or both.")
+        return super().option_line(name, message)
 
 
 def _signed_in(args: argparse.Namespace) -> Actor:
@@ -96,7 +81,7 @@ def _date(name: str, text: str | None) -> dt.date | None:
     errors: dict[str, str] = {}
     day = clean_date(errors, name, text)
     if errors:
-        raise OptionError(errors)
+        raise PMOptionError(errors)
     return day
 
 
@@ -104,7 +89,7 @@ def _asset_id(tag: str) -> int:
     try:
         return find_asset_id(tag)
     except ValidationError as exc:
-        raise OptionError(exc.fields) from None
+        raise PMOptionError(exc.fields) from None
 
 
 # --- keepwell pm list ----------------------------------------------------------------------
@@ -270,7 +255,7 @@ def _pm_add(args: argparse.Namespace) -> int:
         errors.update({k: v for k, v in exc.fields.items()
                        if k not in errors and k not in hidden})
     if errors or detail is None:
-        raise OptionError(errors)
+        raise PMOptionError(errors)
     if args.json:
         print_json(detail_json(detail))
         return EXIT_OK
@@ -296,7 +281,7 @@ def _pm_forecast(args: argparse.Namespace) -> int:
     try:
         found = pm_forecast.forecast_schedule(actor, args.id, first, last)
     except ValidationError as exc:
-        raise OptionError(exc.fields) from None
+        raise PMOptionError(exc.fields) from None
     if args.json:
         print_json({"id": detail.id, "from": first, "to": last,
                     "occurrences": [dataclasses.asdict(o) for o in found]})
@@ -324,50 +309,6 @@ def _pm_explain(args: argparse.Namespace) -> int:
     print(f"As of {as_of:%a %d %b %Y}: {detail.decision.words}")
     return EXIT_OK
 
-
-# --- keepwell pm run -----------------------------------------------------------------------
-
-
-def _pm_run(args: argparse.Namespace) -> int:
-    as_of = _date("as_of", args.as_of)
-    if as_of and as_of > dt.date.today() and not args.dry_run:
-        raise UsageError("--as-of is after today: a real run would record occurrences as "
-                         "missed before they happen. Add --dry-run to see what it would do.")
-    if not 0 <= args.wait <= MAX_WAIT_SECONDS:
-        raise UsageError(f"--wait must be from 0 to {MAX_WAIT_SECONDS} seconds.")
-    actor = _signed_in(args)
-    result = pm_run.generate_due_work_orders(actor, as_of=as_of, dry_run=args.dry_run,
-                                             wait_seconds=args.wait)
-    code = (EXIT_NOT_RUN if result.not_run else
-            EXIT_FAILED if result.unchecked else EXIT_OK)
-    if args.json:
-        print_json(pm_run.result_json(result))
-        return code
-    if result.not_run:
-        print(result.not_run)
-        return code
-    print(result.summary + (" Nothing was written (dry run)." if result.dry_run else ""))
-    if result.created:
-        print("Would create:" if result.dry_run else "Created:")
-        print_table(("NUMBER", "ASSET", "SCHEDULE", "DUE", "WHY"),
-                    [(c.number or "-", c.asset_tag, c.schedule, c.due, c.why)
-                     for c in result.created])
-    if result.missed:
-        print("Missed (its order was still open; counts against PM compliance):")
-        print_table(("ASSET", "SCHEDULE", "MISSED"),
-                    [(m.asset_tag, m.schedule, m.words) for m in result.missed])
-    skipped = [s for s in result.skipped if not s.unchecked]
-    if skipped:
-        print("Skipped:")
-        print_table(("ASSET", "SCHEDULE", "WHY"),
-                    [(s.asset_tag, s.schedule, s.why) for s in skipped])
-    if result.unchecked:
-        print("Could not be checked (the others were; correct these schedules on the PM "
-              "Schedules screen):")
-        print_table(("ID", "ASSET", "SCHEDULE", "WHY"),
-                    [(s.schedule_id, s.asset_tag, s.schedule,
-                      s.why.removeprefix(pm_run.UNCHECKED)) for s in result.unchecked])
-    return code
 
 
 # --- the parser ----------------------------------------------------------------------------
@@ -420,8 +361,10 @@ def _add_options(add: argparse.ArgumentParser) -> None:
                        metavar="TEXT", help="a step that must be answered to complete")
 
 
-def register_pm_commands(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    """Add the `pm` command group (an entry of app.cli.main.COMMAND_GROUPS)."""
+def register_pm_commands(commands: Subcommands,
+                         common: argparse.ArgumentParser) -> Subcommands:
+    """Add the `pm` command group and return its sub-commands, for app.cli.main to add
+    `pm run` (app/cli/pm_check.py) last."""
     group = add_group(commands, common, "pm",
                       "list, add, forecast, explain and run preventive maintenance")
     listing = _command(group, common, "list", _pm_list,
@@ -444,14 +387,4 @@ def register_pm_commands(commands: Subcommands, common: argparse.ArgumentParser)
     explain.add_argument("id", type=int, metavar="ID")
     explain.add_argument("--as-of", metavar="YYYY-MM-DD", help="as a check that day would see "
                                                                "it (default today)")
-    run = _command(group, common, "run", _pm_run,
-                   "create the PM work orders that are due now (planners and admins)")
-    run.epilog = ("Exit code 0 when the check ran; 1 when schedules had to be set aside (they "
-                  "cannot be checked: each is named, the others were checked); "
-                  f"{EXIT_NOT_RUN} when another runner kept the PM check busy all the time this "
-                  "one waited (--wait; that runner creates what is due).")
-    run.add_argument("--as-of", metavar="YYYY-MM-DD", help="check as of this day (default today)")
-    run.add_argument("--dry-run", action="store_true", help="say what it would do; write nothing")
-    run.add_argument("--wait", type=float, default=60, metavar="SECONDS",
-                     help="while another runner is at work, wait up to this long for it "
-                          "(default 60; 0: do not wait)")
+    return group
