@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench gallery clean
 
 run: $(VENV)/.installed
 	@$(BIN)/python packaging/check_system.py
@@ -21,6 +21,13 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -s -p no:randomly
+
+# Pictures of every screen, form and dialog into OUT, to compare two versions pixel for pixel:
+# `make gallery OUT=/tmp/a`, change things, `make gallery OUT=/tmp/b`, then
+# `.venv/bin/python -m tests.ui.gallery_compare /tmp/a /tmp/b --diff /tmp/diff`.
+OUT ?= gallery
+gallery: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.ui.gallery $(OUT)
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
