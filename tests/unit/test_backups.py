@@ -21,7 +21,7 @@ from app import db as dbmod
 from app import paths
 from app.db_backends import KeepwellPostgresDatabase
 from app.permissions import Actor
-from app.services import backups, settings
+from app.services import backups, restore, settings
 
 REPO = Path(__file__).resolve().parents[2]
 MONDAY = dt.date(2025, 1, 6)
@@ -181,7 +181,7 @@ def test_a_damaged_database_gets_no_daily_copy_and_the_older_ones_stay(
     assert "is damaged" in caught.value.message and "keepwell db check" in caught.value.message
     assert sorted(p.name for p in folder.iterdir()) == [first.name]
     assert _check(first) == "ok"
-    newest = backups.newest_good_backup(path, folder)
+    newest = restore.newest_good_backup(path, folder)
     assert newest is not None and newest.path == first
 
 
@@ -269,11 +269,11 @@ def test_a_restore_keeps_the_file_to_itself_until_it_is_done(tmp_path: Path) -> 
     setup.execute("CREATE TABLE t (x)")
     setup.close()
     restoring = sqlite3.connect(path, isolation_level=None)
-    backups._hold(restoring, path)
+    restore._hold(restoring, path)
     desk = sqlite3.connect(path, timeout=0.2, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         desk.execute("INSERT INTO t VALUES (1)")
-    backups._let_go(restoring)
+    restore._let_go(restoring)
     desk.execute("INSERT INTO t VALUES (1)")
     assert desk.execute("SELECT count(*) FROM t").fetchone() == (1,)
     desk.close()
