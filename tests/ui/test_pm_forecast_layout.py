@@ -23,7 +23,8 @@ from app.services.pm import schedules as pm_schedules
 from app.services.pm.forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.common.column_fit import CELL_PADDING
-from ui.pm.forecast_calendar import PAD, PILL, PmCalendar
+from ui.pm.forecast_calendar import PILL, PmCalendar
+from ui.pm.forecast_grid import PAD
 from ui.pm.forecast_panel import BUSIEST, NAME, SWATCH
 from ui.pm.forecast_screen import PmForecastScreen
 from ui.pm.forecast_words import item_text

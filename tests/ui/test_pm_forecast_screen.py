@@ -260,7 +260,7 @@ def test_double_clicking_an_order_names_its_schedule(qtbot, plant, planner) -> N
 
 def test_changes_elsewhere_are_read_again_without_blanking_the_calendar(
         qtbot, plant, planner, admin, monkeypatch) -> None:
-    monkeypatch.setattr("ui.pm.forecast_screen.CHANGE_DELAY_MS", 50)
+    monkeypatch.setattr("ui.pm.forecast_reading.CHANGE_DELAY_MS", 50)
     screen = _screen(qtbot, planner)
     screen.show_date(DAY)
     _wait(qtbot, screen)

@@ -3,7 +3,8 @@ and the day's estimated hours, tinted when someone has more work that day than a
 
 The hours per day and per person, and who is over capacity, are counted in app.pm.workload (no
 Qt), so the screen's side panel and the tests use the same numbers the cells show; the month
-and week periods are app.pm.periods; the words are ui/pm/forecast_words.py.
+and week periods are app.pm.periods; the words are ui/pm/forecast_words.py; the grid of days
+and where each cell lies, ui/pm/forecast_grid.py.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.pm.periods import MONTH, WEEK, period
+from app.pm.periods import WEEK, period
 from app.pm.workload import DayLoad, who
 from app.services.pm.forecast import ForecastItem
+from ui.pm.forecast_grid import GUTTER_W, HEADER_H, PAD, DayGrid
 from ui.pm.forecast_words import (
     METER_MARK,
     ORDER_MARK,
@@ -52,9 +54,6 @@ class CellLine:
 
 # --- the widget -----------------------------------------------------------------------------
 
-HEADER_H = 24
-GUTTER_W = 30  # ISO week numbers
-PAD = 4
 PILL = 6  # what today's blue pill adds to the width of its day
 GRID = QColor("#d5dbe2")
 INK = QColor("#1f2933")
@@ -69,7 +68,7 @@ ACCENT = QColor("#3b82c4")
 NOBODY_COLOUR = "#9aa3ad"  # nobody assigned (the others: pm_forecast_panel.assign_colours)
 
 
-class PmCalendar(QWidget):
+class PmCalendar(DayGrid):
     """Call `show_period`, then `set_loads`; `day_clicked(date)` when a day is chosen,
     `item_activated(ForecastItem)` when an order in a cell is double-clicked. The arrow keys
     move the chosen day; PgUp, PgDn and T ask the owner to page or go to today (here, not as
@@ -85,10 +84,6 @@ class PmCalendar(QWidget):
         self.setObjectName("pmCalendar")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(7 * 70 + GUTTER_W, 380)
-        self.mode = MONTH
-        self.anchor = dt.date.today()
-        self.today = dt.date.today()
-        self.first, self.last = period(self.anchor, self.mode)
         self.loads: dict[dt.date, DayLoad[ForecastItem]] = {}
         self.capacity = Decimal(8)
         self.selected: dt.date | None = None
@@ -117,62 +112,7 @@ class PmCalendar(QWidget):
         self.selected = day
         self.update()
 
-    def days(self) -> list[dt.date]:
-        return [self.first + dt.timedelta(days=n) for n in range((self.last - self.first).days
-                                                                 + 1)]
-
-    def is_outside(self, day: dt.date) -> bool:
-        """Greyed: in another month (month view) or already past."""
-        return day < self.today or (self.mode == MONTH and day.month != self.anchor.month)
-
-    # -- geometry -----------------------------------------------------------------------------
-    def _rows(self) -> int:
-        return ((self.last - self.first).days + 1) // 7
-
-    def _row_edges(self) -> list[int]:
-        """The top of each row, and the bottom of the last. A week already past is only a
-        strip (its orders exist; the forecast starts today), leaving the room to the rest."""
-        rows = self._rows()
-        past = [self.first + dt.timedelta(weeks=r, days=6) < self.today for r in range(rows)]
-        if all(past):
-            past = [False] * rows  # a period all past is drawn whole, with its message
-        strip = self._top_height() + 2
-        tall = (self.height() - HEADER_H - strip * sum(past)) / (rows - sum(past))
-        edges, y = [HEADER_H], float(HEADER_H)
-        for is_past in past:
-            y += strip if is_past else tall
-            edges.append(round(y))
-        return edges
-
-    def cell_rect(self, day: dt.date) -> QRect:
-        """Where the day is drawn (an empty rect when it is not shown)."""
-        if not self.first <= day <= self.last:
-            return QRect()
-        row, col = divmod((day - self.first).days, 7)
-        width = (self.width() - GUTTER_W) / 7
-        edges = self._row_edges()
-        left = GUTTER_W + round(col * width)
-        return QRect(left, edges[row], GUTTER_W + round((col + 1) * width) - left,
-                     edges[row + 1] - edges[row])
-
-    def day_at(self, pos: QPoint) -> dt.date | None:
-        if pos.x() < GUTTER_W or pos.y() < HEADER_H:
-            return None
-        col = min(6, int((pos.x() - GUTTER_W) * 7 / max(1, self.width() - GUTTER_W)))
-        edges = self._row_edges()
-        row = next((r for r in range(self._rows()) if pos.y() < edges[r + 1]), None)
-        if row is None:
-            return None
-        return self.first + dt.timedelta(days=row * 7 + col)
-
-    def _fonts(self) -> tuple[QFont, QFont, QFont]:
-        base = QFont(self.font())
-        small = QFont(base)
-        small.setPointSizeF(max(7.0, base.pointSizeF() - 0.5))
-        meter = QFont(small)
-        meter.setItalic(True)
-        return base, small, meter
-
+    # -- what a cell says ---------------------------------------------------------------------
     def cell_lines(self, day: dt.date) -> list[CellLine]:
         """The lines the day's cell has room for: its orders (in the week view each with a
         second line: hours, assignee, the number of one raised), then "+ 3 more" when they do
@@ -195,12 +135,6 @@ class PmCalendar(QWidget):
         if shown < len(items):
             lines.append(CellLine(f"+ {len(items) - shown} more", None))
         return lines
-
-    def _line_height(self) -> int:
-        return QFontMetrics(self._fonts()[1]).height() + 1
-
-    def _top_height(self) -> int:
-        return QFontMetrics(self._fonts()[0]).height() + PAD + 2
 
     def top_line(self, day: dt.date) -> tuple[str, str, QFont]:
         """The day's label, its hours ("" when none) and their font: in a cell too narrow for

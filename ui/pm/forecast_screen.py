@@ -4,15 +4,15 @@ orders arrive; and the forecast as an .ics file for the office's calendars (its 
 what it writes: ui.pm.forecast_export).
 
 The forecast is read in the background (a large plant takes seconds) for a window a little
-wider than the period shown, so paging through the next weeks does not read it again.
+wider than the period shown, so paging through the next weeks does not read it again
+(ui.pm.forecast_reading).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -33,38 +33,28 @@ from app.permissions import Actor, Perm
 from app.pm.periods import MONTH, WEEK, period, period_title, step
 from app.pm.workload import UNASSIGNED, DayLoad, day_loads, total_hours, who
 from app.services import search
-from app.services.pm import forecast as pm_forecast
-from app.services.pm.forecast import MAX_FORECAST_DAYS, ForecastItem
+from app.services.pm.forecast import ForecastItem
 from ui.common.errors import describe
 from ui.common.notify import notify
 from ui.common.pickers import AssetPicker
 from ui.common.settings import gui_settings
-from ui.common.workers import BackgroundTask
 from ui.pm.forecast_calendar import PmCalendar
 from ui.pm.forecast_export import PmForecastExport
 from ui.pm.forecast_panel import PmForecastPanel, assign_colours
+from ui.pm.forecast_reading import RELOAD_DELAY_MS, ForecastReading
 from ui.pm.forecast_words import hours_text, is_raised
 
-READ_AHEAD_DAYS = 91  # read a quarter past what is shown: paging on needs no new read
-RELOAD_DELAY_MS = 150  # several clicks on Next read once
-CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again after a minute
 EVERYONE = "Everyone"
 VIEW_KEY = "pm_forecast/view"
 PANEL_WIDTH = 340
 NOT_RAISED = "Not raised yet; only planners open PM schedules."
 
 
-def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
-          today: dt.date, _progress: object) -> tuple[int | None, dt.date, dt.date,
-                                                      list[ForecastItem]]:
-    return asset_id, first, last, pm_forecast.forecast_all(actor, first, last, asset_id, today)
-
-
 def _matches(item: ForecastItem, assignee: str | None) -> bool:
     return assignee is None or who(item) == assignee
 
 
-class PmForecastScreen(QWidget):
+class PmForecastScreen(ForecastReading, QWidget):
     title = "PM Forecast"
     schedule_activated = Signal(int)  # an order still to come double-clicked: its schedule
     open_work_order = Signal(int)  # an order raised already double-clicked: its id
@@ -77,12 +67,7 @@ class PmForecastScreen(QWidget):
         self._fixed_today = today
         self.mode = MONTH if gui_settings().value(VIEW_KEY, MONTH) != WEEK else WEEK
         self.anchor = self.today()
-        # What has been read: for which asset, which days, and the orders.
-        self._held: tuple[int | None, dt.date, dt.date] | None = None
-        self._items: list[ForecastItem] = []
-        self._task: BackgroundTask | None = None
-        self._read_again = False
-        self._stale = False  # what is held was changed elsewhere since it was read
+        self._init_reading()
         self.visible: list[ForecastItem] = []
         self.loads: dict[dt.date, DayLoad[ForecastItem]] = {}
 
@@ -114,15 +99,6 @@ class PmForecastScreen(QWidget):
         splitter.setSizes([1000, PANEL_WIDTH])
         layout.addWidget(splitter, 1)
         self._shortcuts()
-
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self._ensure_read)
-        self._change_timer = QTimer(self)
-        self._change_timer.setSingleShot(True)
-        self._change_timer.setInterval(CHANGE_DELAY_MS)
-        self._change_timer.timeout.connect(self._ensure_read)
         self._show_period()
 
     # -- building -----------------------------------------------------------------------------
@@ -282,90 +258,7 @@ class PmForecastScreen(QWidget):
             self.status.setText("Loading forecast…")
             self._reload_timer.start(RELOAD_DELAY_MS)
 
-    # -- reading ----------------------------------------------------------------------------
-    def days_wanted(self) -> tuple[dt.date, dt.date]:
-        """The days that need a forecast: from today (the past has its orders) on."""
-        first, last = self.period()
-        return max(first, self.today()), last
-
-    def _covers(self, first: dt.date, last: dt.date) -> bool:
-        if last < first:
-            return True  # all in the past: nothing to read
-        return self._held is not None and self._held[0] == self.asset_filter.asset_id() \
-            and self._held[1] <= first and last <= self._held[2]
-
-    def held_for(self, first: dt.date, last: dt.date) -> list[ForecastItem] | None:
-        """The forecast held, when it was read for the asset chosen and covers these days
-        (the export then writes it rather than reading it again)."""
-        return self._items if self._covers(first, last) else None
-
-    @property
-    def loading(self) -> bool:
-        """The forecast for what is shown is being read, or about to be."""
-        return self._task is not None or self._reload_timer.isActive()
-
-    def refresh(self) -> None:
-        """Read the forecast again (View > Refresh), showing what is held until the new one
-        is in."""
-        self._stale = True
-        self._show_period()
-
-    def _ensure_read(self) -> None:
-        first, last = self.days_wanted()
-        if self._covers(first, last) and not (self._stale and last >= first):
-            self._apply()
-            return
-        if self._task is not None:
-            self._read_again = True  # asked again while reading: read once more after it
-            return
-        self._stale = False
-        last = min(last + dt.timedelta(days=READ_AHEAD_DAYS),
-                   first + dt.timedelta(days=MAX_FORECAST_DAYS))
-        self._task = BackgroundTask(partial(_read, self.actor, first, last,
-                                            self.asset_filter.asset_id(), self.today()))
-        self._task.succeeded.connect(self._read_done)
-        self._task.failed.connect(self._read_failed)
-        self._task.finished.connect(self._read_finished)
-        self._task.start()
-
-    def _read_done(self, result: tuple[int | None, dt.date, dt.date, list[ForecastItem]]
-                   ) -> None:
-        asset_id, first, last, items = result
-        self._held = (asset_id, first, last)
-        self._items = items
-        self._refill_assignees()
-
-    def _read_failed(self, error: object) -> None:
-        text = describe(error) if isinstance(error, KeepwellError) else str(error)
-        self.calendar.set_message("The forecast could not be read")
-        self.status.setText(f"The forecast could not be read: {text}")
-
-    def _read_finished(self) -> None:
-        if self._task is not None:
-            self._task.wait()  # `finished` arrives a moment before the thread has ended
-        self._task = None
-        again, self._read_again = self._read_again, False
-        if again:  # the period, a filter or the data changed while reading
-            self._ensure_read()
-        elif self._covers(*self.days_wanted()):
-            self._apply()  # (a failed read is not retried until asked again)
-
-    def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        """Another desk (or this one) changed something the forecast is made of. A changed
-        schedule is read again at once; orders and meter readings, which move only some
-        dates, at most every CHANGE_DELAY_MS (a large plant's forecast takes seconds to
-        read, and a busy office changes orders all day). Hidden, it reads when shown."""
-        if not changed.keys() & {"pm_schedule", "work_order", "meter", "asset", "user"}:
-            return
-        self._stale = True
-        if not self.isVisible():
-            return
-        if changed.keys() & {"pm_schedule", "asset", "user"}:
-            self._change_timer.stop()
-            self._reload_timer.start(RELOAD_DELAY_MS)
-        elif not self._change_timer.isActive():
-            self._change_timer.start()
-
+    # -- reading (the rest: ui.pm.forecast_reading) -----------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if self._stale and not self.loading:
