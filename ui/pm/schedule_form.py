@@ -1,7 +1,8 @@
 """The PM schedule form: a schedule (new or existing) with its trigger, its calendar and the work
 order it generates, and beside them a live preview of the dates the schedule as typed would
 give. One service call per save; a refused field is named under that field and nothing is
-written; a save that lost a race with another desk says so and lets the user choose."""
+written; a save that lost a race with another desk says so and lets the user choose (saving:
+ui/pm/schedule_saving.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ConflictError, KeepwellError, ValidationError
+from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services.assets import meters
 from app.services.assets import register as assets
@@ -36,13 +37,11 @@ from ui.common.form_widgets import FORM_STYLE, FieldBox, say, text_label
 from ui.common.pickers import AssetPicker
 from ui.pm.schedule_fields import TriggerFields
 from ui.pm.schedule_messages import (
-    ask_reload,
     ask_unsaved,
-    changed_boxes,
     show_refusal,
-    their_changes,
 )
 from ui.pm.schedule_preview import PreviewPanel
+from ui.pm.schedule_saving import ScheduleSaving
 from ui.pm.schedule_template import TemplateFields
 
 PREVIEW_DELAY_MS = 300
@@ -51,7 +50,7 @@ NEW_HINT = ("Name, asset and a trigger are needed; the dates they give show on t
             "you type.")
 
 
-class PmScheduleForm(QDialog):
+class PmScheduleForm(ScheduleSaving, QDialog):
     """`detail` None: a new schedule (on `asset_id` to start with). `saved(id)` after a save.
     `today` says which dates the preview counts from (tests fix it)."""
 
@@ -295,40 +294,7 @@ class PmScheduleForm(QDialog):
             # missing name, which the preview stood in for).
             self._clear_refusal(keep=("name",) if unnamed else ())
 
-    # -- saving ---------------------------------------------------------------------------
-    def save(self) -> bool:
-        """Create or update the schedule (Create / Save, Ctrl+S); True when it was saved (the
-        form then closes). A refusal leaves everything typed in place."""
-        self.clear_errors()
-        if problems := self.problems():
-            self.show_errors(problems)
-            return False
-        try:
-            if self.detail is None:
-                detail = pm_schedules.create_schedule(self.actor, **self.values())
-            else:
-                changes = self.changed_values()
-                if not changes:
-                    self.accept()
-                    return True
-                detail = pm_schedules.update_schedule(self.actor, self.detail.id,
-                                                      self.detail.version, **changes)
-        except ValidationError as exc:
-            self.show_errors(exc.fields)
-            self.update_preview()  # says the same, beside the dates
-            return False
-        except ConflictError as exc:
-            self.resolve_conflict(exc)
-            return False
-        except KeepwellError as exc:
-            self.message.setText(describe(exc))
-            return False
-        self.detail = detail
-        self._mark_unchanged()
-        self.saved.emit(detail.id)
-        self.accept()
-        return True
-
+    # -- saving (the rest: ui.pm.schedule_saving) -----------------------------------------
     def show_errors(self, fields: dict[str, str]) -> None:
         """Each message under its field (its tab shown), a summary below."""
         first, summary = show_refusal(self.boxes, fields)
@@ -339,74 +305,6 @@ class PmScheduleForm(QDialog):
                                       WORK_ORDER if first in self.template.boxes.values()
                                       else self.tabs.currentIndex())
             first.field.setFocus()
-
-    def shown_errors(self) -> dict[str, str]:
-        return {name: box.error.text() for name, box in self.boxes.items() if box.error.text()}
-
-    def clear_errors(self) -> None:
-        for box in self.boxes.values():
-            box.set_error("")
-        self.message.setText("")
-        self._refused, self._refusal = None, ""
-
-    def _clear_fixed(self) -> None:
-        """A refused field's message goes as soon as the user changes that field; the summary
-        below goes with the last of them."""
-        if self._refused is None:
-            return
-        fixed = changed_boxes(self._refused, self._state()) & self.shown_errors().keys()
-        for name in fixed:
-            self.boxes[name].set_error("")
-        if fixed and not self.shown_errors():
-            self._clear_refusal()
-
-    def _clear_refusal(self, keep: tuple[str, ...] = ()) -> None:
-        """Clear the messages of a refused save (but those of the boxes in `keep`)."""
-        for name, box in self.boxes.items():
-            if name not in keep:
-                box.set_error("")
-        if self.shown_errors():
-            return
-        if self.message.text() == self._refusal:  # not a message said since
-            self.message.setText("")
-        self._refused, self._refusal = None, ""
-
-    def resolve_conflict(self, exc: ConflictError) -> None:
-        """Someone saved the schedule since the form read it: Reload takes their version,
-        Keep my edits puts this form's changes on top of it (saved with the next Save)."""
-        assert self.detail is not None
-        mine = self.changed_values()
-        try:
-            theirs = pm_schedules.get_schedule(self.actor, self.detail.id)
-        except KeepwellError as exc2:
-            self.message.setText(describe(exc2))
-            return
-        changed = their_changes(self.detail.values, theirs.values)
-        reload = ask_reload(self, exc.message.replace("pm_schedule", "PM schedule"), changed)
-        self._fill(theirs)
-        self._mark_unchanged()
-        if reload:
-            self.message.setText("Reloaded: this is the schedule as it is stored now.")
-        else:
-            self._apply(mine)
-            self.message.setText("Your edits are on top of the version saved meanwhile. "
-                                 "Check them and save again.")
-        self.update_preview()
-
-    def _apply(self, changes: dict[str, Any]) -> None:
-        """Put values (as `values()` gives them) back into the fields."""
-        merged = {**self.values(), **changes}
-        self._filling = True
-        try:
-            self.name.setText(merged["name"])
-            self.active.setChecked(merged["active"])
-            if "asset_id" in changes:
-                self._fill_asset(changes["asset_id"])
-                self._load_meters(merged["meter_id"])
-            self.triggers.fill(merged)
-            self.template.fill(merged, self._assignee_name)
-        finally:
-            self._filling = False
 
     # -- other desks ----------------------------------------------------------------------
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
