@@ -1,12 +1,9 @@
 """The work-order form: the planner's and the technician's main dialog. The header edits what
 the order is (with the version it was read at, so someone else's save is never overwritten),
 the status buttons move it as the lifecycle allows this user, and the tabs record the work.
-`WorkOrderForm(actor, None)` raises a new order."""
+`WorkOrderForm(actor, None)` raises a new order. Saving it: ui/work_orders/saving.py."""
 
 from __future__ import annotations
-
-import functools
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -22,42 +19,31 @@ from PySide6.QtWidgets import (
 
 from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor, Perm
-from app.services.work_orders import (
-    activity as work_order_activity,
-)
-from app.services.work_orders import (
-    edit as work_order_edit,
-)
-from app.services.work_orders import (
-    lifecycle,
-)
+from app.services.work_orders import lifecycle
 from app.services.work_orders.checklist import EDITABLE_STATUSES
 from app.services.work_orders.detail import WorkOrderDetail, get_work_order
 from ui.common.errors import describe
 from ui.common.form_widgets import (
     FORM_STYLE,
     paint_badge,
-    refusal_summary,
     say,
     status_badge,
     text_label,
 )
 from ui.work_orders.checklist import ChecklistTab
 from ui.work_orders.codes import FailureCodesTab
-from ui.work_orders.header import ERROR_FIELDS, WorkOrderHeader
+from ui.work_orders.header import WorkOrderHeader
 from ui.work_orders.moves import (
-    ConflictBox,
     MoveBar,
     MoveButton,
     UnsavedBox,
-    conflict_words,
     missing_codes,
     move_dialog,
     move_label,
     needs_dialog,
-    their_changes,
 )
 from ui.work_orders.rights import Rights, rights_for, state_words
+from ui.work_orders.saving import WorkOrderSaving
 from ui.work_orders.tabs import (
     AttachmentsTab,
     CommentsTab,
@@ -68,7 +54,7 @@ from ui.work_orders.tabs import (
 )
 
 
-class WorkOrderForm(QDialog):
+class WorkOrderForm(WorkOrderSaving, QDialog):
     """`changed(id)` after every change this form stored."""
 
     changed = Signal(int)
@@ -236,7 +222,7 @@ class WorkOrderForm(QDialog):
             self.tabs.setTabText(index, title)
         say(self.state, state_words(detail, self.rights))
 
-    # --- editing and saving ----------------------------------------------------------------
+    # --- editing (saving: ui.work_orders.saving) -------------------------------------------
 
     def is_dirty(self) -> bool:
         if self.detail is None:
@@ -253,105 +239,6 @@ class WorkOrderForm(QDialog):
         dirty = self.is_dirty()
         self.save_button.setEnabled(self.detail is None or dirty)
         self.notice.setText("Unsaved changes" if dirty and self.detail else "")
-
-    def save(self) -> bool:
-        """Store what the user changed (Ctrl+S); False when something was refused."""
-        if self.detail is None:
-            return self.create_order()
-        if not self.is_dirty():
-            self.notice.setText("Nothing to save")
-            return True
-        self._clear_refusals()
-        wo_id = self.detail.id
-        header: Callable[[], WorkOrderDetail] | None = None
-        if self.rights.edit and self.header.is_dirty():
-            problems = self.header.problems()
-            if problems:
-                self._refused(problems)
-                return False
-            header = functools.partial(work_order_edit.update_work_order, self.actor, wo_id,
-                                       expected_version=self.version, **self.header.changes())
-        elif self.rights.work and self.header.notes_dirty():  # a technician's own order
-            header = functools.partial(work_order_activity.set_completion_notes, self.actor,
-                                       wo_id, self.version, self.header.notes())
-        if header is not None:
-            detail = self._stored(header)
-            if detail is None:
-                return False
-            self.header.fill(detail)
-        if self.rights.work and self.codes.codes_dirty():
-            if self._stored(functools.partial(
-                    work_order_edit.set_failure_codes, self.actor, wo_id, self.version,
-                    *self.codes.codes())) is None:
-                return False
-        if self.rights.work and self.codes.downtime_dirty():
-            if self._stored(functools.partial(
-                    work_order_edit.set_downtime, self.actor, wo_id, self.version,
-                    self.codes.downtime_value())) is None:
-                return False
-        self.reload(wo_id)
-        self.notice.setText("Saved")
-        return True
-
-    def create_order(self) -> bool:
-        """Raise the new order (Create, Ctrl+S); the form then shows it."""
-        self._clear_refusals()
-        problems = self.header.problems()
-        if problems:
-            self._refused(problems)
-            return False
-        detail = self._stored(functools.partial(work_order_edit.create_work_order, self.actor,
-                                                **self.header.values()))
-        if detail is None:
-            return False
-        self.reload(detail.id)
-        self.notice.setText(f"Created {detail.number}")
-        return True
-
-    def _stored(self, call: Callable[[], WorkOrderDetail]) -> WorkOrderDetail | None:
-        """Run one versioned service call; on success the form's version moves with it."""
-        try:
-            detail = call()
-        except ValidationError as exc:
-            self._refused(exc.fields)
-            return None
-        except ConflictError as exc:
-            self._conflict(exc)
-            return None
-        except KeepwellError as exc:
-            self.message.setText(describe(exc))
-            return None
-        self.detail = detail
-        self.version = detail.version
-        self.checklist.version = detail.version
-        self.changed.emit(detail.id)
-        return detail
-
-    def _clear_refusals(self) -> None:
-        """A new attempt: the last one's messages go."""
-        self.message.clear()
-        self.header.show_errors({})
-        self.codes.show_errors({})
-        self._summary_of_fields = False
-
-    def _refused(self, fields: dict[str, str]) -> None:
-        """Each field's message under it, and a summary line here."""
-        self.header.show_errors(fields)
-        self.codes.show_errors(fields)
-        if any(name.startswith("failure_") or name == "downtime_hours" for name in fields):
-            self.tabs.setCurrentWidget(self.codes)
-        self.message.setText(refusal_summary(fields, {*ERROR_FIELDS, *self.codes.boxes}))
-        self._summary_of_fields = True
-
-    def _conflict(self, exc: ConflictError) -> None:
-        box = ConflictBox(exc, their_changes(exc, self.detail), self)
-        box.exec()
-        if box.wants_reload():
-            self.reload()
-            self.notice.setText("Reloaded: their version is shown")
-        else:
-            self.message.setText(f"Not saved: {conflict_words(exc)} Your edits are still here; "
-                                 "Reload to see their version.")
 
     # --- moves ---------------------------------------------------------------------------
 
