@@ -1,6 +1,6 @@
 """`keepwell db ...`: create, upgrade, back up, check and restore the database. Run by IT with
 access to the database; no Keepwell sign-in. A damaged SQLite file is reported in words with the
-newest good backup to restore (app/services/backups.py)."""
+newest good backup to restore (app/services/restore.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from app.cli.common import (
 )
 from app.config import load_config
 from app.errors import DatabaseUnavailable
-from app.services import backups
+from app.services import restore, sqlite_copies
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _db_backup(args: argparse.Namespace) -> int:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = target.path.stem if target.is_sqlite and target.path else target.dbname
         dest = dest / f"{name}-{stamp}{'.db' if target.is_sqlite else '.dump'}"
-    if target.is_sqlite and target.path is not None and backups.is_database_file(
+    if target.is_sqlite and target.path is not None and sqlite_copies.is_database_file(
         dest, target.path
     ):
         # Written over, the database's own -wal/-shm/-journal file would lose or corrupt data.
@@ -96,11 +96,11 @@ def _db_check(args: argparse.Namespace) -> int:
             raise
         if exc.__cause__ is not None and "malformed" in str(exc.__cause__):
             return _report_damage(args, target, _first_line(exc.__cause__))
-        newest = backups.newest_good_backup(target.path) if target.path else None
+        newest = restore.newest_good_backup(target.path) if target.path else None
         raise DatabaseUnavailable(exc.kind, exc.message,
                                   _restore_advice(args, target, newest, exc.hint)) from exc
     except dbmod.DATABASE_ERRORS as exc:  # the schema could not even be read
-        if not target.is_sqlite or not backups.is_damage(exc):
+        if not target.is_sqlite or not sqlite_copies.is_damage(exc):
             raise
         return _report_damage(args, target, _first_line(exc))
     state, target = opened.state, opened.target
@@ -117,14 +117,15 @@ def _db_check(args: argparse.Namespace) -> int:
     integrity = "not checked (the PostgreSQL server keeps its own)"
     try:
         if target.is_sqlite:
-            found = backups.integrity_problems(
+            found = sqlite_copies.integrity_problems(
                 row[0] for row in opened.database.execute_sql("PRAGMA integrity_check"))
             if found:
-                return _report_damage(args, target, backups.integrity_words(found), state.version)
+                return _report_damage(args, target, sqlite_copies.integrity_words(found),
+                                      state.version)
             integrity = "ok"
         counts = _record_counts() if state.is_current else {}
     except dbmod.DATABASE_ERRORS as exc:
-        if not target.is_sqlite or not backups.is_damage(exc):
+        if not target.is_sqlite or not sqlite_copies.is_damage(exc):
             raise
         return _report_damage(args, target, _first_line(exc), state.version)
     report = {
@@ -173,7 +174,7 @@ def _report_damage(
     """A damaged SQLite file: say so in words, and what to do (restore the newest good backup)."""
     assert target.path is not None
     dbmod.close()  # nothing more is read from a damaged file
-    newest = backups.newest_good_backup(target.path)
+    newest = restore.newest_good_backup(target.path)
     log.error("database %s is damaged: %s", target.path, details)
     advice = _restore_advice(args, target, newest, "")
     if args.json:
@@ -203,7 +204,7 @@ def _report_damage(
 def _restore_advice(
     args: argparse.Namespace,
     target: dbmod.DatabaseTarget,
-    newest: backups.BackupInfo | None,
+    newest: restore.BackupInfo | None,
     hint: str,
 ) -> str:
     """What to do about a damaged file: the restore command with the newest good backup."""
@@ -228,7 +229,7 @@ def _db_restore(args: argparse.Namespace) -> int:
     config = load_config(cli_url=args.db)
     target = dbmod.parse_url(config.database_url)
     if not target.is_sqlite or target.path is None:
-        raise backups.RestoreRefused(
+        raise restore.RestoreRefused(
             f"`keepwell db restore` puts back backups of an SQLite database; {target.display} "
             "is a PostgreSQL database, whose backups (`keepwell db backup` writes pg_dump's "
             "custom format) IT restores on the server with pg_restore, with every desk and "
@@ -236,10 +237,10 @@ def _db_restore(args: argparse.Namespace) -> int:
             "--single-transaction --dbname=DATABASE FILE.dump`. Nothing was changed.")
     source = Path(args.path).expanduser().absolute()
     database = target.path
-    if backups.is_database_file(source, database):
+    if sqlite_copies.is_database_file(source, database):
         raise UsageError(f"{source} is the database itself (or one of its own files); "
                          "name a backup file.")
-    info = backups.inspect_backup(source)
+    info = restore.inspect_backup(source)
     folder = paths.backup_dir()
     print(f"Database:  {database}")
     print(f"Backup:    {source} (schema {info.schema_version}, written "
@@ -256,7 +257,7 @@ def _db_restore(args: argparse.Namespace) -> int:
             print("Nothing was changed.")
             return EXIT_FAILED
     dbmod.close()  # no connection of this process may stay open across the restore
-    restored = backups.restore_backup(source, database, folder=folder)
+    restored = restore.restore_backup(source, database, folder=folder)
     print(f"Restored {database} from {source}.")
     if restored.previous is not None:
         print(f"The database as it was before is kept in {restored.previous}.")
@@ -299,9 +300,9 @@ def register_db(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     check = add_command(group, common, "check", _db_check,
                         "report the database, its schema and integrity; exit 1 on a problem")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
-    restore = add_command(
+    restore_cmd = add_command(
         group, common, "restore", _db_restore,
         "put an SQLite backup back (keeps a copy of the database as it was in the backups "
         "folder first)")
-    restore.add_argument("path", metavar="PATH", help="the backup file to put back")
-    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore_cmd.add_argument("path", metavar="PATH", help="the backup file to put back")
+    restore_cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
