@@ -31,7 +31,6 @@ from app.cli.common import (
     sign_in_from_args,
 )
 from app.errors import NotFound, ValidationError
-from app.models import PM_ANCHORS, WO_TYPES
 from app.permissions import Actor
 from app.services.assets import meters
 from app.services.common import clean_date
@@ -40,6 +39,7 @@ from app.services.pm import forecast as pm_forecast
 from app.services.pm import schedules as pm_schedules
 from app.services.pm.schedules import ScheduleDetail
 from app.services.work_orders.detail import find_asset_id
+from app.vocabulary import PM_ANCHORS, WO_TYPES
 
 TIME_UNITS = ("day", "week", "month", "year")
 CENT = Decimal("0.01")

@@ -30,7 +30,6 @@ from app.cli.common import (
     print_table,
     read_password,
 )
-from app.models import WO_STATUSES, WO_TYPES
 from app.permissions import Actor
 from app.services.people import auth, users
 from app.services.work_orders import edit as work_order_edit
@@ -41,6 +40,7 @@ from app.services.work_orders.detail import (
     find_asset_id,
     get_work_order_by_number,
 )
+from app.vocabulary import WO_STATUSES, WO_TYPES
 
 
 def _sign_in(args: argparse.Namespace) -> tuple[Actor, str]:

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from app.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from app.models import TASK_KINDS, AuditEvent, Task, WorkOrder
+from app.models import AuditEvent, Task, WorkOrder
 from app.permissions import Actor, Role
 from app.services import audit, history
 from app.services.work_orders import activity, checklist, edit, lifecycle
 from app.services.work_orders.fields import MAX_TASKS, TaskSpec
+from app.vocabulary import TASK_KINDS
 from tests.unit.test_work_order_edit import snapshot
 
 

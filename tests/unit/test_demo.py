@@ -11,11 +11,9 @@ import re
 import pytest
 
 from app import db as dbmod
+from app.clock import utcnow
 from app.errors import KeepwellError, ValidationError
 from app.models import (
-    TASK_KINDS,
-    WO_STATUSES,
-    WO_TYPES,
     Asset,
     AuditEvent,
     Location,
@@ -27,7 +25,6 @@ from app.models import (
     Task,
     User,
     WorkOrder,
-    utcnow,
 )
 from app.permissions import SYSTEM, USER_ROLES, Role
 from app.services import audit, settings, setup
@@ -37,6 +34,7 @@ from app.services.people import auth
 from app.services.people.users import USERNAME_RE
 from app.services.pm import run as pm_run
 from app.services.work_orders import numbering
+from app.vocabulary import TASK_KINDS, WO_STATUSES, WO_TYPES
 
 ACTIVE = ("open", "assigned", "in_progress", "on_hold")
 

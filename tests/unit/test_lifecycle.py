@@ -11,18 +11,10 @@ from typing import Any
 import pytest
 
 from app.errors import ConflictError, InvalidTransition, PermissionDenied, ValidationError
-from app.models import (
-    ALL_MODELS,
-    WO_STATUSES,
-    AuditEvent,
-    LaborEntry,
-    Task,
-    User,
-    WorkOrder,
-    WorkOrderLog,
-)
+from app.models import ALL_MODELS, AuditEvent, LaborEntry, Task, User, WorkOrder, WorkOrderLog
 from app.permissions import USER_ROLES, Actor, Role
 from app.services.work_orders import lifecycle
+from app.vocabulary import WO_STATUSES
 from tests.conftest import TEST_PASSWORD
 
 # DESIGN.md section 5, one row per (from, to); "assignee" is a technician on their own order.

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from app.clock import utcnow
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.models import AuditEvent, Meter, MeterReading, utcnow
+from app.models import AuditEvent, Meter, MeterReading
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, Perm, Role
 from app.services.assets import meters
 from app.services.assets import register as assets

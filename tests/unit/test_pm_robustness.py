@@ -33,8 +33,9 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from app import db as dbmod
+from app.clock import utcnow
 from app.errors import ValidationError
-from app.models import Asset, PmSchedule, RunLease, Task, WorkOrder, utcnow
+from app.models import Asset, PmSchedule, RunLease, Task, WorkOrder
 from app.permissions import Actor
 from app.pm.recurrence import (
     MAX_OCCURRENCES,

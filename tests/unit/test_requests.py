@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from app.clock import utcnow
 from app.errors import (
     ConflictError,
     InvalidTransition,
@@ -14,11 +15,12 @@ from app.errors import (
     PermissionDenied,
     ValidationError,
 )
-from app.models import ATTACHMENT_MAX_BYTES, Attachment, AuditEvent, WorkRequest, utcnow
+from app.models import Attachment, AuditEvent, WorkRequest
 from app.permissions import SYSTEM, Role, it_actor
 from app.services import requests
 from app.services.assets import locations
 from app.services.assets import register as assets
+from app.vocabulary import ATTACHMENT_MAX_BYTES
 
 SQL_TEXT = "Leak at O'Brien's \"pump\"; DROP TABLE work_request;-- 100%"
 

@@ -14,7 +14,6 @@ import pytest
 from app.errors import ConflictError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from app.models import (
     ALL_MODELS,
-    ATTACHMENT_MAX_BYTES,
     Asset,
     Attachment,
     AuditEvent,
@@ -30,6 +29,7 @@ from app.permissions import Actor, Role
 from app.services.work_orders import activity, edit, lifecycle
 from app.services.work_orders.detail import get_attachment, get_work_order
 from app.services.work_orders.fields import COMMENT_MAX, TaskSpec
+from app.vocabulary import ATTACHMENT_MAX_BYTES
 
 YEAR = dt.date.today().year
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"

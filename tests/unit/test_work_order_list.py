@@ -14,10 +14,11 @@ import pytest
 
 from app import db
 from app.errors import PermissionDenied, ValidationError
-from app.models import WO_STATUSES, Asset, User, WorkOrder
+from app.models import Asset, User, WorkOrder
 from app.permissions import SYSTEM, Role, it_actor
 from app.services.work_orders import listing as work_orders
 from app.services.work_orders.listing import SORT_COLUMNS, WorkOrderFilter, WorkOrderRow
+from app.vocabulary import WO_STATUSES
 
 ASSETS = {  # tag: name
     "P-101": "Boiler feed pump",
