@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
     QMenu,
     QSplitter,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -43,14 +38,12 @@ from ui.assets.table import (
     AssetFilter,
     AssetTableModel,
 )
-from ui.common.column_fit import ColumnFitter
 from ui.common.errors import show_error
+from ui.common.list_screen import ListScreen, TableSpec
 from ui.common.notify import notify
 from ui.common.open_forms import OpenForms
 from ui.common.settings import gui_settings
-from ui.common.sort_header import SortArrowHeader
 
-SEARCH_DELAY_MS = 250
 ANY_STATUS = "All statuses"
 ROW_HEIGHT = 24
 TREE_WIDTH = 270  # until the user drags the splitter (then theirs, kept in QSettings)
@@ -67,29 +60,21 @@ HIDDEN_FIRST = (COL_PARENT, COL_MANUFACTURER, COL_CATEGORY)
 NAME_MIN = 220
 
 
-class AssetsScreen(QWidget):
+class AssetsScreen(ListScreen):
     title = "Assets"
+    table_spec = TableSpec("assetTable", stretch=COL_NAME, fitted=COLUMN_WIDTHS,
+                           hidden_first=HIDDEN_FIRST, stretch_min=NAME_MIN, min_section=36,
+                           sort=(COL_TAG, Qt.SortOrder.AscendingOrder), row_height=ROW_HEIGHT)
+    watched = frozenset({"asset", "location", "site"})
+    count_place = "own"  # in the filter bar, beside the list it counts
     open_work_order = Signal(int)  # an order opened from an asset form's Work orders tab
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  page_size: int = PAGE_SIZE) -> None:
-        super().__init__(parent)
-        self.actor = actor
+        super().__init__(actor, parent)
         self.can_edit = actor.can(Perm.ASSET_MANAGE)
         self.forms: OpenForms[int | None, AssetForm] = OpenForms(self)
-
-        heading = QLabel(self.title)
-        heading.setObjectName("screenTitle")
         self._build_actions()
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.new_action)
-        toolbar.addAction(self.open_action)
-        if self.can_edit:
-            toolbar.addSeparator()
-        toolbar.addAction(self.add_location_action)
-        toolbar.addAction(self.rename_location_action)
-        toolbar.addAction(self.add_site_action)
 
         # Left: where things are.
         self.tree = LocationTree(actor, ROW_HEIGHT)
@@ -100,51 +85,18 @@ class AssetsScreen(QWidget):
 
         # Right: the filter bar and the list.
         self.model = AssetTableModel(self._fetch_page, page_size)
-        self.search = QLineEdit()
-        self.search.setObjectName("assetSearch")
-        self.search.setPlaceholderText("Search tag, name, category, maker, model or serial  "
-                                       "(Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(self._search_timer.start)
-        self.search.returnPressed.connect(self.apply_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+        self.search_box("assetSearch",
+                        "Search tag, name, category, maker, model or serial  (Ctrl+F)")
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("assetStatusFilter")
         self.status_filter.addItem(ANY_STATUS, None)
         for value, label in STATUS_LABELS.items():
             self.status_filter.addItem(label, value)
         self.status_filter.currentIndexChanged.connect(self._status_chosen)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("hintText")
+        self.build()
 
-        self.table = QTableView()
-        self.table.setObjectName("assetTable")
-        self.table.setHorizontalHeader(SortArrowHeader(self.table))
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(36)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
-        self.table.activated.connect(self.open_asset)  # double-click or Enter
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._table_menu)
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_count)
-        self.model.modelReset.connect(self.table.scrollToTop)  # a new list starts at its top
-        self.model.modelReset.connect(self._update_actions)
-
+    def body(self, table: QTableView) -> QWidget:
+        """The location tree beside the filter bar and the list."""
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.status_filter)
@@ -153,7 +105,7 @@ class AssetsScreen(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(bar)
-        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tree)
         self.splitter.addWidget(right)
@@ -164,38 +116,38 @@ class AssetsScreen(QWidget):
         tree_width = int(stored) if str(stored).isdigit() else TREE_WIDTH
         self.splitter.setSizes([max(tree_width, TREE_MIN_WIDTH), 1000])
         self.splitter.splitterMoved.connect(self._remember_tree_width)
+        return self.splitter
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(toolbar)
-        layout.addWidget(self.splitter, 1)
-
+    def first_load(self) -> None:
         self._load_tree()
         self.tree.expandToDepth(1)  # all, sites and their buildings
-        header.setSortIndicator(COL_TAG, Qt.SortOrder.AscendingOrder)  # loads the first page
-        self._update_actions()
+        super().first_load()
 
     # -- layout ---------------------------------------------------------------------------
     def _remember_tree_width(self, _pos: int, _index: int) -> None:
         gui_settings().setValue(TREE_WIDTH_KEY, self.splitter.sizes()[0])
 
     def _build_actions(self) -> None:
-        self.new_action = QAction("New asset…", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.triggered.connect(self.new_asset)
-        self.open_action = QAction("Edit…" if self.can_edit else "Open…", self)
-        self.open_action.triggered.connect(self.open_selected)
-        self.add_location_action = QAction("Add location…", self)
-        self.add_location_action.triggered.connect(self.add_location)
-        self.rename_location_action = QAction("Rename location…", self)
-        self.rename_location_action.triggered.connect(self.rename_location)
-        self.add_site_action = QAction("Add site…", self)
-        self.add_site_action.triggered.connect(self.add_site)
+        self.new_action = self.make_action("New asset…", self.new_asset,
+                                           shortcut=QKeySequence.StandardKey.New)
+        self.open_action = self.make_action("Edit…" if self.can_edit else "Open…",
+                                            self.open_selected)
+        self.add_location_action = self.make_action("Add location…", self.add_location)
+        self.rename_location_action = self.make_action("Rename location…",
+                                                       self.rename_location)
+        self.add_site_action = self.make_action("Add site…", self.add_site)
         for action in (self.new_action, self.add_location_action, self.rename_location_action,
                        self.add_site_action):
             action.setVisible(self.can_edit)
             action.setEnabled(self.can_edit)
-        self.addAction(self.new_action)
+        self.row_actions = (self.open_action,)
+
+    def toolbar_actions(self) -> list[QAction | None]:
+        return [self.new_action, self.open_action, *([None] if self.can_edit else []),
+                self.add_location_action, self.rename_location_action, self.add_site_action]
+
+    def menu_actions(self) -> list[QAction | None]:
+        return [self.open_action, *([self.new_action] if self.can_edit else [])]
 
     # -- reading --------------------------------------------------------------------------
     def _fetch_page(self, filters: AssetFilter, offset: int, limit: int, sort: str,
@@ -220,20 +172,20 @@ class AssetsScreen(QWidget):
 
     def _location_chosen(self, location_id: int | None) -> None:
         self.model.set_filter(location_id=location_id)
-        self._update_actions()
+        self.update_actions()
 
     def _status_chosen(self, _index: int) -> None:
         self.model.set_filter(status=self.status_filter.currentData())
 
     def apply_search(self) -> None:
-        self._search_timer.stop()
+        self.search_timer.stop()
         self.model.set_filter(search=self.search.text())
 
     def choose_location(self, location_id: int | None) -> None:
         """Select a location in the tree (None: all), which filters the list."""
         self.tree.choose_location(location_id)
 
-    def _update_count(self) -> None:
+    def update_count(self) -> None:
         filters = self.model.filter
         try:
             total = assets.count_assets(self.actor, filters.search, filters.location_id, True,
@@ -252,48 +204,31 @@ class AssetsScreen(QWidget):
         self.count_label.setText(text)
         self.count_label.setToolTip(text)
 
-    def selected(self) -> AssetRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
     def chosen_location_id(self) -> int | None:
         return self.model.filter.location_id
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
+        super().update_actions()
         row = self.selected()
-        self.open_action.setEnabled(row is not None)
         self.open_action.setToolTip(
             f"Open {row.tag} (Enter or double-click)" if row else "Choose an asset first")
         self.rename_location_action.setEnabled(
             self.can_edit and self.chosen_location_id() is not None)
 
     # -- refreshing -----------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Reload the tree and the list, keeping the selection and the scroll position."""
-        selected = self.selected()
-        scroll = self.table.verticalScrollBar().value()
+    def reload_rows(self) -> None:
+        """The tree and the list."""
         self._load_tree()
-        self.model.reload_at_least(self.model.rowCount())  # counts again as it resets
-        if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
-            self.table.selectRow(row)
-        self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
-        self._update_actions()
+        super().reload_rows()  # counts again as it resets
 
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        """Another desk (or this one) changed something shown here."""
-        if changed.keys() & {"asset", "location", "site"}:
-            self.refresh()
+        """Another desk (or this one) changed something shown here: the list and the open
+        forms."""
+        super().refresh_for(changed)
         for form in self.forms.values():
             form.refresh_for(changed)
 
     # -- menus ----------------------------------------------------------------------------
-    def _table_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction(self.open_action)
-        if self.can_edit:
-            menu.addAction(self.new_action)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
-
     def _tree_menu(self, pos: QPoint) -> None:
         if not self.can_edit:
             return
@@ -305,14 +240,8 @@ class AssetsScreen(QWidget):
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     # -- the asset form -------------------------------------------------------------------
-    def open_selected(self) -> None:
-        index = self.table.currentIndex()
-        if self.selected() is not None and index.isValid():
-            self.open_asset(index)
-
-    def open_asset(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_asset_id(self.model.row_at(index.row()).id)
+    def open_row(self, row: AssetRow) -> None:
+        self.open_asset_id(row.id)
 
     def open_asset_id(self, asset_id: int) -> AssetForm | None:
         """Show the form of an asset (raising it if it is open already); the main window's

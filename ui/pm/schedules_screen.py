@@ -8,21 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QWidget
 
 from app.errors import ConflictError, KeepwellError
 from app.permissions import Actor, Perm
@@ -30,6 +17,7 @@ from app.services.pm import schedules as pm_schedules
 from app.services.pm.schedules import ScheduleRow
 from ui.common.column_fit import ColumnFitter
 from ui.common.errors import show_error
+from ui.common.list_screen import ListScreen, TableSpec
 from ui.common.notify import notify
 from ui.common.open_forms import OpenForms
 from ui.common.pickers import AssetPicker
@@ -49,7 +37,6 @@ from ui.pm.schedules_table import (
     ScheduleFilter,
 )
 
-SEARCH_DELAY_MS = 250
 # (label, `active` for the service)
 ACTIVE_CHOICES: tuple[tuple[str, bool | None], ...] = (
     ("Active", True), ("Inactive", False), ("All", None))
@@ -68,69 +55,46 @@ HIDDEN_FIRST = (COL_LAST_DONE, COL_COMPLIANCE, COL_ASSIGNEE)
 NAME_MIN = 180
 TRIGGER_MAX = 380
 # What other desks change that this list shows.
-WATCHED = {"pm_schedule", "work_order", "asset", "meter", "user"}
+WATCHED = frozenset({"pm_schedule", "work_order", "asset", "meter", "user"})
 
 
-class PmSchedulesScreen(QWidget):
+class PmSchedulesScreen(ListScreen):
     title = "PM Schedules"
+    table_spec = TableSpec("scheduleTable", stretch=COL_NAME, fitted=COLUMN_WIDTHS,
+                           hidden_first=HIDDEN_FIRST, stretch_min=NAME_MIN, min_section=36)
+    watched = WATCHED
+    columns: ColumnFitter
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  page_size: int = PAGE_SIZE,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
-        super().__init__(parent)
-        self.actor = actor
+        super().__init__(actor, parent)
         self.today = today
         self.can_edit = actor.can(Perm.PM_MANAGE)
         self.forms: OpenForms[int | None, PmScheduleForm] = OpenForms(self)
         self.model = PmScheduleTableModel(self._fetch_page, page_size, today)
-
-        heading = QLabel(self.title)
-        heading.setObjectName("screenTitle")
-        self.count_label = QLabel()
-        self.count_label.setObjectName("hintText")
         self._build_actions()
-        self._build_filter_bar()
-        self._build_table()
-
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.toolbar)
-        layout.addLayout(self.filter_bar)
-        layout.addWidget(self.table, 1)
-        self.model.reload()
+        self.build(self._build_filter_bar())
 
     def _build_actions(self) -> None:
-        self.new_action = QAction("New schedule…", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.setToolTip("Set up a new PM schedule (Ctrl+N)")
-        self.new_action.triggered.connect(self.new_schedule)
-        self.open_action = QAction("Open…", self)
-        self.open_action.triggered.connect(self.open_selected)
-        self.toggle_action = QAction("Deactivate", self)
-        self.toggle_action.triggered.connect(self.toggle_active)
-        self.toolbar = QToolBar()
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.new_action = self.make_action("New schedule…", self.new_schedule,
+                                           shortcut=QKeySequence.StandardKey.New,
+                                           tip="Set up a new PM schedule (Ctrl+N)")
+        self.open_action = self.make_action("Open…", self.open_selected)
+        self.toggle_action = self.make_action("Deactivate", self.toggle_active)
         for action in (self.new_action, self.open_action, self.toggle_action):
-            self.toolbar.addAction(action)
             action.setEnabled(self.can_edit)
-        self.addAction(self.new_action)
+        self.row_actions = (self.open_action,)
 
-    def _build_filter_bar(self) -> None:
-        self.search = QLineEdit()
-        self.search.setObjectName("scheduleSearch")
-        self.search.setPlaceholderText("Search schedule name, asset tag or asset name  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        self.search.textChanged.connect(self._search_timer.start)
-        self.search.returnPressed.connect(self.apply_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+    def toolbar_actions(self) -> list[QAction | None]:
+        return [self.new_action, self.open_action, self.toggle_action]
+
+    def menu_actions(self) -> list[QAction | None]:
+        return [self.open_action, self.toggle_action, None, self.new_action]
+
+    def _build_filter_bar(self) -> QHBoxLayout:
+        self.search_box("scheduleSearch",
+                        "Search schedule name, asset tag or asset name  (Ctrl+F)")
         self.active_box = QComboBox()
         self.active_box.setObjectName("scheduleActive")
         for label, active in ACTIVE_CHOICES:
@@ -149,32 +113,13 @@ class PmSchedulesScreen(QWidget):
         self.filter_bar.addSpacing(8)
         self.filter_bar.addWidget(QLabel("Show"))
         self.filter_bar.addWidget(self.active_box)
+        return self.filter_bar
 
-    def _build_table(self) -> None:
-        self.table = QTableView()
-        self.table.setObjectName("scheduleTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(36)
-        self.columns = ColumnFitter(self.table, COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN)
+    def body(self, table: QTableView) -> QWidget:
         self._fitted = dict(self.columns.preferred)  # the widths ours, until dragged
         self.model.modelReset.connect(self._fit_texts)
         self.model.rowsInserted.connect(self._fit_texts)  # the next page fetched
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.activated.connect(self.open_schedule)  # double-click or Enter
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self._update_count)
-        self.model.modelReset.connect(self.table.scrollToTop)
-        self.model.modelReset.connect(self._update_actions)
+        return table
 
     # -- reading --------------------------------------------------------------------------
     def _fetch_page(self, filters: ScheduleFilter, offset: int,
@@ -187,7 +132,7 @@ class PmSchedulesScreen(QWidget):
             return []
 
     def apply_search(self) -> None:
-        self._search_timer.stop()
+        self.search_timer.stop()
         self.model.set_filter(search=self.search.text().strip())
 
     def _active_chosen(self, _index: int) -> None:
@@ -212,7 +157,7 @@ class PmSchedulesScreen(QWidget):
                 self.columns.preferred[col] = self._fitted[col] = wish
         self.columns.fit()
 
-    def _update_count(self) -> None:
+    def update_count(self) -> None:
         f = self.model.filter
         try:
             total = pm_schedules.count_schedules(self.actor, f.search, f.asset_id, f.active)
@@ -228,13 +173,9 @@ class PmSchedulesScreen(QWidget):
             text = f"{total:,} {kind}{noun}" if total else f"No {kind}schedules yet"
         self.count_label.setText(text)
 
-    def selected(self) -> ScheduleRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
+        super().update_actions()
         row = self.selected()
-        self.open_action.setEnabled(row is not None)
         self.open_action.setToolTip(f"Open “{row.name}” (Enter or double-click)" if row
                                     else "Choose a schedule first")
         self.toggle_action.setEnabled(self.can_edit and row is not None)
@@ -245,33 +186,12 @@ class PmSchedulesScreen(QWidget):
             "Stop generating orders from this schedule (its history stays)" if active else
             "Generate orders from this schedule again")
 
-    # -- refreshing -----------------------------------------------------------------------
-    def refresh(self, select_id: int | None = None) -> None:
-        """Reload what is shown, keeping the selection and the scroll position."""
-        current = self.selected()
-        keep = select_id if select_id is not None else (current.id if current else None)
-        scroll = self.table.verticalScrollBar().value()
-        self.model.reload_at_least(self.model.rowCount())
-        if keep is not None and (row := self.model.row_of(keep)) >= 0:
-            self.table.selectRow(row)
-        if select_id is None:
-            self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
-        self._update_actions()
-
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        """Another desk (or this one) changed something shown here."""
-        if changed.keys() & WATCHED:
-            self.refresh()
+        """Another desk (or this one) changed something shown here: the list and the open
+        forms."""
+        super().refresh_for(changed)
         for form in self.forms.values():
             form.refresh_for(changed)
-
-    def _context_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction(self.open_action)
-        menu.addAction(self.toggle_action)
-        menu.addSeparator()
-        menu.addAction(self.new_action)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     # -- actions --------------------------------------------------------------------------
     def toggle_active(self) -> None:
@@ -290,15 +210,8 @@ class PmSchedulesScreen(QWidget):
         self.refresh(select_id=row.id)
         notify(self, f"“{row.name}” is {'inactive' if row.active else 'active again'}.")
 
-    def open_selected(self) -> None:
-        index = self.table.currentIndex()
-        if self.selected() is not None and index.isValid():
-            self.open_schedule(index)
-
-    def open_schedule(self, index: QModelIndex) -> None:
-        if index.isValid():
-            row = self.model.row_at(index.row())
-            self.open_schedule_id(row.id, row.assignee_name)
+    def open_row(self, row: ScheduleRow) -> None:
+        self.open_schedule_id(row.id, row.assignee_name)
 
     def open_schedule_id(self, schedule_id: int, assignee_name: str = "") -> PmScheduleForm | None:
         """Show the form of a schedule (raising it if it is open already), the schedule

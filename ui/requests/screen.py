@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
-    QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,6 +24,7 @@ from app.permissions import Actor, Perm
 from app.services import requests
 from app.services.requests import RequestDetail, RequestRow
 from ui.common.errors import describe, show_error, title_for
+from ui.common.list_screen import ListScreen, TableSpec
 from ui.common.notify import notify
 from ui.requests.decisions import ApproveRequestDialog, RejectRequestDialog
 from ui.requests.detail import AttachmentOpener, RequestDetailPanel, decision_text
@@ -58,73 +54,40 @@ COLUMN_WIDTHS = {COL_NUMBER: 118, COL_ASSET: 85, COL_LOCATION: 110, COL_PRIORITY
                  COL_STATUS: 72, COL_REQUESTER: 120, COL_FILED: 122, COL_OUTCOME: 160}
 
 
-class RequestsScreen(QWidget):
+class RequestsScreen(ListScreen):
     title = "Work Requests"
+    table_spec = TableSpec("requestTable", stretch=COL_TITLE, widths=COLUMN_WIDTHS,
+                           min_section=60)
+    watched = frozenset({"work_request", "asset", "location", "user"})
     open_work_order = Signal(int)  # a work order's id: "Approve and open" was chosen
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.actor = actor
+        super().__init__(actor, parent)
         self.decides = actor.can(Perm.WO_EDIT)  # sees every request, approves and rejects
         self.model = RequestTableModel(self._fetch_page)
         self.model.status = "new" if self.decides else None  # the desk's work: what waits
         self._opener = AttachmentOpener()
-        self._loading = False
-
-        heading = QLabel(self.title)
-        heading.setObjectName("screenTitle")
-        self.count_label = QLabel()
-        self.count_label.setObjectName("hintText")
         self._build_actions()
-        self._build_filter_bar()
-        self._build_table()
-        self.panel = RequestDetailPanel()
-        self.panel.open_button.clicked.connect(self.open_attachment)
-        self.panel.add_button.clicked.connect(self.add_files)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([400, 290])  # the panel has room for a rejection's reason
-        self.splitter.setChildrenCollapsible(False)
-
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.toolbar)
-        layout.addLayout(self.filter_bar)
-        layout.addWidget(self.splitter, 1)
-        self._fit_columns()
-        self.model.reload()
+        self.build(self._build_filter_bar())
 
     def _build_actions(self) -> None:
-        self.new_action = QAction("New request…", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.setToolTip("Report a problem for maintenance to look at (Ctrl+N)")
-        self.new_action.triggered.connect(self.new_request)
-        self.approve_action = QAction("Approve…", self)
-        self.approve_action.setToolTip("Turn the selected request into a work order")
-        self.approve_action.triggered.connect(self.approve)
-        self.reject_action = QAction("Reject…", self)
-        self.reject_action.setToolTip("Turn the selected request down, saying why")
-        self.reject_action.triggered.connect(self.reject)
-        self.toolbar = QToolBar()
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.toolbar.addAction(self.new_action)
-        self.addAction(self.new_action)
-        if self.decides:
-            self.toolbar.addSeparator()
-            for action in (self.approve_action, self.reject_action):
-                self.toolbar.addAction(action)
-                self.addAction(action)
-        else:  # a requester never decides: nothing to show, and never enabled
+        self.new_action = self.make_action(
+            "New request…", self.new_request, shortcut=QKeySequence.StandardKey.New,
+            tip="Report a problem for maintenance to look at (Ctrl+N)")
+        self.approve_action = self.make_action(
+            "Approve…", self.approve, tip="Turn the selected request into a work order")
+        self.reject_action = self.make_action(
+            "Reject…", self.reject, tip="Turn the selected request down, saying why")
+        if not self.decides:  # a requester never decides: nothing to show, and never enabled
             self.approve_action.setVisible(False)
             self.reject_action.setVisible(False)
 
-    def _build_filter_bar(self) -> None:
+    def toolbar_actions(self) -> list[QAction | None]:
+        if not self.decides:
+            return [self.new_action]
+        return [self.new_action, None, self.approve_action, self.reject_action]
+
+    def _build_filter_bar(self) -> QHBoxLayout:
         self.status_box = QComboBox()
         self.status_box.setObjectName("requestStatus")
         for label, status in STATUS_CHOICES:
@@ -142,30 +105,24 @@ class RequestsScreen(QWidget):
         self.filter_bar.addSpacing(12)
         self.filter_bar.addWidget(self.mine_box)
         self.filter_bar.addStretch(1)
+        return self.filter_bar
 
-    def _build_table(self) -> None:
-        self.table = QTableView()
-        self.table.setObjectName("requestTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(60)
-        for col, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.activated.connect(self._activated)  # double-click or Enter
-        self.model.modelReset.connect(self._update_count)
-        self.model.modelReset.connect(self.table.scrollToTop)
-        self.model.modelReset.connect(self._selection_changed)  # a reset drops the selection
+    def body(self, table: QTableView) -> QWidget:
+        """The list above the request shown."""
+        self.panel = RequestDetailPanel()
+        self.panel.open_button.clicked.connect(self.open_attachment)
+        self.panel.add_button.clicked.connect(self.add_files)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(table)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([400, 290])  # the panel has room for a rejection's reason
+        self.splitter.setChildrenCollapsible(False)
+        return self.splitter
+
+    def first_load(self) -> None:
+        self._fit_columns()
+        super().first_load()
 
     # -- data -----------------------------------------------------------------------------
     def _fetch_page(self, status: str | None, mine: bool, offset: int,
@@ -185,34 +142,8 @@ class RequestsScreen(QWidget):
         self.table.setColumnHidden(COL_OUTCOME, status == "new")
         self.table.setColumnHidden(COL_REQUESTER, not self.decides)
 
-    def selected(self) -> RequestRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
-    def refresh(self, select_id: int | None = None) -> None:
-        """Reload what is on screen, keeping the selection and the scroll position."""
-        current = self.selected()
-        keep = select_id if select_id is not None else (current.id if current else None)
-        scroll = self.table.verticalScrollBar().value()
-        self._loading = True
-        try:
-            self.model.reload_at_least(self.model.rowCount())
-            if keep is not None and (row := self.model.row_of(keep)) >= 0:
-                self.table.selectRow(row)
-        finally:
-            self._loading = False
-        if select_id is None:
-            self.table.verticalScrollBar().setValue(scroll)  # after selecting, which scrolls
-        self._selection_changed()
-
-    def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        """Another desk (or this one) changed something shown here."""
-        if changed.keys() & {"work_request", "asset", "location", "user"}:
-            self.refresh()
-
-    def _selection_changed(self) -> None:
-        if self._loading:
-            return  # refresh() shows the selected request once it is done
+    def selection_changed(self) -> None:
+        """Show the request chosen (its decision, its files) and what may be done to it."""
         row = self.selected()
         detail: RequestDetail | None = None
         if row is not None:
@@ -223,9 +154,9 @@ class RequestsScreen(QWidget):
             except KeepwellError as exc:
                 show_error(self, exc)
         self.panel.show_request(detail)
-        self._update_actions()
+        self.update_actions()
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         detail = self.panel.detail
         decidable = self.decides and detail is not None and detail.status == "new"
         self.approve_action.setEnabled(decidable)
@@ -234,7 +165,7 @@ class RequestsScreen(QWidget):
         self.panel.set_permissions(may_open=True,
                                    may_add=detail is not None)
 
-    def _update_count(self) -> None:
+    def update_count(self) -> None:
         status, mine = self.model.status, self.model.mine
         total = requests.count_requests(self.actor, status, mine)
         kind = f"{status} " if status else ""
@@ -247,16 +178,7 @@ class RequestsScreen(QWidget):
             text = f"{total:,} {kind}{noun}" if total else f"No {kind}requests"
         self.count_label.setText(text)
 
-    def _context_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction(self.new_action)
-        if self.decides:
-            menu.addSeparator()
-            menu.addAction(self.approve_action)
-            menu.addAction(self.reject_action)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
-
-    def _activated(self) -> None:
+    def row_activated(self, _index: QModelIndex) -> None:
         """Enter or a double-click: a decider goes on to approve a new request; an approved
         request opens its work order (for those who may see orders)."""
         if self.approve_action.isEnabled():
@@ -363,7 +285,7 @@ class RequestsScreen(QWidget):
                 added += 1
         if added:
             notify(self, f"Added {added} file{'s' if added != 1 else ''} to {detail.number}.")
-            self._selection_changed()
+            self.selection_changed()
         if problems:
             self.warn("Some files were not added", "\n".join(problems))
 

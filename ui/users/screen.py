@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from app.errors import ConflictError, KeepwellError
 from app.models import utcnow
 from app.permissions import USER_ROLES, Actor, Role
 from app.services.people import users
 from ui.common.errors import show_error
+from ui.common.list_screen import ListScreen, TableSpec
 from ui.common.notify import notify
 from ui.users.dialogs import AddUserDialog, ResetPasswordDialog
 from ui.users.table import (
@@ -31,93 +19,55 @@ from ui.users.table import (
     COL_FULL_NAME,
     COL_LAST,
     COL_STATUS,
+    COL_USERNAME,
     UserTableModel,
 )
 
 
-class UsersScreen(QWidget):
+class UsersScreen(ListScreen):
     title = "Users"
+    table_spec = TableSpec("userTable", stretch=COL_FULL_NAME,
+                           widths={COL_USERNAME: 130, COL_STATUS: 190, COL_LAST: 130},
+                           to_contents=(COL_EMAIL, COL_CRAFT))  # as wide as their longest
+    watched = frozenset({"user"})
+    count_place = ""  # a handful of accounts
+    starts_at_top = False
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.actor = actor
+        super().__init__(actor, parent)
         self.model = UserTableModel()
-        heading = QLabel(self.title)
-        heading.setObjectName("screenTitle")
-
-        self.add_action = QAction("Add user…", self)
-        self.add_action.setShortcut(QKeySequence.StandardKey.New)
-        self.role_action = QAction("Change role…", self)
-        self.deactivate_action = QAction("Deactivate", self)
-        self.reactivate_action = QAction("Reactivate", self)
-        self.reset_action = QAction("Reset password…", self)
-        self.unlock_action = QAction("Unlock", self)
-        self.add_action.triggered.connect(self.add_user)
-        self.role_action.triggered.connect(self.change_role)
-        self.deactivate_action.triggered.connect(self.deactivate)
-        self.reactivate_action.triggered.connect(self.reactivate)
-        self.reset_action.triggered.connect(self.reset_password)
-        self.unlock_action.triggered.connect(self.unlock)
+        self.add_action = self.make_action("Add user…", self.add_user,
+                                           shortcut=QKeySequence.StandardKey.New)
+        self.role_action = self.make_action("Change role…", self.change_role)
+        self.deactivate_action = self.make_action("Deactivate", self.deactivate)
+        self.reactivate_action = self.make_action("Reactivate", self.reactivate)
+        self.reset_action = self.make_action("Reset password…", self.reset_password)
+        self.unlock_action = self.make_action("Unlock", self.unlock)
         self.selection_actions = (self.role_action, self.deactivate_action,
                                   self.reactivate_action, self.reset_action, self.unlock_action)
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.add_action)
-        toolbar.addSeparator()
-        for action in self.selection_actions:
-            toolbar.addAction(action)
-            self.addAction(action)
-        self.addAction(self.add_action)
+        self.row_actions = (self.role_action,)
+        self.build()
 
-        self.table = QTableView()
-        self.table.setObjectName("userTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(
-            COL_FULL_NAME, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(0, 130)
-        for col, width in ((COL_STATUS, 190), (COL_LAST, 130)):
-            self.table.setColumnWidth(col, width)
-        for col in (COL_EMAIL, COL_CRAFT):  # as wide as their longest entry
-            self.table.horizontalHeader().setSectionResizeMode(
-                col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(toolbar)
-        layout.addWidget(self.table, 1)
-        self.refresh()
+    def toolbar_actions(self) -> list[QAction | None]:
+        return [self.add_action, None, *self.selection_actions]
 
     # -- state ----------------------------------------------------------------------------
+    def reload_rows(self) -> None:
+        self.model.set_rows(users.list_users(self.actor), utcnow())
+
     def refresh(self, select_id: int | None = None) -> None:
+        """Read the accounts again, keeping the one chosen (or choosing `select_id`)."""
         current = self.selected()
         keep = select_id if select_id is not None else (current.id if current else None)
-        self.model.set_rows(users.list_users(self.actor), utcnow())
+        self.reload_rows()
         if keep is not None and (row := self.model.row_of(keep)) >= 0:
             self.table.selectRow(row)
-        self._update_actions()
+        self.update_actions()
 
-    def refresh_for(self, changed: dict[str, set[str]]) -> None:
-        if "user" in changed:
-            self.refresh()
-
-    def selected(self) -> users.UserRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
+        super().update_actions()
         user = self.selected()
         now = utcnow()
-        self.role_action.setEnabled(user is not None)
         self.reset_action.setEnabled(user is not None and user.active)
         self.deactivate_action.setEnabled(
             user is not None and user.active and user.id != self.actor.user_id)
@@ -130,14 +80,6 @@ class UsersScreen(QWidget):
         self.unlock_action.setToolTip(
             "Lift the lockout after failed sign-ins" if self.unlock_action.isEnabled() else
             "This account is not locked")
-
-    def _context_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction(self.add_action)
-        menu.addSeparator()
-        for action in self.selection_actions:
-            menu.addAction(action)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     # -- questions (separate so tests can answer them) -------------------------------------
     def confirm(self, title: str, text: str) -> bool:

@@ -8,21 +8,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
@@ -31,8 +19,8 @@ from app.services.work_orders import listing as work_orders
 from app.services.work_orders.bulk import BulkResult
 from app.services.work_orders.listing import STATUS_LABELS, WorkOrderRow
 from ui.common.errors import show_error
+from ui.common.list_screen import ListScreen, TableSpec
 from ui.common.notify import notify
-from ui.common.sort_header import SortArrowHeader
 from ui.work_orders.filters import WorkOrderFilterBar
 from ui.work_orders.table import COL_DUE, COL_TITLE, COLUMNS, WorkOrderTableModel
 
@@ -42,24 +30,25 @@ NEEDS_REASON = ("on_hold", "cancelled")
 TECHNICIAN_MOVES = ("in_progress", "on_hold", "completed")  # on their own orders
 
 
-class WorkOrdersScreen(QWidget):
+class WorkOrdersScreen(ListScreen):
     title = "Work Orders"
+    table_spec = TableSpec("workOrderTable", stretch=COL_TITLE,
+                           widths={col: width for col, width in
+                                   enumerate((130, 0, 90, 100, 90, 95, 150)) if width},
+                           sort=(COL_DUE, Qt.SortOrder.AscendingOrder), many=True)
+    watched = frozenset({"work_order", "asset", "user"})
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  start_view: str = "", title: str = "") -> None:
-        super().__init__(parent)
-        self.actor = actor
+        super().__init__(actor, parent)
         self.title = title or self.title
-        self.count_label = QLabel("Counting…")
-        self.count_label.setObjectName("hintText")
+        self.count_label.setText("Counting…")
         self.forms: dict[int, QWidget] = {}
         self.model = WorkOrderTableModel(partial(work_orders.list_work_orders, actor),
                                          count=partial(work_orders.count_work_orders, actor))
         self.model.counted.connect(self._show_count)
         self.model.count_failed.connect(self.count_label.setText)
 
-        heading = QLabel(self.title)
-        heading.setObjectName("screenTitle")
         self.filter_bar = WorkOrderFilterBar(actor)
         self.search = self.filter_bar.search
         self.finished_box = self.filter_bar.finished
@@ -72,53 +61,15 @@ class WorkOrdersScreen(QWidget):
             self.filter_bar.set_filters(
                 self.filter_bar.views[self.filter_bar.view.currentIndex()].filters)
         self.model.filters = self.filter_bar.filters()
-
         self._build_actions()
-        self.table = QTableView()
-        self.table.setObjectName("workOrderTable")
-        self.table.setHorizontalHeader(SortArrowHeader(self.table))
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((130, 0, 90, 100, 90, 95, 150)):
-            if width:
-                self.table.setColumnWidth(col, width)
-        header.setSortIndicator(COL_DUE, Qt.SortOrder.AscendingOrder)  # loads the first page
-        self.table.activated.connect(self.open_order)  # double-click or Enter
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.model.modelReset.connect(self.table.scrollToTop)  # a new sort starts at its top
-        self.model.modelReset.connect(self._update_actions)
-
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.count_label)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.toolbar)
-        layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table, 1)
-        self._update_actions()
+        self.build(self.filter_bar)
 
     def _build_actions(self) -> None:
-        self.new_action = QAction("New work order…", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.triggered.connect(self.new_order)
-        self.open_action = QAction("Open", self)
-        self.open_action.triggered.connect(self.open_selected)
-        self.assign_action = QAction("Assign…", self)
-        self.assign_action.setToolTip("Assign or reassign the selected orders")
-        self.assign_action.triggered.connect(self.bulk_assign)
+        self.new_action = self.make_action("New work order…", self.new_order,
+                                           shortcut=QKeySequence.StandardKey.New)
+        self.open_action = self.make_action("Open", self.open_selected)
+        self.assign_action = self.make_action(
+            "Assign…", self.bulk_assign, tip="Assign or reassign the selected orders")
         self.status_menu = QMenu("Change status", self)
         moves = BULK_MOVES if self.actor.can(Perm.WO_EDIT) else TECHNICIAN_MOVES
         for status in moves:
@@ -128,17 +79,21 @@ class WorkOrdersScreen(QWidget):
             action.setData(status)
         self.status_menu.triggered.connect(self._bulk_status_chosen)
         self.status_action = self.status_menu.menuAction()
-        self.toolbar = QToolBar()
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        can_edit = self.actor.can(Perm.WO_EDIT)
-        for action in (self.new_action, self.open_action, self.assign_action,
-                       self.status_action):
-            if action in (self.new_action, self.assign_action) and not can_edit:
-                continue
-            self.toolbar.addAction(action)
-            self.addAction(action)
         if not self.actor.can(Perm.WO_WORK):
             self.status_action.setVisible(False)
+        self.row_actions = (self.open_action, self.assign_action, self.status_action)
+
+    def toolbar_actions(self) -> list[QAction | None]:
+        if not self.actor.can(Perm.WO_EDIT):  # a technician works on orders, makes none
+            return [self.open_action, self.status_action]
+        return [self.new_action, self.open_action, self.assign_action, self.status_action]
+
+    def menu_actions(self) -> list[QAction | None]:
+        menu: list[QAction | None] = [a for a in (self.open_action, self.assign_action)
+                                      if a in self.toolbar.actions()]
+        if self.status_action.isVisible():
+            menu.append(self.status_action)
+        return menu
 
     # -- data -----------------------------------------------------------------------------
     def apply_filters(self) -> None:
@@ -158,16 +113,6 @@ class WorkOrdersScreen(QWidget):
         """Apply the text typed so far at once (Enter does this too)."""
         self.apply_filters()
 
-    def selected_rows(self) -> list[WorkOrderRow]:
-        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
-        found = []
-        for r in rows:
-            try:
-                found.append(self.model.row_at(r))
-            except IndexError:
-                continue  # still loading
-        return found
-
     def refresh(self) -> None:
         """Read again what is on screen, keeping the selection and the scroll position."""
         selected = {row.id for row in self.selected_rows()}
@@ -186,8 +131,7 @@ class WorkOrdersScreen(QWidget):
     def refresh_for(self, changed: dict[str, set[str]]) -> None:
         """Another desk (or this one) changed something shown here: the list, and the open
         forms of the orders that changed (one with unsaved edits is told, not reloaded)."""
-        if changed.keys() & {"work_order", "asset", "user"}:
-            self.refresh()
+        super().refresh_for(changed)
         orders = changed.get("work_order", set())
         for wo_id, form in list(self.forms.items()):
             if str(wo_id) not in orders or not _alive(form):
@@ -198,9 +142,8 @@ class WorkOrdersScreen(QWidget):
                 form.reload()
 
     # -- opening orders -------------------------------------------------------------------
-    def open_order(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_order_id(self.model.row_at(index.row()).id)
+    def open_row(self, row: WorkOrderRow) -> None:
+        self.open_order_id(row.id)
 
     def open_selected(self) -> None:
         for row in self.selected_rows()[:10]:  # ten forms at once is plenty
@@ -309,20 +252,6 @@ class WorkOrdersScreen(QWidget):
                 QMessageBox.warning(self, "Save view", problem)
             else:
                 notify(self, f"View “{' '.join(name.split())}” saved")
-
-    def _context_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        for action in (self.open_action, self.assign_action):
-            if action in self.toolbar.actions():
-                menu.addAction(action)
-        if self.status_action.isVisible():
-            menu.addMenu(self.status_menu)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
-
-    def _update_actions(self, *_args: object) -> None:
-        chosen = bool(self.table.selectionModel().selectedRows())
-        for action in (self.open_action, self.assign_action, self.status_action):
-            action.setEnabled(chosen)
 
     def _show_count(self, total: int) -> None:
         noun = "work order" if total == 1 else "work orders"
