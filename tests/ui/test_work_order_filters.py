@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from app.models import Asset, WorkOrder
 from app.permissions import Role
 from app.services.work_orders import edit as work_order_edit
-from ui.work_orders.filters import NOBODY, load_user_views
+from ui.work_orders.filters import NOBODY
+from ui.work_orders.saved_views import load_user_views
 from ui.work_orders.screen import WorkOrdersScreen, my_work_screen
 
 TODAY = dt.date.today()
