@@ -113,6 +113,7 @@ class ListScreen(QWidget):
     def make_action(self, text: str, slot: Callable[[], object], *,
                     shortcut: QKeySequence.StandardKey | None = None,
                     tip: str = "") -> QAction:
+        """An action of this screen that runs `slot`; put it in `toolbar_actions()`."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
