@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
+from app.clock import utcnow
 from app.errors import ConflictError, KeepwellError
-from app.models import utcnow
 from app.permissions import USER_ROLES, Actor, Role
 from app.services.people import users
 from ui.common.errors import show_error

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import WO_TYPES
 from app.permissions import Actor
 from app.services.work_orders.listing import (
     FINISHED_STATUSES,
@@ -32,6 +31,7 @@ from app.services.work_orders.listing import (
     STATUS_LABELS,
     WorkOrderFilter,
 )
+from app.vocabulary import WO_TYPES
 from ui.common.pickers import AssetPicker, PersonPicker
 from ui.work_orders.saved_views import (
     SavedView,
