@@ -22,7 +22,7 @@ from app.services.work_orders import edit, lifecycle
 from app.services.work_orders.fields import TaskSpec
 from ui.common.form_widgets import READ_ONLY_BACKGROUND
 from ui.work_orders.form import WorkOrderForm
-from ui.work_orders.moves import ConflictBox, UnsavedBox
+from ui.work_orders.lifecycle import ConflictBox, UnsavedBox
 
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
 

@@ -23,7 +23,7 @@ from tests.ui.test_work_order_form import (
     text_fields,
 )
 from ui.work_orders import tabs as work_order_tabs
-from ui.work_orders.moves import AssignDialog, ReasonDialog, SignOffDialog
+from ui.work_orders.lifecycle import AssignDialog, ReasonDialog, SignOffDialog
 from ui.work_orders.tabs import BookLaborDialog
 
 # The fixtures of the header tests, shared (a plant, one account per role, forms that close).

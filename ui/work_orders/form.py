@@ -33,7 +33,7 @@ from ui.common.form_widgets import (
 from ui.work_orders.checklist import ChecklistTab
 from ui.work_orders.codes import FailureCodesTab
 from ui.work_orders.header import WorkOrderHeader
-from ui.work_orders.moves import (
+from ui.work_orders.lifecycle import (
     MoveBar,
     MoveButton,
     UnsavedBox,
