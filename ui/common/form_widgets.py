@@ -1,4 +1,4 @@
-"""Small pieces the work-order form's modules share: times in local words, a field with its
+"""Small pieces the forms share (the work-order form and the PM schedule form): a field with its
 message underneath, a date field with a calendar, read-only tables, the status badge."""
 
 from __future__ import annotations

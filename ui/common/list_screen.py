@@ -26,6 +26,41 @@ the place to wire more to the table before the first page is read; `reload_rows(
 than the list on a refresh; `selection_changed()` shows more than the actions; `first_load()`
 does what must come before the first page. `count_place` says where the count stands, and
 `starts_at_top` whether a new sort or filter scrolls back to the top.
+
+The model: `ui.common.table_model.PagedTableModel(fetch_page)` for a list that can grow large
+(`fetch_page(offset, limit, sort_key, descending)` calls the subject's listing service and
+returns light rows; the sort is done in SQL), or a `RowTableModel` with `set_rows()` for a list
+that is always short (users). Either way the model's `columns` name the headers and `data()`
+only formats a row: it never touches the database. The names in `watched` are the kinds of
+record the audit trail writes (`audit.record(actor, "asset", ...)`), which the change watcher
+(ui/shell/change_watcher.py) hands to `refresh_for()`.
+
+The smallest list screen, for a subject `parts` (a table model `PartTableModel` over a
+service `parts.list_parts`) looks like this; ui/users/screen.py is a real one:
+
+    class PartsScreen(ListScreen):
+        title = "Parts"
+        table_spec = TableSpec("partTable", stretch=COL_NAME, widths={COL_NUMBER: 140},
+                               sort=(COL_NUMBER, Qt.SortOrder.AscendingOrder))
+        watched = frozenset({"part"})
+
+        def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
+            super().__init__(actor, parent)
+            self.model = PartTableModel(lambda *page: parts.list_parts(self.actor, *page))
+            self.new_action = self.make_action("New part…", self.new_part,
+                                               shortcut=QKeySequence.StandardKey.New)
+            self.open_action = self.make_action("Open", self.open_selected)
+            self.row_actions = (self.open_action,)
+            self.build(self.search_box("partSearch", "Search parts"))
+
+        def toolbar_actions(self):
+            return [self.new_action, None, self.open_action]
+
+        def open_row(self, row):
+            open_part_form(self.actor, row.id, parent=self)
+
+The screen joins the navigation with a `ScreenSpec` in ui/shell/screens.py, through a factory
+its subject's `__init__.py` exports.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Background work off the GUI thread.
 
 `BackgroundTask` runs one callable in its own QThread with its own database connection, reports
-progress and the result as signals, and can be cancelled. (The PM worker joins this module.)
+progress and the result as signals, and can be cancelled.
 
 Lifetime (issue 10): a task's thread and the object running in it are deleted by the task, on
 the GUI thread, once the thread has ended, never earlier and never by Python's garbage

@@ -2,7 +2,7 @@
 order is raised without one; a PM order's comes from its schedule and may need a step more).
 
 Permission WO_EDIT, like the header: planning what is to be done is the planner's, answering
-the steps is the technician's (work_order_activity.answer_task). Each change is one call that
+the steps is the technician's (activity.answer_task). Each change is one call that
 checks the order's version (someone else's save since the form was read is a ConflictError),
 moves the version on, and writes its audit event in the same transaction. Only while the order
 is still to be done: not once it is completed, closed or cancelled.

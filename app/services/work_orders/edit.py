@@ -1,6 +1,6 @@
 """Creating and editing work orders: the header form, failure codes, downtime, and approving a
 work request into an order. Status changes are in lifecycle.py; the work done on an order
-(tasks, labor, comments, attachments) in work_order_activity.py."""
+(tasks, labor, comments, attachments) in activity.py."""
 
 from __future__ import annotations
 
