@@ -52,10 +52,10 @@ def desk(url: str, workdir: Path, seconds: float) -> dict[str, Any]:
     from app import db
     from app.permissions import SYSTEM
     from app.services import changes, requests, settings
-    from app.services.demo import plant as demo
+    from app.services.demo import plant
     from app.services.people import auth
     from app.services.pm import run as pm_run
-    from app.services.work_orders import listing as work_orders
+    from app.services.work_orders import listing
     from app.services.work_orders.listing import WorkOrderFilter
 
     counts: Counter[str] = Counter()
@@ -79,7 +79,7 @@ def desk(url: str, workdir: Path, seconds: float) -> dict[str, Any]:
     # First run: an empty database, the schema, then the demo plant built off the GUI thread.
     database, target = db.connect(url)
     db.initialise_schema(database, target)
-    in_thread("first-run", demo.create_demo_plant).join()
+    in_thread("first-run", plant.create_demo_plant).join()
     assert not errors, errors
     (workdir / READY).write_text("ready")
 
@@ -96,7 +96,7 @@ def desk(url: str, workdir: Path, seconds: float) -> dict[str, Any]:
         while not stop.is_set():
             pm_run.generate_due_work_orders(SYSTEM, wait_seconds=0.0)
             db.close()
-            work_orders.count_work_orders(SYSTEM, WorkOrderFilter(overdue=True))
+            listing.count_work_orders(SYSTEM, WorkOrderFilter(overdue=True))
             db.close()
             counts["worker_checks"] += 1
             stop.wait(0.1)

@@ -149,7 +149,7 @@ def _register_user(commands: Subcommands, common: argparse.ArgumentParser) -> No
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from app.services.demo import plant as demo
+    from app.services.demo import plant
 
     opened = open_current_database(args, may_initialise_sqlite=True)
     interactive = sys.stderr.isatty()
@@ -159,7 +159,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"\r[{done}/{total}] {what:<60.60}", end="", file=sys.stderr, flush=True)
         return True
 
-    summary = demo.create_demo_plant(progress)
+    summary = plant.create_demo_plant(progress)
     if interactive:
         print(file=sys.stderr)
     counts = ", ".join(_count_of(n, what) for n, what in (
@@ -168,7 +168,7 @@ def _demo(args: argparse.Namespace) -> int:
     ))
     print(f"Demo plant created in {opened.target.display}: {counts}.")
     print("Demo accounts (sign in with these; change the passwords before real use):")
-    print_table(("USERNAME", "FULL NAME", "ROLE", "PASSWORD"), list(demo.DEMO_ACCOUNTS))
+    print_table(("USERNAME", "FULL NAME", "ROLE", "PASSWORD"), list(plant.DEMO_ACCOUNTS))
     return EXIT_OK
 
 

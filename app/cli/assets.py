@@ -29,8 +29,7 @@ from app.errors import NotFound
 from app.permissions import Actor
 from app.pm.engine import amount
 from app.services import requests
-from app.services.assets import locations, meters
-from app.services.assets import register as assets
+from app.services.assets import locations, meters, register
 
 
 def _signed_in(args: argparse.Namespace) -> Actor:
@@ -54,7 +53,7 @@ def _location_id(actor: Actor, text: str | None) -> int | None:
 
 
 def _asset_id(actor: Actor, tag: str | None) -> int | None:
-    return None if tag is None else assets.find_asset_by_tag(actor, tag).id
+    return None if tag is None else register.find_asset_by_tag(actor, tag).id
 
 
 def _asdict(row: Any) -> dict[str, Any]:
@@ -68,7 +67,7 @@ def _asset_list(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     filters = dict(search=args.search, status=args.status,
                    location_id=_location_id(actor, args.location))
-    rows = assets.list_assets(actor, **filters, sort=args.sort, limit=args.limit)
+    rows = register.list_assets(actor, **filters, sort=args.sort, limit=args.limit)
     if args.json:
         print_json([_asdict(r) for r in rows])
         return EXIT_OK
@@ -80,7 +79,7 @@ def _asset_list(args: argparse.Namespace) -> int:
         [(r.tag, r.name, r.category, r.criticality, r.status, r.location_code, r.parent_tag)
          for r in rows],
     )
-    total = assets.count_assets(actor, **filters)
+    total = register.count_assets(actor, **filters)
     if total > len(rows):
         print(f"({len(rows)} of {total}; narrow the search or raise --limit)")
     return EXIT_OK
@@ -88,7 +87,7 @@ def _asset_list(args: argparse.Namespace) -> int:
 
 def _asset_add(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
-    detail = assets.add_asset(
+    detail = register.add_asset(
         actor, args.tag, args.name, category=args.category, criticality=args.criticality,
         status=args.status, manufacturer=args.manufacturer, model=args.model,
         serial=args.serial, install_date=args.install_date, cost=args.cost,
@@ -104,7 +103,7 @@ def _asset_add(args: argparse.Namespace) -> int:
 
 def _asset_show(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
-    detail = assets.find_asset_by_tag(actor, args.tag)
+    detail = register.find_asset_by_tag(actor, args.tag)
     if args.json:
         print_json(_asdict(detail))
         return EXIT_OK
@@ -134,7 +133,7 @@ def _meter_id(actor: Actor, tag: str, name: str) -> int:
 
 
 def _meter(actor: Actor, tag: str, name: str) -> Any:
-    detail = assets.find_asset_by_tag(actor, tag)
+    detail = register.find_asset_by_tag(actor, tag)
     for meter in detail.meters:
         if meter.name.casefold() == name.strip().casefold():
             return meter
@@ -145,7 +144,7 @@ def _meter(actor: Actor, tag: str, name: str) -> Any:
 
 def _meter_add(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
-    row = meters.add_meter(actor, assets.find_asset_by_tag(actor, args.tag).id, args.name,
+    row = meters.add_meter(actor, register.find_asset_by_tag(actor, args.tag).id, args.name,
                            args.unit, cumulative=not args.not_cumulative)
     print(f"Added meter {row.name} ({row.unit}) to {args.tag.strip().upper()}.")
     return EXIT_OK
@@ -220,7 +219,7 @@ def register_asset_commands(commands: Subcommands, common: argparse.ArgumentPars
     listing.add_argument("--status", default=None, help="in_service, down or retired")
     listing.add_argument("--location", metavar="CODE",
                          help="only in this location and those below it (SITE:CODE if needed)")
-    listing.add_argument("--sort", default="tag", choices=sorted(assets.SORT_COLUMNS))
+    listing.add_argument("--sort", default="tag", choices=sorted(register.SORT_COLUMNS))
     _limit(listing)
     add = _command(group, common, "add", _asset_add, "register an asset")
     add.add_argument("tag", metavar="TAG")

@@ -36,7 +36,7 @@ from app.services.assets import meters
 from app.services.common import clean_date
 from app.services.people import users
 from app.services.pm import forecast as pm_forecast
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import schedules
 from app.services.pm.schedules import ScheduleDetail
 from app.services.work_orders.detail import find_asset_id
 from app.vocabulary import PM_ANCHORS, WO_TYPES
@@ -99,7 +99,7 @@ def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{round(rate * 100)} %"  # as the program shows it
 
 
-def _next(row: pm_schedules.ScheduleRow) -> str:
+def _next(row: schedules.ScheduleRow) -> str:
     """"2026-12-01 or at 5,000 h"; "≈ 2026-12-04 (at 5,000 h)" when the day is estimated from
     the meter's use."""
     if row.next_due_estimated and row.next_due:
@@ -117,7 +117,7 @@ def _pm_list(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     filters: dict[str, Any] = dict(text=args.search, active=None if args.inactive else True,
                                    asset_id=_asset_id(args.asset) if args.asset else None)
-    rows = pm_schedules.list_schedules(actor, **filters, limit=args.limit)
+    rows = schedules.list_schedules(actor, **filters, limit=args.limit)
     if args.json:
         print_json([_cents(dataclasses.asdict(r)) for r in rows])
         return EXIT_OK
@@ -131,7 +131,7 @@ def _pm_list(args: argparse.Namespace) -> int:
         [(r.id, r.asset_tag, r.name + ("" if r.active else " (inactive)"), r.trigger, _next(r),
           r.last_done, r.open_order or "-", _percent(r.compliance)) for r in rows],
     )
-    total = pm_schedules.count_schedules(actor, **filters)
+    total = schedules.count_schedules(actor, **filters)
     if total > len(rows):
         print(f"({len(rows)} of {total}; narrow the search or raise --limit)")
     return EXIT_OK
@@ -246,9 +246,9 @@ def _pm_add(args: argparse.Namespace) -> int:
     detail: ScheduleDetail | None = None
     try:
         if errors:  # every problem at once: the service checks the rest without writing
-            pm_schedules.preview_schedule(actor, fields, count=1)
+            schedules.preview_schedule(actor, fields, count=1)
         else:
-            detail = pm_schedules.create_schedule(actor, **fields)
+            detail = schedules.create_schedule(actor, **fields)
     except ValidationError as exc:
         # What the options got wrong reached the service as nothing given: said once, here.
         hidden = {"trigger"} if {"asset", "meter", "time_unit"} & set(errors) else set()
@@ -277,7 +277,7 @@ def _pm_forecast(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     first = _date("from", args.date_from) or dt.date.today()
     last = _date("to", args.date_to) or first + dt.timedelta(days=365)
-    detail = pm_schedules.get_schedule(actor, args.id)
+    detail = schedules.get_schedule(actor, args.id)
     try:
         found = pm_forecast.forecast_schedule(actor, args.id, first, last)
     except ValidationError as exc:
@@ -301,7 +301,7 @@ def _pm_forecast(args: argparse.Namespace) -> int:
 def _pm_explain(args: argparse.Namespace) -> int:
     actor = _signed_in(args)
     as_of = _date("as_of", args.as_of) or dt.date.today()
-    detail = pm_schedules.get_schedule(actor, args.id, as_of)
+    detail = schedules.get_schedule(actor, args.id, as_of)
     if args.json:
         print_json(dict(detail_json(detail), as_of=as_of))
         return EXIT_OK

@@ -32,8 +32,7 @@ from app.cli.common import (
 )
 from app.permissions import Actor
 from app.services.people import auth, users
-from app.services.work_orders import edit as work_order_edit
-from app.services.work_orders import lifecycle
+from app.services.work_orders import edit, lifecycle
 from app.services.work_orders import listing as work_orders
 from app.services.work_orders.detail import (
     WorkOrderDetail,
@@ -151,7 +150,7 @@ def _wo_show(args: argparse.Namespace) -> int:
 
 def _wo_create(args: argparse.Namespace) -> int:
     actor, _ = _open(args)
-    detail = work_order_edit.create_work_order(
+    detail = edit.create_work_order(
         actor, args.title, description=args.description, type=args.type,
         priority=args.priority, asset_id=find_asset_id(args.asset) if args.asset else None,
         assignee_id=_user_id(args.assignee), due_date=args.due,

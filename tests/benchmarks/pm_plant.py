@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app import db as dbmod
 from app.models import Asset, Meter, PmSchedule, User
 from app.permissions import Actor, Role
-from app.services.pm import run as pm_run
+from app.services.pm import run
 
 SCHEDULES = 20_000
 DUE = 5_000
@@ -82,7 +82,7 @@ def fill(url: str) -> None:
                 PmSchedule.insert_many(rows[i:i + 500]).execute()
         admin = User.get(User.username == "admin")
         actor = Actor(admin.id, admin.username, admin.full_name, Role.ADMIN)
-        yesterday = pm_run.generate_due_work_orders(actor, as_of=AS_OF - dt.timedelta(days=1))
+        yesterday = run.generate_due_work_orders(actor, as_of=AS_OF - dt.timedelta(days=1))
         assert not yesterday.created
         with database.atomic():  # today's readings, on every meter: the due ones pass 500 h
             due_meters = [meters[assets[n]] for n in range(DUE) if n % 4 == 3]

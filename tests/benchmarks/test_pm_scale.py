@@ -24,8 +24,7 @@ import pytest
 from app import db as dbmod
 from app.models import Task, User, WorkOrder
 from app.permissions import Actor, Role
-from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
+from app.services.pm import forecast, run
 from tests.benchmarks.pm_plant import (
     AS_OF,
     DUE,
@@ -77,7 +76,7 @@ def _generate(url: str) -> tuple[float, int, list[tuple], list[tuple]]:
     try:
         actor = _admin()
         started = time.perf_counter()
-        result = pm_run.generate_due_work_orders(actor, as_of=AS_OF)
+        result = run.generate_due_work_orders(actor, as_of=AS_OF)
         elapsed = time.perf_counter() - started
         assert len(result.created) == DUE
         orders = list(WorkOrder.select(
@@ -146,7 +145,7 @@ def test_forecast_of_every_schedule_for_a_year(copies: tuple[str, Any]) -> None:
         times, count = [], 0
         for _ in range(RUNS):
             started = time.perf_counter()
-            items = pm_forecast.forecast_all(actor, AS_OF, AS_OF + dt.timedelta(days=365),
+            items = forecast.forecast_all(actor, AS_OF, AS_OF + dt.timedelta(days=365),
                                               today=AS_OF)
             times.append(time.perf_counter() - started)
             count = len(items)

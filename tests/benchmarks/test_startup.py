@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from app import db as dbmod
-from app.services.demo import plant as demo
+from app.services.demo import plant
 
 DRIVER = Path(__file__).with_name("startup_driver.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def demo_url(tmp_path_factory) -> str:
     url = f"sqlite:///{path}"
     database, target = dbmod.connect(url)
     dbmod.initialise_schema(database, target)
-    demo.create_demo_plant()
+    plant.create_demo_plant()
     dbmod.close()
     return url
 
@@ -75,7 +75,7 @@ def test_startup_to_login_against_bare_window(demo_url):
 
 
 def test_sign_in_to_work_orders_painted(demo_url):
-    admin = next(a for a in demo.DEMO_ACCOUNTS if a[2] == "admin")
+    admin = next(a for a in plant.DEMO_ACCOUNTS if a[2] == "admin")
     samples = []
     for _ in range(5):
         _shown, events = _run("login", demo_url, admin[0], admin[3])

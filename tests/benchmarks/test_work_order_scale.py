@@ -38,7 +38,7 @@ from app import db as dbmod
 from app.models import User, WorkOrder
 from app.permissions import Actor, Role
 from app.services import search
-from app.services.work_orders import listing as work_orders
+from app.services.work_orders import listing
 from app.services.work_orders.listing import WorkOrderFilter
 from tests.benchmarks.big_plant import ORDERS, postgres_plant, sqlite_plant
 from ui.work_orders.table import COLUMNS, WorkOrderTableModel
@@ -147,7 +147,7 @@ def settle(model: WorkOrderTableModel, seconds: float = 60) -> None:
 ])
 def test_data_path_against_the_raw_cursor(plant: Plant, qapp: QApplication, label: str,
                                           filters: WorkOrderFilter) -> None:
-    fetch = partial(work_orders.list_work_orders, plant.actor)
+    fetch = partial(listing.list_work_orders, plant.actor)
     statements = captured_sql(partial(fetch, filters))
     assert statements, "the service ran no SQL"
 
@@ -270,7 +270,7 @@ def test_scrolling_a_million_rows_never_stalls(plant: Plant, qapp: QApplication)
     qapp.processEvents()
     jump = (time.perf_counter() - started) * 1000
     settle(model)
-    last = work_orders.list_work_orders(plant.actor, limit=1, from_end=True)[0]
+    last = listing.list_work_orders(plant.actor, limit=1, from_end=True)[0]
     assert model.row_at(ORDERS - 1).id == last.id
     worst = max(busy + [jump])
     RESULTS.append(("scroll: longest GUI stall, 200-step drag + End", plant.backend,

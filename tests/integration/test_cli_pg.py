@@ -67,8 +67,8 @@ def test_only_db_init_initialises_postgresql(kw: Run, db_url: str) -> None:
     result = kw("--db", db_url, "user", "add", "ada", "--full-name", "Ada", "--role", "admin",
                 "--password-stdin", stdin=PASSWORD)
     assert result.code == 1 and "keepwell db init" in result.err
-    demo = kw("--db", db_url, "demo")
-    assert demo.code == 1 and "keepwell db init" in demo.err
+    plant = kw("--db", db_url, "demo")
+    assert plant.code == 1 and "keepwell db init" in plant.err
 
 
 def test_users_and_audit(kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,11 +163,11 @@ def test_a_password_is_asked_for_once_on_a_terminal(
 
 
 def test_demo(kw: Run, initialised: str) -> None:
-    from app.services.demo import plant as demo
+    from app.services.demo import plant
 
     result = kw("--db", initialised, "demo")
     assert result.code == 0, result.err
-    for username, _full_name, _role, password in demo.DEMO_ACCOUNTS:
+    for username, _full_name, _role, password in plant.DEMO_ACCOUNTS:
         assert any(line.startswith(username + " ") and password in line
                    for line in result.out.splitlines())
     report = json.loads(kw("--db", initialised, "db", "check", "--json").out)

@@ -15,8 +15,7 @@ import psycopg
 from app import db as dbmod
 from app.models import RunLease
 from app.permissions import Actor
-from app.services.pm import lease as pm_lease
-from app.services.pm import run as pm_run
+from app.services.pm import lease, run
 from tests.unit.test_pm_robustness import *  # noqa: F401,F403
 from tests.unit.test_pm_robustness import (
     TIMEOUT,
@@ -40,7 +39,7 @@ def test_a_runner_whose_session_is_gone_does_not_hold_the_lease(
     assert backend is not None
     dbmod.database.obj.execute_sql("SELECT pg_terminate_backend(%s)", (backend,))
     until(lambda: session_gone(backend), "the server to end the runner's session")
-    assert pm_lease.process_alive(proc.pid) and lease_holder() == name
+    assert lease.process_alive(proc.pid) and lease_holder() == name
     nxt = keepwell(due_plant, "pm", "run", "--wait", "0", "--json")
     assert nxt.returncode == 0, nxt.stdout + nxt.stderr
     result = json.loads(nxt.stdout)
@@ -59,8 +58,8 @@ def test_a_live_session_keeps_the_lease_and_lets_go_when_it_ends(db_url: str,
     plant(2)
     other = psycopg.connect(db_url, autocommit=True)  # another desk, in the middle of its run
     try:
-        other.execute("SELECT pg_advisory_lock(%s)", (pm_lease.PG_LOCK,))
-        result = pm_run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
+        other.execute("SELECT pg_advisory_lock(%s)", (lease.PG_LOCK,))
+        result = run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
         assert result.not_run == ("Not run: another runner is running the PM check; it will "
                                   "create what is due.")
         assert not result.created
@@ -68,7 +67,7 @@ def test_a_live_session_keeps_the_lease_and_lets_go_when_it_ends(db_url: str,
         backend = other.info.backend_pid
         other.close()  # the server lets the lock go with the session, as it ends it
     until(lambda: session_gone(backend), "the server to end the other desk's session")
-    result = pm_run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
+    result = run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
     assert (result.not_run, result.waited_for, len(result.created)) == ("", "", 2)
-    assert RunLease.get_by_id(pm_lease.LEASE).holder == ""
+    assert RunLease.get_by_id(lease.LEASE).holder == ""
     assert backend_holding_lock() is None  # given up with the lease

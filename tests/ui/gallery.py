@@ -85,18 +85,14 @@ from app.models import (
 )
 from app.permissions import Actor
 from app.services import requests
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.demo.plan import DEMO_ACCOUNTS
 from app.services.people import auth
 from app.services.pm import run as pm_run
 from app.services.pm import schedules as pm_schedules
 from app.services.work_orders import (
-    activity as work_order_activity,
-)
-from app.services.work_orders import (
-    edit as work_order_edit,
-)
-from app.services.work_orders import (
+    activity,
+    edit,
     lifecycle,
 )
 from ui.common.style import apply_style
@@ -445,7 +441,7 @@ def add_to_the_plant(records: Records) -> None:
     """What the demo plant lacks for the pictures: files on an order and on a request, and
     plant holidays on a schedule (as a planner and a requester would add them)."""
     planner, requester = actor("planner"), actor("requester")
-    work_order_activity.add_attachment(
+    activity.add_attachment(
         planner, records.rich.id, "gland-leak-notes.txt",
         b"Gland packing weeps about a litre an hour at full speed.\n", "text/plain")
     own_request = first(WorkRequest.select().where(
@@ -686,7 +682,7 @@ def work_order_forms(g: Gallery, window: MainWindow, records: Records) -> None:
     QTest.keyClicks(rich.header.title, " (checked)")
     g.picture(rich, f"{name}-edited")
     detail = rich.detail
-    work_order_edit.update_work_order(actor("supervisor"), detail.id,
+    edit.update_work_order(actor("supervisor"), detail.id,
                                       expected_version=detail.version, priority=1)
     window.watcher.poll()  # as the next poll would, now
     g.picture(rich, f"{name}-changed_elsewhere")
@@ -741,7 +737,7 @@ def assets_screen(g: Gallery, window: MainWindow, role: str, records: Records) -
     QTest.keyClicks(form.name, " (checked)")
     g.picture(form, f"form-asset-{records.asset.tag}-edited")
     stored = Asset.get_by_id(records.asset.id)
-    assets.update_asset(actor("admin"), stored.id, stored.version,
+    register.update_asset(actor("admin"), stored.id, stored.version,
                         manufacturer=f"{stored.manufacturer} Ltd".strip())
     window.watcher.poll()  # as the next poll would, now
     g.picture(form, f"form-asset-{records.asset.tag}-changed_elsewhere")

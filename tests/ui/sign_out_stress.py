@@ -27,8 +27,8 @@ from typing import Any
 from PySide6.QtCore import QMessageLogContext, QThread, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from app.services.pm import run as pm_run
-from app.services.work_orders import listing as work_orders
+from app.services.pm import run
+from app.services.work_orders import listing
 from tests.conftest import TEST_PASSWORD
 from tests.ui.desk_driver import OFFSCREEN_NOTES, sign_in, when_sign_in_ready, when_window
 from ui.shell.app import AppController, run_controller
@@ -84,7 +84,7 @@ class Hold:
             time.sleep(0.002)
 
     def install(self) -> None:
-        count, chunk = work_orders.count_work_orders, pm_run._run_chunk
+        count, chunk = listing.count_work_orders, run._run_chunk
 
         def held_count(*args: Any, **kwargs: Any) -> int:
             self._wait("count")
@@ -96,9 +96,9 @@ class Hold:
                 self._wait("check")
             chunk(*args, **kwargs)
 
-        work_orders.count_work_orders = held_count
-        pm_run._run_chunk = held_chunk
-        pm_run.CHUNK = CHUNK
+        listing.count_work_orders = held_count
+        run._run_chunk = held_chunk
+        run.CHUNK = CHUNK
 
 
 def main(url: str, rounds: int, report_path: Path) -> None:

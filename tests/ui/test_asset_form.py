@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 from app.models import Asset, AuditEvent
 from app.permissions import Role
 from app.services import history
-from app.services.assets import locations
-from app.services.assets import register as assets
+from app.services.assets import locations, register
 from ui.assets.activity import history_summary
 from ui.assets.form import AssetForm
 from ui.assets.screen import AssetsScreen
@@ -29,9 +28,9 @@ def plant(db, admin) -> dict[str, Any]:
     site = locations.add_site(admin, "rbp", "Riverside")
     hall = locations.add_location(admin, site.id, None, "HALL", "Filling hall", "building")
     line = locations.add_location(admin, site.id, hall.id, "L1", "Line 1", "area")
-    conveyor = assets.add_asset(admin, "CNV-0001", "Infeed conveyor", category="Conveyor",
+    conveyor = register.add_asset(admin, "CNV-0001", "Infeed conveyor", category="Conveyor",
                                 location_id=line.id)
-    pump = assets.add_asset(admin, "PMP-0001", "Feed pump", category="Pump", criticality="A",
+    pump = register.add_asset(admin, "PMP-0001", "Feed pump", category="Pump", criticality="A",
                             manufacturer="KSB", model="Etanorm", serial="S-1",
                             install_date="2019-03-14", cost="12500", location_id=line.id)
     return {"hall": hall, "line": line, "conveyor": conveyor, "pump": pump}
@@ -182,7 +181,7 @@ def test_a_save_that_lost_a_race_says_who_and_keeps_my_edits(qtbot, plant, admin
     screen = _screen(qtbot, admin)
     form = _open(qtbot, screen, plant["pump"].id)
     # Another desk saves between our load and our save.
-    assets.update_asset(pat, plant["pump"].id, 1, name="Feed pump (rebuilt)")
+    register.update_asset(pat, plant["pump"].id, 1, name="Feed pump (rebuilt)")
     form.serial.setText("S-2")
     seen = {}
 
@@ -209,7 +208,7 @@ def test_reload_after_a_lost_race_shows_their_version(qtbot, plant, admin, make_
     pat = make_user(Role.PLANNER, "pat")
     screen = _screen(qtbot, admin)
     form = _open(qtbot, screen, plant["pump"].id)
-    assets.update_asset(pat, plant["pump"].id, 1, serial="S-9")
+    register.update_asset(pat, plant["pump"].id, 1, serial="S-9")
     form.serial.setText("S-2")
     answer_modal(QMessageBox, lambda box: _click(box, "Reload"))
     form.save_button.click()
@@ -267,11 +266,11 @@ def test_another_desk_change_shows_in_an_untouched_form(qtbot, plant, admin, mak
     pat = make_user(Role.PLANNER, "pat")
     screen = _screen(qtbot, admin)
     form = _open(qtbot, screen, plant["pump"].id)
-    assets.update_asset(pat, plant["pump"].id, 1, model="Etanorm G")
+    register.update_asset(pat, plant["pump"].id, 1, model="Etanorm G")
     screen.refresh_for({"asset": {str(plant["pump"].id)}})
     assert form.model_name.text() == "Etanorm G" and not form.is_dirty()
     form.serial.setText("S-7")
-    assets.update_asset(pat, plant["pump"].id, 2, model="Etanorm H")
+    register.update_asset(pat, plant["pump"].id, 2, model="Etanorm H")
     screen.refresh_for({"asset": {str(plant["pump"].id)}})
     assert form.serial.text() == "S-7"  # an edit in progress is not overwritten
     assert "Someone has just changed this asset" in form.message.text()
@@ -297,11 +296,11 @@ def test_an_existing_asset_opens_on_its_tabs_so_a_stray_key_changes_nothing(qtbo
 
 def test_the_sub_assets_in_the_heading_list_them_and_open_one(qtbot, plant, admin):
     pump = plant["pump"]
-    seal = assets.add_asset(admin, "SEAL-0001", "Mechanical seal", parent_id=pump.id,
+    seal = register.add_asset(admin, "SEAL-0001", "Mechanical seal", parent_id=pump.id,
                             location_id=plant["line"].id)
-    motor = assets.add_asset(admin, "MTR-0001", "Pump motor", parent_id=pump.id,
+    motor = register.add_asset(admin, "MTR-0001", "Pump motor", parent_id=pump.id,
                              location_id=plant["hall"].id)  # elsewhere: found all the same
-    assets.add_asset(admin, "MTR-0002", "Conveyor motor", parent_id=plant["conveyor"].id,
+    register.add_asset(admin, "MTR-0002", "Conveyor motor", parent_id=plant["conveyor"].id,
                      location_id=plant["line"].id)
     screen = _screen(qtbot, admin)
     form = _open(qtbot, screen, pump.id)
@@ -323,7 +322,7 @@ def test_the_other_desks_change_of_status_is_told_in_words(qtbot, plant, admin, 
     pat = make_user(Role.PLANNER, "pat")
     screen = _screen(qtbot, admin)
     form = _open(qtbot, screen, plant["pump"].id)
-    assets.update_asset(pat, plant["pump"].id, 1, status="retired")
+    register.update_asset(pat, plant["pump"].id, 1, status="retired")
     form.serial.setText("S-2")
     seen = {}
 

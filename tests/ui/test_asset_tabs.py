@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QLabel, QStyleOptionHeader
 
 from app.models import Meter, MeterReading, WorkOrder
 from app.permissions import Role
-from app.services.assets import meters
-from app.services.assets import register as assets
+from app.services.assets import meters, register
 from ui.assets.form import AssetForm
 from ui.assets.meters import AddMeterDialog, RecordReadingDialog
 from ui.assets.screen import AssetsScreen
@@ -24,7 +23,7 @@ from ui.assets.table import WO_COL_DUE, AssetWorkOrderModel
 
 @pytest.fixture
 def pump(db, admin) -> Any:
-    return assets.add_asset(admin, "PMP-0001", "Feed pump")
+    return register.add_asset(admin, "PMP-0001", "Feed pump")
 
 
 def _form(qtbot, actor, asset_id: int) -> tuple[AssetsScreen, AssetForm]:
@@ -146,7 +145,7 @@ def test_a_requester_sees_meters_but_no_buttons_and_no_work_orders(qtbot, pump, 
 
 @pytest.fixture
 def orders(pump, admin) -> list[int]:
-    other = assets.add_asset(admin, "FAN-0001", "Roof fan")
+    other = register.add_asset(admin, "FAN-0001", "Roof fan")
     rows = [dict(number=f"WO-2026-{i:06d}", title=f"Job {i}",
                  status=("open", "completed", "closed", "cancelled")[i % 4], priority=1 + i % 4,
                  asset=pump.id if i <= 25 else other.id,
@@ -208,12 +207,12 @@ def test_the_work_orders_sort_arrow_says_the_order_shown(qtbot, orders, pump, ad
 
 
 def test_the_work_orders_tab_fetches_pages_in_order(qtmodeltester, orders, pump, admin):
-    from app.services.work_orders import listing as work_orders
+    from app.services.work_orders import listing
 
     def fetch(offset: int, limit: int, sort: str, descending: bool):
         after = model.row_at(offset - 1) if offset else None
-        return work_orders.list_work_orders(
-            admin, work_orders.WorkOrderFilter(asset_id=pump.id), sort=sort,
+        return listing.list_work_orders(
+            admin, listing.WorkOrderFilter(asset_id=pump.id), sort=sort,
             descending=descending, limit=limit, after=after)
 
     model = AssetWorkOrderModel(fetch, page_size=4)

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QStyleOptionHeader
 
 from app.models import Asset
 from app.permissions import Role
-from app.services.assets import locations
-from app.services.assets import register as assets
+from app.services.assets import locations, register
 from ui.assets.locations_model import LocationTreeModel
 from ui.assets.screen import COLUMN_WIDTHS, HIDDEN_FIRST, NAME_MIN, TREE_WIDTH, AssetsScreen
 from ui.assets.table import (
@@ -184,7 +183,7 @@ def test_a_refresh_keeps_the_selection_and_shows_new_assets(qtbot, plant, admin)
     _click_location(qtbot, screen, plant["line"].id)
     screen.table.selectRow(3)
     chosen = screen.selected().tag
-    new = assets.add_asset(admin, "A-000", "New pump", location_id=plant["line"].id)
+    new = register.add_asset(admin, "A-000", "New pump", location_id=plant["line"].id)
     screen.refresh_for({"asset": {str(new.id)}})
     assert screen.count_label.text() == "18 assets in Line 1"
     assert screen.selected().tag == chosen
@@ -194,7 +193,7 @@ def test_a_refresh_keeps_the_selection_and_shows_new_assets(qtbot, plant, admin)
 
 def _asset_model(admin) -> AssetTableModel:
     return AssetTableModel(
-        lambda f, offset, limit, sort, desc: assets.list_assets(
+        lambda f, offset, limit, sort, desc: register.list_assets(
             admin, f.search, f.location_id, True, f.status, sort, desc, offset, limit),
         page_size=7)
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.models import Asset
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import edit
 from ui.shell.global_search import GlobalSearch
 
 
@@ -19,7 +19,7 @@ def box(qtbot, db, admin) -> GlobalSearch:
 
 
 def test_a_scanned_number_and_enter_open_the_order(qtbot, box, admin):
-    order = work_order_edit.create_work_order(admin, "Replace conveyor belt")
+    order = edit.create_work_order(admin, "Replace conveyor belt")
     box.setFocus()
     qtbot.keyClicks(box, order.number.lower())
     with qtbot.waitSignal(box.open_work_order) as opened:
@@ -30,7 +30,7 @@ def test_a_scanned_number_and_enter_open_the_order(qtbot, box, admin):
 
 def test_words_drop_down_hits_and_enter_opens_the_first(qtbot, box, admin):
     pump = Asset.create(tag="PMP-0001", name="Feed pump")
-    order = work_order_edit.create_work_order(admin, "Seal leaking", asset_id=pump.id)
+    order = edit.create_work_order(admin, "Seal leaking", asset_id=pump.id)
     qtbot.keyClicks(box, "leak")
     qtbot.waitUntil(box.popup.isVisible, timeout=3000)
     assert box.results.rowCount() == 1

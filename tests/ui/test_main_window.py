@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication
 from app.errors import KeepwellError
 from app.models import User, WorkOrder
 from app.permissions import ROLE_PERMISSIONS, USER_ROLES, Perm, Role
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.people import auth
-from app.services.pm import run as pm_run
+from app.services.pm import run
 from app.services.pm import schedules as pm_schedules
 from tests.conftest import TEST_PASSWORD
 from ui.shell.main_window import MainWindow
@@ -193,14 +193,14 @@ def test_user_actions_say_that_they_worked(qtbot, db, admin, make_user):
 def forecast_plant(admin, actors) -> dict[str, int]:
     """A monthly schedule whose order is raised already, and a weekly one still to come."""
     planner = actors[Role.PLANNER]
-    pump = assets.add_asset(admin, "P-1", "Feed pump")
+    pump = register.add_asset(admin, "P-1", "Feed pump")
     today = dt.date.today()
     monthly = pm_schedules.create_schedule(planner, name="Lubrication", asset_id=pump.id,
                                            time_unit="month", start_date=today)
     weekly = pm_schedules.create_schedule(planner, name="Belt check", asset_id=pump.id,
                                           time_unit="week", start_date=today
                                           + dt.timedelta(days=3))
-    pm_run.generate_due_work_orders(admin)
+    run.generate_due_work_orders(admin)
     order = WorkOrder.get(WorkOrder.pm_schedule == monthly.id)
     return {"monthly": monthly.id, "weekly": weekly.id, "order": order.id}
 

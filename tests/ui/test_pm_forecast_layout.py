@@ -16,10 +16,9 @@ from PySide6.QtWidgets import QApplication
 from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK
 from app.pm.workload import day_loads
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.people import users
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import run, schedules
 from app.services.pm.forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.common.column_fit import CELL_PADDING
@@ -42,12 +41,12 @@ def walk_rounds(admin: Actor) -> list[int]:
                            must_change_password=False)
     ids = []
     for n in (1, 2, 3):
-        chiller = assets.add_asset(admin, f"CHL-000{n}", f"Chiller {n}")
-        ids.append(pm_schedules.create_schedule(
+        chiller = register.add_asset(admin, f"CHL-000{n}", f"Chiller {n}")
+        ids.append(schedules.create_schedule(
             admin, name="Weekly walk-round", asset_id=chiller.id, time_unit="week",
             start_date=DAY, estimated_hours="0.5", assignee_id=hamid.id if n == 1 else None,
             lead_days=3 if n == 1 else 0).id)
-    pm_run.generate_due_work_orders(admin)
+    run.generate_due_work_orders(admin)
     return ids
 
 
@@ -145,11 +144,11 @@ def test_the_side_panel_shows_names_and_orders_whole(qtbot, walk_rounds, make_us
 def test_an_overdue_order_shown_today_says_since_when(qtbot, admin: Actor) -> None:
     """An order raised and still open past its due date is today's work; the day list says how
     late it is."""
-    pump = assets.add_asset(admin, "PMP-0001", "Feed pump")
-    pm_schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
+    pump = register.add_asset(admin, "PMP-0001", "Feed pump")
+    schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
                                  time_unit="month",
                                  start_date=TODAY - dt.timedelta(days=12), estimated_hours="1")
-    [created] = pm_run.generate_due_work_orders(admin).created
+    [created] = run.generate_due_work_orders(admin).created
     screen = PmForecastScreen(admin)
     qtbot.addWidget(screen)
     screen.show()

@@ -18,12 +18,9 @@ from app.models import WorkOrder
 from app.permissions import Actor, Role
 from app.pm.periods import MONTH, WEEK, period, period_title
 from app.pm.workload import day_loads
-from app.services.assets import meters
-from app.services.assets import register as assets
+from app.services.assets import meters, register
 from app.services.people import users
-from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import forecast, run, schedules
 from app.services.pm.forecast import ForecastItem
 from tests.conftest import TEST_PASSWORD
 from ui.pm.forecast_screen import PmForecastScreen
@@ -41,12 +38,12 @@ def plant(admin: Actor) -> dict[str, Any]:
                           must_change_password=False)
     marco = users.add_user(admin, "marco", "Marco Rossi", "technician", TEST_PASSWORD,
                            must_change_password=False)
-    pump = assets.add_asset(admin, "P-101", "Feed pump")
-    fan = assets.add_asset(admin, "F-7", "Exhaust fan")
+    pump = register.add_asset(admin, "P-101", "Feed pump")
+    fan = register.add_asset(admin, "F-7", "Exhaust fan")
 
     def weekly(name: str, asset_id: int, start: dt.date, hours: str,
                who: int | None) -> int:
-        return pm_schedules.create_schedule(
+        return schedules.create_schedule(
             admin, name=name, asset_id=asset_id, time_unit="week", start_date=start,
             estimated_hours=hours, assignee_id=who).id
 
@@ -145,7 +142,7 @@ def test_dates_estimated_from_a_meter_are_marked(qtbot, plant, planner, admin) -
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     meters.record_reading(admin, meter.id, 1000, at=now - dt.timedelta(days=10))
     meters.record_reading(admin, meter.id, 1100, at=now - dt.timedelta(minutes=5))
-    sid = pm_schedules.create_schedule(admin, name="Oil change", asset_id=plant["fan"].id,
+    sid = schedules.create_schedule(admin, name="Oil change", asset_id=plant["fan"].id,
                                        meter_id=meter.id, meter_every="50", meter_start="1000",
                                        start_date=TODAY, estimated_hours="2").id
     screen = _screen(qtbot, planner)
@@ -265,7 +262,7 @@ def test_changes_elsewhere_are_read_again_without_blanking_the_calendar(
     screen.show_date(DAY)
     _wait(qtbot, screen)
     day = DAY + dt.timedelta(days=2)
-    pm_schedules.create_schedule(admin, name="Greasing", asset_id=plant["pump"].id,
+    schedules.create_schedule(admin, name="Greasing", asset_id=plant["pump"].id,
                                  time_unit="month", start_date=day, estimated_hours="1")
     screen.refresh_for({"pm_schedule": {"99"}})
     assert screen.loading
@@ -275,7 +272,7 @@ def test_changes_elsewhere_are_read_again_without_blanking_the_calendar(
     assert _names(screen, day) == ["Greasing"]
 
     # Orders changing wait a while (CHANGE_DELAY_MS) before a new read.
-    pm_schedules.create_schedule(admin, name="Descaling", asset_id=plant["fan"].id,
+    schedules.create_schedule(admin, name="Descaling", asset_id=plant["fan"].id,
                                  time_unit="month", start_date=day, estimated_hours="1")
     screen.refresh_for({"work_order": {"1"}})
     assert not screen.loading
@@ -284,7 +281,7 @@ def test_changes_elsewhere_are_read_again_without_blanking_the_calendar(
 
     # A hidden screen only notes the change, and reads when it is shown again.
     screen.hide()
-    pm_schedules.create_schedule(admin, name="Alignment", asset_id=plant["fan"].id,
+    schedules.create_schedule(admin, name="Alignment", asset_id=plant["fan"].id,
                                  time_unit="month", start_date=day, estimated_hours="1")
     screen.refresh_for({"pm_schedule": {"100"}})
     assert not screen.loading
@@ -346,7 +343,7 @@ def test_export_of_the_next_three_months(qtbot, plant, planner, admin, monkeypat
     first, last = screen.export.range_days()
     assert first == TODAY and 88 <= (last - first).days <= 92
     events = _export(qtbot, screen, monkeypatch, tmp_path / "quarter.ics")
-    expected = pm_forecast.forecast_all(admin, first, last)
+    expected = forecast.forecast_all(admin, first, last)
     assert len(events) == len(expected) > 20  # four weekly schedules for some 13 weeks
     assert len({str(e["UID"]) for e in events}) == len(events)
     assert min(e.decoded("DTSTART") for e in events) >= TODAY
@@ -377,8 +374,8 @@ def test_export_to_a_folder_that_does_not_exist_says_so(qtbot, plant, planner, m
 def raised(plant, admin) -> WorkOrder:
     """The lubrication order due on DAY, raised already (the schedule orders three days
     ahead)."""
-    pm_schedules.update_schedule(admin, plant["lube"], 1, lead_days=3)
-    result = pm_run.generate_due_work_orders(admin)
+    schedules.update_schedule(admin, plant["lube"], 1, lead_days=3)
+    result = run.generate_due_work_orders(admin)
     assert [c.due for c in result.created if c.schedule_id == plant["lube"]] == [DAY]
     return WorkOrder.get(WorkOrder.pm_schedule == plant["lube"])
 

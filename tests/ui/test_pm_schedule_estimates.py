@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.permissions import Role
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import schedules
 from app.services.pm.schedules import ScheduleRow
 from ui.common.column_fit import CELL_PADDING
 from ui.pm.schedules_screen import PmSchedulesScreen
@@ -52,10 +52,10 @@ def test_an_estimated_day_and_an_open_order_are_shown_whole(qtbot, monkeypatch, 
                                                            window) -> None:
     rows = [_row(True), replace(_row(False), id=2, open_order="WO-2026-002359",
                                 next_reading="", assignee_name="Hamid Karimi")]
-    monkeypatch.setattr(pm_schedules, "list_schedules",
+    monkeypatch.setattr(schedules, "list_schedules",
                         lambda _actor, _search, _asset, _active, offset, limit, today:
                         rows[offset:offset + limit])
-    monkeypatch.setattr(pm_schedules, "count_schedules", lambda *_args: len(rows))
+    monkeypatch.setattr(schedules, "count_schedules", lambda *_args: len(rows))
     screen = PmSchedulesScreen(make_user(Role.PLANNER), today=lambda: TODAY)
     qtbot.addWidget(screen)
     screen.resize(window - 190, 600)  # beside the main window's navigation

@@ -19,9 +19,8 @@ from app.models import AuditEvent, PmSchedule
 from app.permissions import Actor, Role
 from app.pm.engine import Plan, trigger_words  # noqa: E402
 from app.pm.recurrence import Recurrence  # noqa: E402
-from app.services.assets import locations, meters
-from app.services.assets import register as assets
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import locations, meters, register
+from app.services.pm import schedules
 from ui.pm.rrule_builder import (
     ADVANCED,
     DAY_NAMES,
@@ -49,8 +48,8 @@ def planner(make_user) -> Actor:
 def plant(db, admin) -> dict[str, Any]:
     site = locations.add_site(admin, "rbp", "Riverside")
     hall = locations.add_location(admin, site.id, None, "HALL", "Filling hall", "building")
-    pump = assets.add_asset(admin, "PMP-0001", "Feed pump", location_id=hall.id)
-    compressor = assets.add_asset(admin, "CMP-0001", "Air compressor", location_id=hall.id)
+    pump = register.add_asset(admin, "PMP-0001", "Feed pump", location_id=hall.id)
+    compressor = register.add_asset(admin, "CMP-0001", "Air compressor", location_id=hall.id)
     hours = meters.add_meter(admin, compressor.id, "Run hours", "h")
     meters.record_reading(admin, hours.id, 4820)
     return {"pump": pump, "compressor": compressor, "hours": hours}
@@ -63,7 +62,7 @@ def open_form(qtbot) -> Iterator[Callable[..., PmScheduleForm]]:
 
     def open_(actor: Actor, schedule_id: int | None = None,
               today: Callable[[], dt.date] = lambda: TODAY) -> PmScheduleForm:
-        detail = pm_schedules.get_schedule(actor, schedule_id) if schedule_id else None
+        detail = schedules.get_schedule(actor, schedule_id) if schedule_id else None
         form = PmScheduleForm(actor, detail, today=today)
         with qtbot.waitActive(form):
             form.show()
@@ -484,8 +483,8 @@ def test_the_checklist_rows_are_added_reordered_and_removed(qtbot, plant, planne
 
 
 @pytest.fixture
-def schedule(plant, planner) -> pm_schedules.ScheduleDetail:
-    return pm_schedules.create_schedule(
+def schedule(plant, planner) -> schedules.ScheduleDetail:
+    return schedules.create_schedule(
         planner, name="Monthly lubrication", asset_id=plant["pump"].id, time_unit="month",
         start_date="2028-01-31", tasks=[{"text": "Grease", "kind": "check"}])
 
@@ -509,7 +508,7 @@ def test_a_lost_race_keeps_my_edits_on_top_of_theirs(qtbot, plant, planner, make
                                                      schedule, open_form, answer_modal):
     olga = make_user(Role.PLANNER, "olga")
     form = open_form(planner, schedule.id)
-    pm_schedules.update_schedule(olga, schedule.id, 1, name="Monthly greasing")
+    schedules.update_schedule(olga, schedule.id, 1, name="Monthly greasing")
     form.triggers.lead_days.setValue(5)
     seen = {}
 
@@ -538,7 +537,7 @@ def test_reload_after_a_lost_race_shows_their_version(qtbot, plant, planner, mak
                                                       schedule, open_form, answer_modal):
     olga = make_user(Role.PLANNER, "olga")
     form = open_form(planner, schedule.id)
-    pm_schedules.update_schedule(olga, schedule.id, 1, time_every=2)
+    schedules.update_schedule(olga, schedule.id, 1, time_every=2)
     form.triggers.lead_days.setValue(5)
     answer_modal(QMessageBox, lambda box: _click(box, "Reload"))
     _save(qtbot, form)
@@ -552,11 +551,11 @@ def test_another_desks_change_shows_in_an_untouched_form(qtbot, plant, planner, 
                                                          schedule, open_form):
     olga = make_user(Role.PLANNER, "olga")
     form = open_form(planner, schedule.id)
-    pm_schedules.update_schedule(olga, schedule.id, 1, lead_days=3)
+    schedules.update_schedule(olga, schedule.id, 1, lead_days=3)
     form.refresh_for({"pm_schedule": {str(schedule.id)}})
     assert form.triggers.lead_days.value() == 3 and not form.is_dirty()
     form.name.setText("Mine")
-    pm_schedules.update_schedule(olga, schedule.id, 2, lead_days=4)
+    schedules.update_schedule(olga, schedule.id, 2, lead_days=4)
     form.refresh_for({"pm_schedule": {str(schedule.id)}})
     assert form.name.text() == "Mine" and form.triggers.lead_days.value() == 3
     assert "Someone has just changed this schedule" in form.message.text()

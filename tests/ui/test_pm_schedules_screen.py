@@ -14,10 +14,8 @@ from PySide6.QtCore import Qt
 
 from app.models import PmSchedule
 from app.permissions import Role
-from app.services.assets import locations, meters
-from app.services.assets import register as assets
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import locations, meters, register
+from app.services.pm import run, schedules
 from ui.pm.schedules_screen import COLUMN_WIDTHS, NAME_MIN, PmSchedulesScreen
 from ui.pm.schedules_table import (
     COL_ASSET,
@@ -48,21 +46,21 @@ def planner(make_user):
 def plant(db, admin, planner) -> dict[str, Any]:
     site = locations.add_site(admin, "rbp", "Riverside")
     hall = locations.add_location(admin, site.id, None, "HALL", "Filling hall", "building")
-    pump = assets.add_asset(admin, "PMP-0001", "Feed pump", location_id=hall.id)
-    compressor = assets.add_asset(admin, "CMP-0001", "Air compressor", location_id=hall.id)
+    pump = register.add_asset(admin, "PMP-0001", "Feed pump", location_id=hall.id)
+    compressor = register.add_asset(admin, "CMP-0001", "Air compressor", location_id=hall.id)
     hours = meters.add_meter(admin, compressor.id, "Run hours", "h")
     meters.record_reading(admin, hours.id, 4820)
     made = {
-        "monthly": pm_schedules.create_schedule(
+        "monthly": schedules.create_schedule(
             planner, name="Monthly lubrication", asset_id=pump.id, time_unit="month",
             start_date="2027-01-31"),
-        "quarterly": pm_schedules.create_schedule(
+        "quarterly": schedules.create_schedule(
             planner, name="Quarterly vibration check", asset_id=pump.id, time_unit="rrule",
             rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=1MO", start_date="2027-03-16"),
-        "service": pm_schedules.create_schedule(
+        "service": schedules.create_schedule(
             planner, name="500 h service", asset_id=compressor.id, meter_id=hours.id,
             meter_every="500", meter_start="4500"),
-        "winter": pm_schedules.create_schedule(
+        "winter": schedules.create_schedule(
             planner, name="Heater check", asset_id=compressor.id, time_unit="year",
             start_date="2027-11-01", active=False),
     }
@@ -121,7 +119,7 @@ def test_a_planner_sees_each_schedule_with_when_it_is_next_due(qtbot, plant, pla
 
 
 def test_an_ordered_schedule_shows_its_open_order_and_compliance(qtbot, plant, planner, admin):
-    pm_run.generate_due_work_orders(admin, as_of=TODAY)  # 28 Feb ordered, 31 Jan missed
+    run.generate_due_work_orders(admin, as_of=TODAY)  # 28 Feb ordered, 31 Jan missed
     screen = _screen(qtbot, planner)
     row = _shown(screen).index("Monthly lubrication")
     order = screen.model.index(row, COL_OPEN_ORDER).data()
@@ -140,7 +138,7 @@ def test_compliance_reads_as_a_percentage():
 def test_a_long_rule_is_whole_in_the_triggers_tooltip(qtmodeltester):
     trigger = ("by rule FREQ=MONTHLY;INTERVAL=3;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;"
                "BYMONTH=1,4,7,10;BYHOUR=6 (fixed), April–October only")
-    row = pm_schedules.ScheduleRow(
+    row = schedules.ScheduleRow(
         id=1, name="Quarter end check", asset_id=1, asset_tag="PMP-0001",
         asset_name="Feed pump", active=True, trigger=trigger, next_due=D("2027-03-31"),
         next_reading="", last_done=None, open_order="", compliance=None, assignee_name="",
@@ -188,7 +186,7 @@ def test_search_asset_and_active_filters(qtbot, plant, planner):
 
 def test_model_pages_and_passes_qtmodeltester(qtmodeltester, plant, planner):
     def fetch(f: ScheduleFilter, offset: int, limit: int):
-        return pm_schedules.list_schedules(planner, f.search, f.asset_id, f.active, offset,
+        return schedules.list_schedules(planner, f.search, f.asset_id, f.active, offset,
                                            limit, today=TODAY)
 
     model = PmScheduleTableModel(fetch, page_size=2, today=lambda: TODAY)
@@ -263,10 +261,10 @@ def test_another_desks_change_shows_here(qtbot, plant, planner, make_user):
     other = make_user(Role.PLANNER, "olga")
     screen = _screen(qtbot, planner)
     _select(screen, "Quarterly vibration check")
-    made = pm_schedules.create_schedule(other, name="Seal inspection", asset_id=plant["pump"].id,
+    made = schedules.create_schedule(other, name="Seal inspection", asset_id=plant["pump"].id,
                                         time_unit="year", start_date="2027-06-01")
     service = plant["service"]
-    pm_schedules.update_schedule(other, service.id, service.version, meter_every="250")
+    schedules.update_schedule(other, service.id, service.version, meter_every="250")
     screen.refresh_for({"pm_schedule": {str(made.id), str(service.id)}})
     assert "Seal inspection" in _shown(screen)
     assert screen.selected().name == "Quarterly vibration check"  # the selection stays
@@ -278,7 +276,7 @@ def test_another_desks_change_shows_here(qtbot, plant, planner, make_user):
 
 
 def test_the_trigger_column_takes_the_room_its_texts_need(qtbot, plant, planner):
-    both = pm_schedules.create_schedule(
+    both = schedules.create_schedule(
         planner, name="Filter and belt inspection", asset_id=plant["compressor"].id,
         time_unit="month", time_every=3, meter_id=plant["hours"].id, meter_every="1000",
         anchor="floating", start_date="2027-04-01")

@@ -21,11 +21,10 @@ from app.errors import ConflictError
 from app.models import AuditEvent, RunLease, WorkOrder
 from app.permissions import Actor, Role
 from app.services import health
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
-from app.services.work_orders import edit as work_order_edit
-from app.services.work_orders import listing as work_orders
+from app.services.pm import schedules
+from app.services.work_orders import edit, listing
 from ui.pm.run_result import PmCheckActions, PmRunResultDialog
 from ui.shell.main_window import MainWindow
 from ui.shell.pm_worker import PmCheckReport, PmWorker
@@ -38,9 +37,9 @@ def _schedules(admin: Actor, count: int = 1, start: dt.date | None = None) -> li
     """`count` monthly schedules, each on its own asset, first due on `start` (today)."""
     names = []
     for i in range(1, count + 1):
-        asset = assets.add_asset(admin, f"PUMP-{i:02}", f"Pump {i}")
+        asset = register.add_asset(admin, f"PUMP-{i:02}", f"Pump {i}")
         name = f"Pump {i} PM"
-        pm_schedules.create_schedule(admin, name=name, asset_id=asset.id, time_unit="month",
+        schedules.create_schedule(admin, name=name, asset_id=asset.id, time_unit="month",
                                      start_date=start or dt.date.today())
         names.append(name)
     return names
@@ -182,7 +181,7 @@ def test_the_overdue_count_arrives_when_the_worker_starts(qtbot, db, admin, work
     # Started 40 days ago, monthly: the order for the latest occurrence is already overdue.
     _schedules(admin, start=dt.date.today() - dt.timedelta(days=40))
     pm_run.generate_due_work_orders(admin)
-    assert work_orders.count_work_orders(admin, work_orders.WorkOrderFilter(overdue=True)) == 1
+    assert listing.count_work_orders(admin, listing.WorkOrderFilter(overdue=True)) == 1
     worker = workers(pm_minutes=0, tick_ms=10)
     gui = Gui(worker)
     worker.start()
@@ -454,7 +453,7 @@ def test_a_technicians_desk_counts_their_own_overdue_orders(qtbot, db, admin, ac
                                  ("Belt", tech, today + dt.timedelta(days=2)),  # not yet due
                                  ("Noise", other, today - dt.timedelta(days=5)),
                                  ("Drip", None, today - dt.timedelta(days=9))):
-        work_order_edit.create_work_order(
+        edit.create_work_order(
             admin, title, due_date=due, assignee_id=assignee.user_id if assignee else None)
 
     def overdue_text(window: MainWindow) -> str:

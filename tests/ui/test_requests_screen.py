@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow
 from app.models import Asset, Attachment, AuditEvent, Location, Site, WorkOrder, WorkRequest
 from app.permissions import Actor, Role
 from app.services import requests
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import edit
 from ui.requests.decisions import ApproveRequestDialog, RejectRequestDialog
 from ui.requests.dialogs import NewRequestDialog
 from ui.requests.screen import RequestsScreen
@@ -329,7 +329,7 @@ def test_another_desk_decided_first(qtbot, open_screen, plant, rita, planner, ma
     filed = requests.file_request(rita, "Leak")
     screen = open_screen(planner)
     _select(screen, filed.id)  # this desk reads the request ...
-    first = work_order_edit.approve_request(supervisor, filed.id, filed.version)  # ... then
+    first = edit.approve_request(supervisor, filed.id, filed.version)  # ... then
     before = _counts()
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(screen, "warn", lambda title, text: shown.append((title, text)))
@@ -438,10 +438,9 @@ def test_request_model_pages_and_passes_qtmodeltester(qtmodeltester, plant, rita
 
 
 def test_an_approved_request_opens_its_work_order(qtbot, open_screen, plant, rita, planner):
-    from app.services.work_orders import edit as work_order_edit
 
     filed = requests.file_request(rita, "Guard cracked")
-    order = work_order_edit.approve_request(planner, filed.id, filed.version)
+    order = edit.approve_request(planner, filed.id, filed.version)
     screen = open_screen(planner)
     screen.status_box.setCurrentIndex(screen.status_box.findData("approved"))
     _select(screen, filed.id)

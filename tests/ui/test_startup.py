@@ -11,7 +11,7 @@ import pytest
 from app import db as dbmod
 from app.models import User, WorkOrder
 from app.services import settings
-from app.services.demo import plant as demo
+from app.services.demo import plant
 from tests.conftest import TEST_PASSWORD
 from ui.shell.app import AppController
 from ui.shell.database_error import DatabaseErrorDialog
@@ -87,7 +87,7 @@ def test_explore_the_demo_plant(qtbot, sqlite_url, controller, answer_modal):
         dialog.accept()
 
     answer_modal(FirstRunDialog, explore)
-    planner = next(a for a in demo.DEMO_ACCOUNTS if a[2] == "planner")
+    planner = next(a for a in plant.DEMO_ACCOUNTS if a[2] == "planner")
     answer_modal(LoginDialog, _sign_in(planner[0], planner[3]), timeout_ms=70_000,
                  when=lambda dialog: dialog.ready)
     app_controller = controller(sqlite_url)

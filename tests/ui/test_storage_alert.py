@@ -115,10 +115,10 @@ def test_a_work_order_form_keeps_what_was_typed_when_saving_stops(
     """The real form: a save that meets a deleted WAL leaves the form open with the typed
     title, says why under it and over the window; after Retry, the same save goes through."""
     from app.models import WorkOrder
-    from app.services.work_orders import edit as work_order_edit
+    from app.services.work_orders import edit
     from ui.work_orders.form import WorkOrderForm
 
-    order = work_order_edit.create_work_order(admin, "Seal leaking")
+    order = edit.create_work_order(admin, "Seal leaking")
     form = WorkOrderForm(admin, order.id)
     qtbot.addWidget(form)
     form.show()

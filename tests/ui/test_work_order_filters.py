@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from app.models import Asset, WorkOrder
 from app.permissions import Role
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import edit
 from ui.work_orders.filters import NOBODY
 from ui.work_orders.saved_views import load_user_views
 from ui.work_orders.screen import WorkOrdersScreen, my_work_screen
@@ -167,9 +167,9 @@ def test_bulk_assign_from_the_selection(qtbot, plant, admin, monkeypatch):
     assert not screen.assign_action.isEnabled()
     _select_titles(screen, {"Seal leaking", "Fan noise"})
     assert screen.assign_action.isEnabled()
-    from app.services.people import workers as people
+    from app.services.people import workers
 
-    tina = next(p for p in people.list_workers(admin) if p.id == plant["tina"].user_id)
+    tina = next(p for p in workers.list_workers(admin) if p.id == plant["tina"].user_id)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (tina.label, True))
     screen.bulk_assign()
     orders = {w.title: w for w in WorkOrder.select()}
@@ -199,7 +199,7 @@ def test_a_bulk_change_on_a_stale_row_is_refused(qtbot, plant, admin, monkeypatc
     screen = _screen(qtbot, admin)
     _select_titles(screen, {"Seal leaking"})
     seal = WorkOrder.get(WorkOrder.title == "Seal leaking")
-    work_order_edit.update_work_order(admin, seal.id, seal.version, priority=2)  # other desk
+    edit.update_work_order(admin, seal.id, seal.version, priority=2)  # other desk
     shown = []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Duplicate", True))
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(text))

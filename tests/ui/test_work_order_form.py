@@ -16,8 +16,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from app.models import Asset, AuditEvent, Location, Site, WorkOrder
 from app.permissions import Actor, Role
 from app.services.assets import meters
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import run, schedules
 from app.services.work_orders import edit, lifecycle
 from app.services.work_orders.fields import TaskSpec
 from ui.common.form_widgets import READ_ONLY_BACKGROUND
@@ -445,13 +444,13 @@ def test_an_order_raised_by_a_pm_schedule_says_which_and_for_when(qtbot, plant, 
     hours = meters.add_meter(admin, pump.id, "Run hours", "h")
     meters.record_reading(admin, hours.id, 4990)
     today = dt.date.today()
-    monthly = pm_schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
+    monthly = schedules.create_schedule(admin, name="Monthly lubrication", asset_id=pump.id,
                                            time_unit="month", start_date=today)
     # Due at 5,000 h; raised 20 h early, so now.
-    service = pm_schedules.create_schedule(admin, name="500 h service", asset_id=pump.id,
+    service = schedules.create_schedule(admin, name="500 h service", asset_id=pump.id,
                                            meter_id=hours.id, meter_every="500",
                                            meter_start="4500", meter_tolerance="20")
-    pm_run.generate_due_work_orders(admin)
+    run.generate_due_work_orders(admin)
     by_time = WorkOrder.get(WorkOrder.pm_schedule == monthly.id)
     by_meter = WorkOrder.get(WorkOrder.pm_schedule == service.id)
 

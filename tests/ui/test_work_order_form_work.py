@@ -22,7 +22,7 @@ from tests.ui.test_work_order_form import (
     row,
     text_fields,
 )
-from ui.work_orders import tabs as work_order_tabs
+from ui.work_orders import tabs
 from ui.work_orders.lifecycle import AssignDialog, ReasonDialog, SignOffDialog
 from ui.work_orders.tabs import BookLaborDialog
 
@@ -401,8 +401,8 @@ def test_attach_a_file_then_open_it(qtbot, plant, people, open_form, tmp_path, m
             opened.append(url)
             return True
 
-    monkeypatch.setattr(work_order_tabs, "QFileDialog", FakeFileDialog)
-    monkeypatch.setattr(work_order_tabs, "QDesktopServices", FakeDesktop)
+    monkeypatch.setattr(tabs, "QFileDialog", FakeFileDialog)
+    monkeypatch.setattr(tabs, "QDesktopServices", FakeDesktop)
     form = open_form(people["tess"], wo.id)
     with qtbot.waitSignal(form.changed):
         form.attachments.add_button.click()

@@ -128,9 +128,9 @@ def test_text_filter_matches_title_asset_and_assignee(qtbot, orders, admin):
 
 
 def test_overdue_open_orders_are_marked(orders, admin):
-    from app.services.work_orders import listing as work_orders
+    from app.services.work_orders import listing
 
-    model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), today=lambda: TODAY)
+    model = WorkOrderTableModel(partial(listing.list_work_orders, admin), today=lambda: TODAY)
     model.reload()
     first = model.index(0, COL_DUE)
     row = model.row_at(0)
@@ -140,10 +140,10 @@ def test_overdue_open_orders_are_marked(orders, admin):
 
 
 def test_model_passes_qtmodeltester(qtbot, qtmodeltester, orders, admin):
-    from app.services.work_orders import listing as work_orders
+    from app.services.work_orders import listing
 
-    model = WorkOrderTableModel(partial(work_orders.list_work_orders, admin), page_size=50,
-                                count=partial(work_orders.count_work_orders, admin))
+    model = WorkOrderTableModel(partial(listing.list_work_orders, admin), page_size=50,
+                                count=partial(listing.count_work_orders, admin))
     model.reload()
     qtmodeltester.check(model)  # growing, before the count is in
     qtbot.waitUntil(lambda: not model.loading, timeout=5000)
@@ -151,7 +151,7 @@ def test_model_passes_qtmodeltester(qtbot, qtmodeltester, orders, admin):
     qtmodeltester.check(model)  # as a window onto every row
     model.refresh()  # a long list: pages dropped, read again in the background
     qtbot.waitUntil(lambda: not model.loading, timeout=5000)
-    everything = work_orders.list_work_orders(admin, limit=450)
+    everything = listing.list_work_orders(admin, limit=450)
     assert [model.row_at(r).id for r in range(450)] == [r.id for r in everything]
 
 
@@ -162,11 +162,11 @@ def test_technician_sees_the_orders_read_only(qtbot, orders, actors):
 
 
 def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
-    from app.services.work_orders import edit as work_order_edit
+    from app.services.work_orders import edit
     from ui.work_orders.form import WorkOrderForm
 
     tech = make_user("technician", "tina")
-    made = work_order_edit.create_work_order(
+    made = edit.create_work_order(
         admin, "Replace \"drive\" belt; O'Neil's line", type="corrective", priority=2,
         assignee_id=tech.user_id, due_date="2026-06-01",
         tasks=[{"text": "Lock out the conveyor", "required": True},
@@ -188,18 +188,18 @@ def test_double_click_opens_the_order_form_once(qtbot, db, admin, make_user):
 
 
 def test_an_open_form_follows_changes_from_another_desk(qtbot, db, admin):
-    from app.services.work_orders import edit as work_order_edit
+    from app.services.work_orders import edit
 
-    made = work_order_edit.create_work_order(admin, "Belt slipping")
+    made = edit.create_work_order(admin, "Belt slipping")
     screen = _screen(qtbot, admin)
     screen.open_order_id(made.id)
     form = screen.forms[made.id]
-    changed = work_order_edit.update_work_order(admin, made.id, made.version, priority=1)
+    changed = edit.update_work_order(admin, made.id, made.version, priority=1)
     screen.refresh_for({"work_order": {str(made.id)}})
     assert form.version == changed.version and form.detail.priority == 1  # reloaded
 
     form.header.title.setText("Belt slipping badly")  # unsaved edits are never dropped
-    work_order_edit.update_work_order(admin, made.id, changed.version, priority=2)
+    edit.update_work_order(admin, made.id, changed.version, priority=2)
     screen.refresh_for({"work_order": {str(made.id)}})
     assert form.header.title.text() == "Belt slipping badly"
     assert "Changed at another desk" in form.notice.text()

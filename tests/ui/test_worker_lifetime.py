@@ -19,12 +19,12 @@ import shiboken6
 
 from app import db as dbmod
 from app.permissions import Actor, Role
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.pm import schedules as pm_schedules
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import edit
 from tests.conftest import TEST_PASSWORD
 from tests.ui import sign_out_stress
-from ui.shell import main_window as main_window_module
+from ui.shell import main_window
 from ui.shell.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,12 +39,12 @@ def _plant(admin: Actor, make_user, schedules: int = 60) -> None:
     tech = make_user(Role.TECHNICIAN, "tech")
     make_user(Role.PLANNER, "planner")
     for i in range(1, schedules + 1):
-        asset = assets.add_asset(admin, f"PUMP-{i:03}", f"Pump {i}")
+        asset = register.add_asset(admin, f"PUMP-{i:03}", f"Pump {i}")
         pm_schedules.create_schedule(admin, name=f"Pump {i} PM", asset_id=asset.id,
                                      time_unit="month", start_date=dt.date.today())
     week_ago = dt.date.today() - dt.timedelta(days=7)
     for i in range(5):
-        work_order_edit.create_work_order(admin, f"Leak {i}", due_date=week_ago,
+        edit.create_work_order(admin, f"Leak {i}", due_date=week_ago,
                                           assignee_id=tech.user_id if i < 2 else None)
 
 
@@ -153,7 +153,7 @@ def test_closing_stops_the_worker_and_qt_deletes_the_window_and_its_thread(qtbot
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not shiboken6.isValid(window) and not shiboken6.isValid(worker)
-    assert window not in main_window_module.live_windows()
+    assert window not in main_window.live_windows()
 
 
 def test_a_worker_stopped_twice_or_asked_after_stopping_does_nothing(qtbot, db, admin):

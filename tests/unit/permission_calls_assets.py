@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.services import requests
-from app.services.assets import locations, meters
-from app.services.assets import register as assets
+from app.services.assets import locations, meters, register
 from tests.unit.permission_context import Call, Context
 
 
@@ -22,8 +21,8 @@ def _location(ctx: Context) -> locations.LocationNode:
     return locations.add_location(ctx.admin, _site(ctx), None, f"L{next(ctx.serial)}", "Area")
 
 
-def _asset(ctx: Context) -> assets.AssetDetail:
-    return assets.add_asset(ctx.admin, f"PT-{next(ctx.serial)}", "Pump")
+def _asset(ctx: Context) -> register.AssetDetail:
+    return register.add_asset(ctx.admin, f"PT-{next(ctx.serial)}", "Pump")
 
 
 def _meter(ctx: Context) -> meters.MeterRow:

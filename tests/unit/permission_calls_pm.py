@@ -5,21 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from app.services.assets import register as assets
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import register
+from app.services.pm import schedules
 from tests.unit.permission_context import Call, Context
 
 
-def _schedule(ctx: Context) -> pm_schedules.ScheduleDetail:
+def _schedule(ctx: Context) -> schedules.ScheduleDetail:
     """A monthly schedule that is due today (its start date)."""
-    asset = assets.add_asset(ctx.admin, f"PM-{next(ctx.serial)}", "Compressor")
-    return pm_schedules.create_schedule(
+    asset = register.add_asset(ctx.admin, f"PM-{next(ctx.serial)}", "Compressor")
+    return schedules.create_schedule(
         ctx.admin, name="Monthly check", asset_id=asset.id, time_unit="month",
         start_date=dt.date.today(), tasks=[{"text": "Check the belt"}])
 
 
 def _values(ctx: Context) -> dict:
-    asset = assets.add_asset(ctx.admin, f"PV-{next(ctx.serial)}", "Fan")
+    asset = register.add_asset(ctx.admin, f"PV-{next(ctx.serial)}", "Fan")
     return dict(name="Weekly", asset_id=asset.id, time_unit="week", start_date="2026-01-05")
 
 

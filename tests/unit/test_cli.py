@@ -574,18 +574,18 @@ def test_audit_verify_ok_then_detects_tampering(kw: Run, with_admin: str) -> Non
 
 
 def test_demo_fills_the_embedded_database_and_prints_the_sign_ins(kw: Run) -> None:
-    from app.services.demo import plant as demo
+    from app.services.demo import plant
 
     result = kw("demo")
     assert result.code == 0, result.err
-    for username, full_name, role, password in demo.DEMO_ACCOUNTS:
+    for username, full_name, role, password in plant.DEMO_ACCOUNTS:
         line = next(line for line in result.out.splitlines() if line.startswith(username + " "))
         assert full_name in line and role in line and password in line
     report = json.loads(kw("db", "check", "--json").out)
     assert report["ok"]
     assert report["counts"]["assets"] > 0 and report["counts"]["work_orders"] > 0
     assert f"{report['counts']['assets']} assets" in result.out
-    username, _, _, password = demo.DEMO_ACCOUNTS[0]
+    username, _, _, password = plant.DEMO_ACCOUNTS[0]
     assert _sign_in(common.default_database_url(), username, password).actor.username == username
     assert kw("audit", "verify").code == 0
 

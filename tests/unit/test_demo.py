@@ -29,10 +29,10 @@ from app.models import (
 from app.permissions import SYSTEM, USER_ROLES, Role
 from app.services import audit, settings, setup
 from app.services.demo import plan as demo_plan
-from app.services.demo import plant as demo
+from app.services.demo import plant
 from app.services.people import auth
 from app.services.people.users import USERNAME_RE
-from app.services.pm import run as pm_run
+from app.services.pm import run
 from app.services.work_orders import numbering
 from app.vocabulary import TASK_KINDS, WO_STATUSES, WO_TYPES
 
@@ -40,9 +40,9 @@ ACTIVE = ("open", "assigned", "in_progress", "on_hold")
 
 
 @pytest.fixture
-def demo_plant(db: dbmod.DatabaseTarget) -> demo.DemoSummary:
+def demo_plant(db: dbmod.DatabaseTarget) -> plant.DemoSummary:
     """An empty database filled with the demo plant."""
-    return demo.create_demo_plant()
+    return plant.create_demo_plant()
 
 
 def _table_counts() -> dict[str, int]:
@@ -51,20 +51,20 @@ def _table_counts() -> dict[str, int]:
 
 
 def test_demo_accounts_cover_every_role_with_valid_passwords() -> None:
-    roles = {role for _u, _n, role, _p in demo.DEMO_ACCOUNTS}
+    roles = {role for _u, _n, role, _p in plant.DEMO_ACCOUNTS}
     assert roles == {r.value for r in USER_ROLES}
-    usernames = [u for u, _n, _r, _p in demo.DEMO_ACCOUNTS]
+    usernames = [u for u, _n, _r, _p in plant.DEMO_ACCOUNTS]
     assert len(set(usernames)) == len(usernames)
-    for username, full_name, _role, password in demo.DEMO_ACCOUNTS:
+    for username, full_name, _role, password in plant.DEMO_ACCOUNTS:
         assert USERNAME_RE.match(username)
         assert full_name.strip()
         assert auth.password_problem(password, username) is None
-    technicians = [a for a in demo.DEMO_ACCOUNTS if a[2] == Role.TECHNICIAN.value]
+    technicians = [a for a in plant.DEMO_ACCOUNTS if a[2] == Role.TECHNICIAN.value]
     assert len(technicians) >= 2, "assignees should vary"
 
 
 def test_reference_data_is_consistent() -> None:
-    ref = demo._reference()
+    ref = plant._reference()
     kinds = ref["kinds"]
     prefixes = [k["prefix"] for k in kinds.values()]
     assert len(set(prefixes)) == len(prefixes), "tag prefixes must not collide"
@@ -103,7 +103,7 @@ def test_the_plan_is_deterministic() -> None:
     now = dt.datetime(2026, 3, 15, 10, 0)
 
     def draw() -> list[tuple]:
-        planner = demo_plan.Planner(demo._reference(), random.Random(demo.DEMO_SEED), now,
+        planner = demo_plan.Planner(plant._reference(), random.Random(plant.DEMO_SEED), now,
                                     now.date())
         assets = planner.assets()
         orders = planner.orders(assets)
@@ -113,7 +113,7 @@ def test_the_plan_is_deterministic() -> None:
     assert draw() == draw()
 
 
-def test_creates_a_plant_with_every_status_and_type(demo_plant: demo.DemoSummary) -> None:
+def test_creates_a_plant_with_every_status_and_type(demo_plant: plant.DemoSummary) -> None:
     counts = _table_counts()
     assert demo_plant.sites == counts["Site"] == 1
     assert demo_plant.locations == counts["Location"] >= 10
@@ -122,8 +122,8 @@ def test_creates_a_plant_with_every_status_and_type(demo_plant: demo.DemoSummary
     assert demo_plant.work_orders == counts["WorkOrder"]
     assert 2000 <= demo_plant.work_orders <= 3500
     assert demo_plant.tasks == counts["Task"] > 2 * demo_plant.work_orders
-    assert demo_plant.users == counts["User"] == len(demo.DEMO_ACCOUNTS)
-    assert demo_plant.accounts == demo.DEMO_ACCOUNTS
+    assert demo_plant.users == counts["User"] == len(plant.DEMO_ACCOUNTS)
+    assert demo_plant.accounts == plant.DEMO_ACCOUNTS
 
     statuses = {s for (s,) in WorkOrder.select(WorkOrder.status).distinct().tuples()}
     types = {t for (t,) in WorkOrder.select(WorkOrder.type).distinct().tuples()}
@@ -134,7 +134,7 @@ def test_creates_a_plant_with_every_status_and_type(demo_plant: demo.DemoSummary
     assert settings.get_setting("organisation_name") == "Riverside Bottling Plant (demo)"
 
 
-def test_locations_form_a_site_building_area_tree(demo_plant: demo.DemoSummary) -> None:
+def test_locations_form_a_site_building_area_tree(demo_plant: plant.DemoSummary) -> None:
     buildings = list(Location.select().where(Location.kind == "building"))
     areas = list(Location.select().where(Location.kind == "area"))
     assert len(buildings) >= 3 and len(areas) >= 10
@@ -147,7 +147,7 @@ def test_locations_form_a_site_building_area_tree(demo_plant: demo.DemoSummary) 
     assert {a for (a,) in Asset.select(Asset.location).distinct().tuples()} <= area_ids
 
 
-def test_assets_look_like_a_real_register(demo_plant: demo.DemoSummary) -> None:
+def test_assets_look_like_a_real_register(demo_plant: plant.DemoSummary) -> None:
     assets = list(Asset.select())
     assert all(re.fullmatch(r"[A-Z]{3}-\d{4}", a.tag) for a in assets)
     assert all(a.manufacturer and a.model and a.serial and a.category for a in assets)
@@ -171,7 +171,7 @@ def test_assets_look_like_a_real_register(demo_plant: demo.DemoSummary) -> None:
     assert WorkOrder.select().where(WorkOrder.asset.in_(retired)).count() == 0
 
 
-def test_work_orders_are_consistent_with_their_status(demo_plant: demo.DemoSummary) -> None:
+def test_work_orders_are_consistent_with_their_status(demo_plant: plant.DemoSummary) -> None:
     now = utcnow()
     today = dt.date.today()
     orders = list(WorkOrder.select())
@@ -219,7 +219,7 @@ def test_work_orders_are_consistent_with_their_status(demo_plant: demo.DemoSumma
     assert len(assignees) >= 4
 
 
-def test_checklists_are_filled_in_for_finished_work(demo_plant: demo.DemoSummary) -> None:
+def test_checklists_are_filled_in_for_finished_work(demo_plant: plant.DemoSummary) -> None:
     per_order = collections.Counter(wo for (wo,) in Task.select(Task.work_order).tuples())
     assert len(per_order) == demo_plant.work_orders
     assert min(per_order.values()) >= 2 and max(per_order.values()) <= 6
@@ -255,8 +255,8 @@ def test_checklists_are_filled_in_for_finished_work(demo_plant: demo.DemoSummary
     assert required > 100
 
 
-def test_each_demo_account_signs_in_with_its_role(demo_plant: demo.DemoSummary) -> None:
-    for username, full_name, role, password in demo.DEMO_ACCOUNTS:
+def test_each_demo_account_signs_in_with_its_role(demo_plant: plant.DemoSummary) -> None:
+    for username, full_name, role, password in plant.DEMO_ACCOUNTS:
         result = auth.sign_in(username, password)
         assert result.actor.role == Role(role)
         assert result.actor.full_name == full_name
@@ -264,7 +264,7 @@ def test_each_demo_account_signs_in_with_its_role(demo_plant: demo.DemoSummary) 
     assert not setup.needs_setup()
 
 
-def test_numbering_continues_after_the_demo(demo_plant: demo.DemoSummary) -> None:
+def test_numbering_continues_after_the_demo(demo_plant: plant.DemoSummary) -> None:
     existing = {n for (n,) in WorkOrder.select(WorkOrder.number).tuples()}
     year = dt.date.today().year
     this_year = [int(n.rsplit("-", 1)[1]) for n in existing if n.startswith(f"WO-{year}-")]
@@ -275,11 +275,11 @@ def test_numbering_continues_after_the_demo(demo_plant: demo.DemoSummary) -> Non
 
 
 def test_one_audit_event_records_the_demo_and_the_chain_verifies(
-    demo_plant: demo.DemoSummary,
+    demo_plant: plant.DemoSummary,
 ) -> None:
     events = list(AuditEvent.select().where(AuditEvent.action == "demo_created"))
     assert len(events) == 1
-    assert events[0].entity == "database" and events[0].actor == demo.DEMO_ACTOR.username
+    assert events[0].entity == "database" and events[0].actor == plant.DEMO_ACTOR.username
     assert f'"work_orders":[null,{demo_plant.work_orders}]' in events[0].changes
     # Bulk rows are not audited one by one: a handful of events, not thousands; the PM check
     # run as of the demo day audits what it raised, as it always does.
@@ -298,7 +298,7 @@ def test_refuses_a_database_that_already_has_accounts(db: dbmod.DatabaseTarget) 
     setup.set_up_organisation("Acme", "admin", "Ada Admin", "correct-horse-42")
     before = _table_counts()
     with pytest.raises(ValidationError) as refused:
-        demo.create_demo_plant()
+        plant.create_demo_plant()
     assert "database" in refused.value.fields
     assert _table_counts() == before
     assert settings.get_setting("organisation_name") == "Acme"
@@ -315,7 +315,7 @@ def test_cancelling_writes_nothing(db: dbmod.DatabaseTarget, stop_at: int) -> No
 
     before = _table_counts()
     with pytest.raises(KeepwellError, match="cancelled"):
-        demo.create_demo_plant(progress)
+        plant.create_demo_plant(progress)
     assert _table_counts() == before
     assert setup.needs_setup()
     assert all(0 <= done <= total for done, total, _m in calls)
@@ -324,7 +324,7 @@ def test_cancelling_writes_nothing(db: dbmod.DatabaseTarget, stop_at: int) -> No
 
 def test_progress_reports_every_step_up_to_the_total(db: dbmod.DatabaseTarget) -> None:
     calls: list[tuple[int, int, str]] = []
-    demo.create_demo_plant(lambda done, total, message: calls.append((done, total, message))
+    plant.create_demo_plant(lambda done, total, message: calls.append((done, total, message))
                            or True)
     total = calls[0][1]
     assert all(t == total for _d, t, _m in calls)
@@ -332,7 +332,7 @@ def test_progress_reports_every_step_up_to_the_total(db: dbmod.DatabaseTarget) -
     assert all(message for _d, _t, message in calls)
 
 
-def test_the_demo_plant_has_a_working_life(demo_plant: demo.DemoSummary) -> None:
+def test_the_demo_plant_has_a_working_life(demo_plant: plant.DemoSummary) -> None:
     from app.models import LaborEntry, Meter, MeterReading, WorkOrder, WorkOrderLog, WorkRequest
 
     worked = WorkOrder.select().where(WorkOrder.status.in_(["in_progress", "completed",
@@ -354,7 +354,7 @@ def test_the_demo_plant_has_a_working_life(demo_plant: demo.DemoSummary) -> None
         assert (request.reject_reason != "") == (request.status == "rejected")
 
 
-def test_the_first_pm_check_finds_a_normal_day(demo_plant: demo.DemoSummary) -> None:
+def test_the_first_pm_check_finds_a_normal_day(demo_plant: plant.DemoSummary) -> None:
     """The first automatic check on a fresh demo plant once raised eight orders, all overdue.
     The demo's schedules are settled as of the demo day: what is due is raised already, and
     the real check, today and on each of the following days, raises nothing overdue."""
@@ -366,16 +366,16 @@ def test_the_first_pm_check_finds_a_normal_day(demo_plant: demo.DemoSummary) -> 
     assert PmSchedule.select().where(PmSchedule.next_check.is_null()).count() == 0
     assert PmMissed.select().count() == 0
 
-    first = pm_run.generate_due_work_orders(SYSTEM, as_of=today)
+    first = run.generate_due_work_orders(SYSTEM, as_of=today)
     assert (first.created, first.missed) == ([], [])
     for days in range(1, 15):  # the checks of the next two weeks, as a desk runs them
         day = today + dt.timedelta(days=days)
-        result = pm_run.generate_due_work_orders(SYSTEM, as_of=day)
+        result = run.generate_due_work_orders(SYSTEM, as_of=day)
         assert [c for c in result.created if c.due < day] == [], day
         assert result.missed == [], day
 
 
-def test_every_schedule_has_had_its_last_service(demo_plant: demo.DemoSummary) -> None:
+def test_every_schedule_has_had_its_last_service(demo_plant: plant.DemoSummary) -> None:
     today = dt.date.today()
     schedules = list(PmSchedule.select())
     assert len(schedules) >= 20

@@ -7,7 +7,7 @@ from typing import Any
 from app.models import Asset
 from app.permissions import Actor, Role
 from app.services import history
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.work_orders import edit, lifecycle
 
 
@@ -31,8 +31,8 @@ def test_an_orders_history_lists_its_changes_newest_first(db: Any, admin: Actor)
 
 def test_an_assets_history_is_open_to_every_signed_in_user(db: Any, admin: Actor,
                                                            make_user: Any) -> None:
-    asset = assets.add_asset(admin, tag="PMP-0001", name="Feed pump")
-    assets.update_asset(admin, asset.id, asset.version, name="Feed pump 1")
+    asset = register.add_asset(admin, tag="PMP-0001", name="Feed pump")
+    register.update_asset(admin, asset.id, asset.version, name="Feed pump 1")
     requester = make_user(Role.REQUESTER, "rita")
 
     rows = history.asset_history(requester, asset.id)
@@ -53,15 +53,14 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
 def test_workers_are_the_active_accounts_that_may_work_on_orders(
     db: Any, admin: Actor, make_user: Any
 ) -> None:
-    from app.services.people import users
-    from app.services.people import workers as people
+    from app.services.people import users, workers
 
     make_user(Role.REQUESTER, "rita")
     tess = make_user(Role.TECHNICIAN, "tess")
     gone = make_user(Role.TECHNICIAN, "gone")
     users.deactivate_user(admin, gone.user_id)
 
-    names = [p.username for p in people.list_workers(admin)]
+    names = [p.username for p in workers.list_workers(admin)]
 
     assert tess.username in names and admin.username in names
     assert "rita" not in names and "gone" not in names
@@ -87,10 +86,10 @@ def test_history_speaks_in_names_labels_and_local_times(db, admin, make_user):
     completed = rows[0].changes["completed_at"][1]
     assert len(completed) == 16  # local time to the minute, not a raw timestamp
 
-    asset = assets.add_asset(admin, tag="CMP-1", name="Compressor")
+    asset = register.add_asset(admin, tag="CMP-1", name="Compressor")
     meter = meters.add_meter(admin, asset.id, "Hours run", "h")
     meters.record_reading(admin, meter.id, "125.5")
-    asset = assets.update_asset(admin, asset.id, asset.version, status="down")
+    asset = register.update_asset(admin, asset.id, asset.version, status="down")
     words = [(r.action_label, r.summary) for r in history.asset_history(admin, asset.id)]
     assert words[0] == ("Edited", "Status: In service → Down")
     assert words[1][0] == "Meter reading: meter Hours run"

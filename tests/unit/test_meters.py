@@ -13,8 +13,7 @@ from app.clock import utcnow
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.models import AuditEvent, Meter, MeterReading
 from app.permissions import ROLE_PERMISSIONS, SYSTEM, Perm, Role
-from app.services.assets import meters
-from app.services.assets import register as assets
+from app.services.assets import meters, register
 
 
 def _counts() -> tuple[int, ...]:
@@ -22,8 +21,8 @@ def _counts() -> tuple[int, ...]:
 
 
 @pytest.fixture
-def pump(admin) -> assets.AssetDetail:
-    return assets.add_asset(admin, "P-1", "Pump")
+def pump(admin) -> register.AssetDetail:
+    return register.add_asset(admin, "P-1", "Pump")
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def test_a_technician_records_readings_and_the_meter_follows(actors, hours):
     assert [r.value for r in meters.list_readings(tech, hours.id)] == [Decimal("120.00"),
                                                                        Decimal("100.50")]
     assert [r.id for r in meters.list_readings(tech, hours.id, limit=1)] == [second.id]
-    detail = assets.get_asset(actors[Role.REQUESTER], hours.asset_id)
+    detail = register.get_asset(actors[Role.REQUESTER], hours.asset_id)
     assert detail.meters[0].last_reading == Decimal("120.00")
 
 

@@ -16,8 +16,7 @@ import peewee
 from app.models import Asset, PmSchedule, Task, WorkOrder
 from app.permissions import Actor
 from app.services import audit
-from app.services.pm import lease as pm_lease
-from app.services.pm import run as pm_run
+from app.services.pm import lease, run
 from tests.unit.test_concurrency import run_desks
 
 RUNNERS = 4
@@ -39,11 +38,11 @@ def due_schedules(count: int = SCHEDULES) -> None:
         PmSchedule.insert_many(rows[i:i + 500]).execute()
 
 
-def run_check(actor: Actor, lease_seconds: int, chunk: int = pm_run.CHUNK) -> int:
+def run_check(actor: Actor, lease_seconds: int, chunk: int = run.CHUNK) -> int:
     """One runner: the whole PM check; returns how many orders it created."""
-    pm_lease.LEASE_SECONDS = lease_seconds
-    pm_run.CHUNK = chunk
-    return len(pm_run.generate_due_work_orders(actor, as_of=TODAY, wait_seconds=120).created)
+    lease.LEASE_SECONDS = lease_seconds
+    run.CHUNK = chunk
+    return len(run.generate_due_work_orders(actor, as_of=TODAY, wait_seconds=120).created)
 
 
 def assert_exactly_once(actor: Actor) -> None:
@@ -81,8 +80,8 @@ def _killed_runner(url: str, actor: Actor) -> None:
     from app import db as dbmod
 
     dbmod.connect(url)
-    pm_run.CHUNK = 50  # many transactions: the kill lands in or between them
-    pm_run.generate_due_work_orders(actor, as_of=TODAY)
+    run.CHUNK = 50  # many transactions: the kill lands in or between them
+    run.generate_due_work_orders(actor, as_of=TODAY)
 
 
 def test_a_runner_killed_mid_run_leaves_whole_orders_and_the_next_run_finishes(
@@ -104,7 +103,7 @@ def test_a_runner_killed_mid_run_leaves_whole_orders_and_the_next_run_finishes(
     assert lacking.count() == 0, "no order without its checklist"
     # The dead runner's lease (120 s) does not keep the next run out: its process is gone
     # (SQLite), its session too (PostgreSQL). The next run starts at once and finishes the job.
-    result = pm_run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
+    result = run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
     assert (result.not_run, result.waited_for) == ("", "")
     assert len(result.created) == SCHEDULES - done
     assert_exactly_once(admin)

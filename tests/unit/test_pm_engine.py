@@ -20,11 +20,8 @@ import pytest
 
 from app.models import PmMissed, WorkOrder
 from app.permissions import Actor
-from app.services.assets import meters
-from app.services.assets import register as assets
-from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import meters, register
+from app.services.pm import forecast, run, schedules
 from app.services.pm.state import OPEN_STATUSES
 from app.services.work_orders import lifecycle
 
@@ -44,7 +41,7 @@ def _complete(actor: Actor, schedule_id: int, on: dt.date, monkeypatch: Any) -> 
 
 
 def _freeze_today(monkeypatch: Any, day: dt.date) -> None:
-    monkeypatch.setattr(pm_run, "local_today", lambda: day)
+    monkeypatch.setattr(run, "local_today", lambda: day)
 
 
 # name, schedule fields, steps
@@ -182,7 +179,7 @@ METER_SCENARIOS: list[tuple[str, dict[str, Any], list[tuple]]] = [
 
 
 def _setup(actor: Actor, fields: dict[str, Any]) -> int:
-    asset = assets.add_asset(actor, "CMP-01", "Compressor")
+    asset = register.add_asset(actor, "CMP-01", "Compressor")
     values = dict(fields)
     if "every" in values:
         values["time_every"] = values.pop("every")
@@ -192,7 +189,7 @@ def _setup(actor: Actor, fields: dict[str, Any]) -> int:
         values["meter_id"] = meter.id
     values.pop("created", None)
     values.setdefault("tasks", [{"text": "Inspect"}, {"text": "Grease"}])
-    return pm_schedules.create_schedule(actor, name="PM", asset_id=asset.id, **values).id
+    return schedules.create_schedule(actor, name="PM", asset_id=asset.id, **values).id
 
 
 def _play(actor: Actor, schedule_id: int, steps: list[tuple], monkeypatch: Any) -> None:
@@ -200,7 +197,7 @@ def _play(actor: Actor, schedule_id: int, steps: list[tuple], monkeypatch: Any) 
         kind = step[0]
         if kind == "check":
             _, on, expected, expected_missed = step
-            result = pm_run.generate_due_work_orders(actor, as_of=D(on))
+            result = run.generate_due_work_orders(actor, as_of=D(on))
             got = [c.due.isoformat() + (f"@{c.due_reading}" if c.due_reading is not None
                                         else "") for c in result.created]
             assert got == expected, f"check on {on}: {result.created} {result.skipped}"
@@ -212,11 +209,11 @@ def _play(actor: Actor, schedule_id: int, steps: list[tuple], monkeypatch: Any) 
                                & WorkOrder.status.in_(OPEN_STATUSES))
             lifecycle.transition(actor, wo.id, "cancelled", wo.version, reason="not needed")
         elif kind == "reading":
-            meter_id = pm_schedules.get_schedule(actor, schedule_id).values["meter_id"]
+            meter_id = schedules.get_schedule(actor, schedule_id).values["meter_id"]
             meters.record_reading(actor, meter_id, step[1])
         elif kind == "deactivate":
-            s = pm_schedules.get_schedule(actor, schedule_id)
-            pm_schedules.update_schedule(actor, schedule_id, s.version, active=False)
+            s = schedules.get_schedule(actor, schedule_id)
+            schedules.update_schedule(actor, schedule_id, s.version, active=False)
         else:  # pragma: no cover - a typo in the table
             raise AssertionError(kind)
 
@@ -240,12 +237,12 @@ def test_scenario(admin: Actor, monkeypatch: pytest.MonkeyPatch, name: str,
 def test_a_generated_order_copies_the_schedule(admin: Actor, make_user: Any) -> None:
     tech = make_user("technician", "tina")
     schedule_id = _setup(admin, dict(time_unit="month", start_date="2026-01-31"))
-    s = pm_schedules.get_schedule(admin, schedule_id)
-    pm_schedules.update_schedule(admin, schedule_id, s.version, priority=2,
+    s = schedules.get_schedule(admin, schedule_id)
+    schedules.update_schedule(admin, schedule_id, s.version, priority=2,
                                  tasks=[{"text": "Inspect"}, {"text": "Grease", "required": True}],
                                  estimated_hours="1.5", assignee_id=tech.user_id,
                                  description="Follow the OEM sheet")
-    result = pm_run.generate_due_work_orders(admin, as_of=D("2026-01-31"))
+    result = run.generate_due_work_orders(admin, as_of=D("2026-01-31"))
     wo = WorkOrder.get(WorkOrder.number == result.created[0].number)
     assert (wo.title, wo.type, wo.priority, wo.status, wo.assignee_id) == (
         "PM", "preventive", 2, "assigned", tech.user_id)
@@ -257,22 +254,22 @@ def test_a_generated_order_copies_the_schedule(admin: Actor, make_user: Any) -> 
 
 def test_a_dry_run_says_the_same_and_writes_nothing(admin: Actor) -> None:
     _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
-    dry = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"), dry_run=True)
+    dry = run.generate_due_work_orders(admin, as_of=D("2026-03-02"), dry_run=True)
     assert [c.due for c in dry.created] == [D("2026-03-02")] and dry.created[0].number == ""
     assert WorkOrder.select().count() == 0
-    real = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
+    real = run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
     assert [c.due for c in real.created] == [D("2026-03-02")]
-    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02")).created == []
+    assert run.generate_due_work_orders(admin, as_of=D("2026-03-02")).created == []
 
 
 def test_missed_occurrences_are_stored_once(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(time_unit="day", start_date="2026-03-01"))
     from app.models import PmSchedule
     PmSchedule.update(created_at=dt.datetime(2020, 1, 1)).execute()
-    pm_run.generate_due_work_orders(admin, as_of=D("2026-03-01"))
-    first = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-04"))
+    run.generate_due_work_orders(admin, as_of=D("2026-03-01"))
+    first = run.generate_due_work_orders(admin, as_of=D("2026-03-04"))
     assert [m.occurrence for m in first.missed] == ["2026-03-02", "2026-03-03", "2026-03-04"]
-    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-04")).missed == []
+    assert run.generate_due_work_orders(admin, as_of=D("2026-03-04")).missed == []
     assert PmMissed.select().where(PmMissed.schedule == schedule_id).count() == 3
     assert first.skipped[0].why.startswith("Not ordered: ") and "still open" in first.skipped[0].why
 
@@ -280,28 +277,28 @@ def test_missed_occurrences_are_stored_once(admin: Actor) -> None:
 def test_explain_says_why_in_words(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(meter_every="5000", meter_tolerance="100",
                                      start_date="2026-01-01"))
-    s = pm_schedules.get_schedule(admin, schedule_id)
+    s = schedules.get_schedule(admin, schedule_id)
     meters.record_reading(admin, s.values["meter_id"], "4820")
-    pm_schedules.update_schedule(admin, schedule_id, s.version, meter_start="0")
-    text = pm_schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-01"))
+    schedules.update_schedule(admin, schedule_id, s.version, meter_start="0")
+    text = schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-01"))
     assert text == ("Not due by meter: meter at 4,820 h; due at 5,000 h minus 100 h "
                     "tolerance.")
     meters.record_reading(admin, s.values["meter_id"], "4900")
-    text = pm_schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-02"))
+    text = schedules.explain_schedule(admin, schedule_id, as_of=D("2026-02-02"))
     assert text.startswith("Due by meter: meter at 4,900 h")
     monthly = _second(admin, dict(time_unit="month", start_date="2026-06-01", lead_days=7))
-    assert pm_schedules.explain_schedule(admin, monthly, as_of=D("2026-05-01")) == (
+    assert schedules.explain_schedule(admin, monthly, as_of=D("2026-05-01")) == (
         "Not due yet: next due Mon 01 Jun 2026, ordered from Mon 25 May 2026 (7 days' lead).")
 
 
 def _second(actor: Actor, fields: dict[str, Any]) -> int:
-    asset = assets.add_asset(actor, "FAN-02", "Fan")
-    return pm_schedules.create_schedule(actor, name="Fan PM", asset_id=asset.id, **fields).id
+    asset = register.add_asset(actor, "FAN-02", "Fan")
+    return schedules.create_schedule(actor, name="Fan PM", asset_id=asset.id, **fields).id
 
 
 def test_forecast_lists_a_years_dates(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(time_unit="month", every=3, start_date="2026-01-31"))
-    days = [o.day for o in pm_forecast.forecast_schedule(
+    days = [o.day for o in forecast.forecast_schedule(
         admin, schedule_id, "2026-01-01", "2026-12-31")]
     assert days == [D("2026-01-31"), D("2026-04-30"), D("2026-07-31"), D("2026-10-31")]
 
@@ -326,9 +323,9 @@ def test_bad_schedules_are_refused_in_words(admin: Actor, fields: dict[str, Any]
     from app.errors import ValidationError
     from app.models import PmSchedule
 
-    asset = assets.add_asset(admin, "BAD-01", "Pump")
+    asset = register.add_asset(admin, "BAD-01", "Pump")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, **fields)
+        schedules.create_schedule(admin, name="PM", asset_id=asset.id, **fields)
     assert words in caught.value.fields[field]
     assert words in str(caught.value)
     assert PmSchedule.select().count() == 0
@@ -337,20 +334,20 @@ def test_bad_schedules_are_refused_in_words(admin: Actor, fields: dict[str, Any]
 def test_meter_triggers_are_checked(admin: Actor) -> None:
     from app.errors import ValidationError
 
-    asset = assets.add_asset(admin, "CMP-09", "Compressor")
-    other = assets.add_asset(admin, "CMP-10", "Compressor")
+    asset = register.add_asset(admin, "CMP-09", "Compressor")
+    other = register.add_asset(admin, "CMP-10", "Compressor")
     meter = meters.add_meter(admin, other.id, "Run hours", "h")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=meter.id,
+        schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=meter.id,
                                      meter_every="500")
     assert caught.value.fields["meter"] == "Run hours is not a meter of CMP-09"
     own = meters.add_meter(admin, asset.id, "Run hours", "h")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
+        schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
                                      meter_every="500", meter_tolerance="500")
     assert caught.value.fields["meter_tolerance"] == "must be less than the interval (500 h)"
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
+        schedules.create_schedule(admin, name="PM", asset_id=asset.id, meter_id=own.id,
                                      meter_every="500", time_unit="month")
     assert "must be floating" in caught.value.fields["anchor"]
 
@@ -362,24 +359,24 @@ def test_a_retired_machines_schedule_can_be_switched_off_and_is_not_ordered(
 
     tech = make_user("technician", "tom")
     schedule_id = _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
-    s = pm_schedules.get_schedule(admin, schedule_id)
-    s = pm_schedules.update_schedule(admin, schedule_id, s.version, assignee_id=tech.user_id)
+    s = schedules.get_schedule(admin, schedule_id)
+    s = schedules.update_schedule(admin, schedule_id, s.version, assignee_id=tech.user_id)
     users.deactivate_user(admin, tech.user_id)
     # A deactivated default assignee: the order is raised unassigned, the schedule still edits.
-    result = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
+    result = run.generate_due_work_orders(admin, as_of=D("2026-03-02"))
     wo = WorkOrder.get(WorkOrder.number == result.created[0].number)
     assert (wo.assignee_id, wo.status) == (None, "open")
-    s = pm_schedules.update_schedule(admin, schedule_id, s.version, name="Weekly check")
-    asset = assets.get_asset(admin, s.values["asset_id"])
-    assets.update_asset(admin, asset.id, asset.version, status="retired")
+    s = schedules.update_schedule(admin, schedule_id, s.version, name="Weekly check")
+    asset = register.get_asset(admin, s.values["asset_id"])
+    register.update_asset(admin, asset.id, asset.version, status="retired")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.update_schedule(admin, schedule_id, s.version, name="Still on")
+        schedules.update_schedule(admin, schedule_id, s.version, name="Still on")
     assert "CMP-01 is retired: deactivate the schedule" in caught.value.fields["asset"]
     lifecycle.transition(admin, wo.id, "cancelled", wo.version, reason="machine retired")
-    skipped = pm_run.generate_due_work_orders(admin, as_of=D("2026-03-09"))
+    skipped = run.generate_due_work_orders(admin, as_of=D("2026-03-09"))
     assert skipped.created == [] and skipped.skipped[0].why == "Not ordered: CMP-01 is retired."
-    assert pm_run.generate_due_work_orders(admin, as_of=D("2026-03-10")).skipped == []
-    off = pm_schedules.update_schedule(admin, schedule_id, s.version, active=False)
+    assert run.generate_due_work_orders(admin, as_of=D("2026-03-10")).skipped == []
+    off = schedules.update_schedule(admin, schedule_id, s.version, active=False)
     assert off.values["active"] is False
 
 
@@ -388,13 +385,13 @@ def test_schedules_sort_by_column(admin: Actor) -> None:
 
     first = _setup(admin, dict(time_unit="week", start_date="2026-03-02"))
     second = _second(admin, dict(time_unit="month", start_date="2026-01-01"))
-    pm_schedules.update_schedule(admin, second, pm_schedules.get_schedule(admin, second).version,
+    schedules.update_schedule(admin, second, schedules.get_schedule(admin, second).version,
                                  name="Alpha")
-    assert [r.id for r in pm_schedules.list_schedules(admin, sort="name")] == [second, first]
-    assert [r.id for r in pm_schedules.list_schedules(admin, sort="start",
+    assert [r.id for r in schedules.list_schedules(admin, sort="name")] == [second, first]
+    assert [r.id for r in schedules.list_schedules(admin, sort="start",
                                                       descending=True)] == [first, second]
     with pytest.raises(ValidationError):
-        pm_schedules.list_schedules(admin, sort="colour")
+        schedules.list_schedules(admin, sort="colour")
 
 
 def test_compliance_counts_orders_completed_on_time_with_the_grace(
@@ -409,15 +406,15 @@ def test_compliance_counts_orders_completed_on_time_with_the_grace(
     PmSchedule.update(created_at=dt.datetime(2020, 1, 1)).execute()
     late_by = {"2026-01-10": 2, "2026-02-10": 10}  # days after the due date
     for due, days in late_by.items():
-        pm_run.generate_due_work_orders(admin, as_of=D(due))
+        run.generate_due_work_orders(admin, as_of=D(due))
         _complete(admin, schedule_id, D(due), monkeypatch)
         WorkOrder.update(completed_at=dt.datetime.combine(D(due), dt.time(12)) +
                          dt.timedelta(days=days)).where(WorkOrder.pm_due == D(due)).execute()
-    pm_run.generate_due_work_orders(admin, as_of=D("2026-03-10"))  # still open, in its grace
-    pm_run.generate_due_work_orders(admin, as_of=D("2026-04-10"))  # 10 Apr missed: 10 Mar open
+    run.generate_due_work_orders(admin, as_of=D("2026-03-10"))  # still open, in its grace
+    run.generate_due_work_orders(admin, as_of=D("2026-04-10"))  # 10 Apr missed: 10 Mar open
 
     def rate() -> float | None:
-        rows = pm_schedules.list_schedules(admin, today=D("2026-04-11"))
+        rows = schedules.list_schedules(admin, today=D("2026-04-11"))
         return rows[0].compliance
 
     assert rate() == pytest.approx(1 / 4)  # 10 Jan on time; 10 Feb late; 10 Mar open late; miss
@@ -428,8 +425,8 @@ def test_compliance_counts_orders_completed_on_time_with_the_grace(
 
 def test_the_forecast_holds_orders_already_raised_and_those_to_come(admin: Actor) -> None:
     schedule_id = _setup(admin, dict(time_unit="week", start_date="2026-03-02", lead_days=3))
-    result = pm_run.generate_due_work_orders(admin, as_of=D("2026-02-27"))
-    items = pm_forecast.forecast_all(admin, "2026-03-01", "2026-03-20", today=D("2026-02-27"))
+    result = run.generate_due_work_orders(admin, as_of=D("2026-02-27"))
+    items = forecast.forecast_all(admin, "2026-03-01", "2026-03-20", today=D("2026-02-27"))
     assert [(i.day, i.how, i.number) for i in items] == [
         (D("2026-03-02"), "order", result.created[0].number),
         (D("2026-03-09"), "time", ""), (D("2026-03-16"), "time", "")]
@@ -446,19 +443,19 @@ def test_a_saved_schedule_knows_when_the_check_must_look_at_it(admin: Actor) -> 
     schedule_id = _setup(admin, dict(time_unit="month", start_date=start.isoformat(),
                                       lead_days=3))
     assert PmSchedule.get_by_id(schedule_id).next_check == start - dt.timedelta(days=3)
-    before = pm_run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=4))
+    before = run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=4))
     assert before.checked == 0 and before.created == []
-    on_the_day = pm_run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=3))
+    on_the_day = run.generate_due_work_orders(admin, as_of=start - dt.timedelta(days=3))
     assert [c.due for c in on_the_day.created] == [start]
 
-    s = pm_schedules.get_schedule(admin, schedule_id)
+    s = schedules.get_schedule(admin, schedule_id)
     later = start + dt.timedelta(days=60)
-    pm_schedules.update_schedule(admin, schedule_id, s.version, start_date=later.isoformat())
+    schedules.update_schedule(admin, schedule_id, s.version, start_date=later.isoformat())
     # Moved on: the series now starts later (the order for `start` stays open meanwhile).
     assert PmSchedule.get_by_id(schedule_id).next_check == later - dt.timedelta(days=3)
 
-    due_now = pm_schedules.create_schedule(admin, name="Due now", asset_id=s.values["asset_id"],
+    due_now = schedules.create_schedule(admin, name="Due now", asset_id=s.values["asset_id"],
                                            time_unit="week", start_date=today.isoformat())
     assert PmSchedule.get_by_id(due_now.id).next_check is None  # the next check orders it
-    assert [c.due for c in pm_run.generate_due_work_orders(admin, as_of=today).created] \
+    assert [c.due for c in run.generate_due_work_orders(admin, as_of=today).created] \
         == [today]

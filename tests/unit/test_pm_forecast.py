@@ -7,22 +7,20 @@ from __future__ import annotations
 import datetime as dt
 
 from app.permissions import Actor
-from app.services.assets import register as assets
-from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import register
+from app.services.pm import forecast, run, schedules
 
 TODAY = dt.date.today()
 
 
 def _weekly_floating_overdue(admin: Actor) -> int:
     """A weekly floating walk-round first due ten days ago, its order raised and still open."""
-    asset = assets.add_asset(admin, "CHL-0002", "Chiller 2")
-    schedule = pm_schedules.create_schedule(
+    asset = register.add_asset(admin, "CHL-0002", "Chiller 2")
+    schedule = schedules.create_schedule(
         admin, name="Weekly walk-round", asset_id=asset.id, time_unit="week",
         anchor="floating", start_date=(TODAY - dt.timedelta(days=10)).isoformat(),
         estimated_hours="0.5")
-    [created] = pm_run.generate_due_work_orders(admin, as_of=TODAY).created
+    [created] = run.generate_due_work_orders(admin, as_of=TODAY).created
     assert created.due == TODAY - dt.timedelta(days=10)
     return schedule.id
 
@@ -30,21 +28,21 @@ def _weekly_floating_overdue(admin: Actor) -> int:
 def test_an_overdue_open_order_is_work_for_today_and_the_next_counts_from_it(
         admin: Actor) -> None:
     schedule_id = _weekly_floating_overdue(admin)
-    explained = pm_schedules.explain_schedule(admin, schedule_id)
+    explained = schedules.explain_schedule(admin, schedule_id)
     assert "is still open; the next is counted from its completion" in explained
 
-    found = pm_forecast.forecast_schedule(admin, schedule_id, TODAY,
+    found = forecast.forecast_schedule(admin, schedule_id, TODAY,
                                            TODAY + dt.timedelta(days=20), today=TODAY)
     [order, *to_come] = found
     assert (order.day, order.how, order.overdue_since) == (
         TODAY, "order", TODAY - dt.timedelta(days=10))
-    assert pm_forecast.expected_words(order.how, order.number, order.overdue_since) == (
+    assert forecast.expected_words(order.how, order.number, order.overdue_since) == (
         f"{order.number} (open, overdue since {TODAY - dt.timedelta(days=10):%d %b})")
     # Completed today at the earliest: a week after today, not a week after its due date.
     assert [(o.day, o.how) for o in to_come] == [
         (TODAY + dt.timedelta(days=7), "time"), (TODAY + dt.timedelta(days=14), "time")]
 
-    items = pm_forecast.forecast_all(admin, TODAY, TODAY + dt.timedelta(days=20), today=TODAY)
+    items = forecast.forecast_all(admin, TODAY, TODAY + dt.timedelta(days=20), today=TODAY)
     assert [(i.day, i.how) for i in items] == [
         (TODAY, "order"), (TODAY + dt.timedelta(days=7), "time"),
         (TODAY + dt.timedelta(days=14), "time")]
@@ -53,9 +51,9 @@ def test_an_overdue_open_order_is_work_for_today_and_the_next_counts_from_it(
 def test_a_range_in_the_past_shows_the_open_order_on_its_due_date(admin: Actor) -> None:
     schedule_id = _weekly_floating_overdue(admin)
     due = TODAY - dt.timedelta(days=10)
-    found = pm_forecast.forecast_schedule(admin, schedule_id, due - dt.timedelta(days=1),
+    found = forecast.forecast_schedule(admin, schedule_id, due - dt.timedelta(days=1),
                                            TODAY, today=TODAY)
     assert [(o.day, o.how, o.overdue_since) for o in found][0] == (due, "order", due)
-    later = pm_forecast.forecast_all(admin, TODAY + dt.timedelta(days=1),
+    later = forecast.forecast_all(admin, TODAY + dt.timedelta(days=1),
                                       TODAY + dt.timedelta(days=5), today=TODAY)
     assert later == []  # not work for a range that starts after today

@@ -6,11 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from app.permissions import Actor
-from app.services.assets import meters
-from app.services.assets import register as assets
-from app.services.pm import forecast as pm_forecast
-from app.services.pm import run as pm_run
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import meters, register
+from app.services.pm import forecast, run, schedules
 
 TODAY = dt.date.today()
 
@@ -18,7 +15,7 @@ TODAY = dt.date.today()
 def _metered(admin: Actor, **fields: object) -> int:
     """A pump whose meter rose from 1,000 h thirty days ago to 1,300 h now (10 h a day), and a
     schedule every 500 h counted from 1,000 h: next due at 1,500 h, about 20 days away."""
-    asset = assets.add_asset(admin, "PMP-01", "Feed pump")
+    asset = register.add_asset(admin, "PMP-01", "Feed pump")
     meter = meters.add_meter(admin, asset.id, "Run hours", "h")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     meters.record_reading(admin, meter.id, "1000", at=now - dt.timedelta(days=30))
@@ -26,11 +23,11 @@ def _metered(admin: Actor, **fields: object) -> int:
     values = dict(name="Service", asset_id=asset.id, meter_id=meter.id, meter_every="500",
                   meter_start="1000", start_date=(TODAY - dt.timedelta(days=60)).isoformat())
     values.update(fields)
-    return pm_schedules.create_schedule(admin, **values).id
+    return schedules.create_schedule(admin, **values).id
 
 
-def _row(admin: Actor) -> pm_schedules.ScheduleRow:
-    [row] = pm_schedules.list_schedules(admin, today=TODAY)
+def _row(admin: Actor) -> schedules.ScheduleRow:
+    [row] = schedules.list_schedules(admin, today=TODAY)
     return row
 
 
@@ -39,10 +36,10 @@ def test_a_meter_schedule_shows_an_estimated_next_due_day(admin: Actor) -> None:
     row = _row(admin)
     assert row.next_reading == "1,500 h"
     assert row.next_due_estimated and row.next_due == TODAY + dt.timedelta(days=20)
-    [first, *_] = pm_forecast.forecast_schedule(admin, schedule_id, TODAY,
+    [first, *_] = forecast.forecast_schedule(admin, schedule_id, TODAY,
                                                  TODAY + dt.timedelta(days=365), today=TODAY)
     assert (first.day, first.how) == (row.next_due, "meter")
-    explained = pm_schedules.explain_schedule(admin, schedule_id)
+    explained = schedules.explain_schedule(admin, schedule_id)
     assert explained.endswith(f"At its use over the last 90 days (10 h a day), the meter "
                               f"reaches it about {row.next_due:%a %d %b %Y}.")
 
@@ -56,9 +53,9 @@ def test_the_calendar_date_stands_when_it_comes_before_the_meter(admin: Actor) -
 
 def test_no_estimate_while_its_order_is_open(admin: Actor) -> None:
     schedule_id = _metered(admin)
-    meter_id = pm_schedules.get_schedule(admin, schedule_id).values["meter_id"]
+    meter_id = schedules.get_schedule(admin, schedule_id).values["meter_id"]
     meters.record_reading(admin, meter_id, "1510")
-    assert len(pm_run.generate_due_work_orders(admin, as_of=TODAY).created) == 1
+    assert len(run.generate_due_work_orders(admin, as_of=TODAY).created) == 1
     row = _row(admin)
     assert row.open_order and not row.next_due_estimated
     assert (row.next_due, row.next_reading) == (TODAY, "1,500 h")  # the open order's
@@ -71,16 +68,16 @@ def test_a_meter_schedules_grace_follows_the_meters_use(admin: Actor) -> None:
     from app.services import settings
 
     schedule_id = _metered(admin)
-    meter_id = pm_schedules.get_schedule(admin, schedule_id).values["meter_id"]
+    meter_id = schedules.get_schedule(admin, schedule_id).values["meter_id"]
     meters.record_reading(admin, meter_id, "1510")
-    [created] = pm_run.generate_due_work_orders(admin, as_of=TODAY).created
+    [created] = run.generate_due_work_orders(admin, as_of=TODAY).created
     later = TODAY + dt.timedelta(days=10)
 
     def completed_after(days: int) -> float | None:
         done = dt.datetime.combine(TODAY + dt.timedelta(days=days), dt.time(12))
         WorkOrder.update(status="completed", completed_at=done).where(
             WorkOrder.number == created.number).execute()
-        [row] = pm_schedules.list_schedules(admin, today=later)
+        [row] = schedules.list_schedules(admin, today=later)
         return row.compliance
 
     assert completed_after(2) == 1.0

@@ -44,18 +44,14 @@ from app.pm.recurrence import (
     RecurrenceError,
     WalkBudgetExceeded,
 )
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.pm import (
     forecast as pm_forecast,
 )
 from app.services.pm import (
-    lease as pm_lease,
-)
-from app.services.pm import (
-    run as pm_run,
-)
-from app.services.pm import (
-    schedules as pm_schedules,
+    lease,
+    run,
+    schedules,
 )
 from tests.conftest import TEST_PASSWORD
 
@@ -153,16 +149,16 @@ def test_the_bounded_walk_gives_dateutils_own_dates(rule: str, start: dt.date) -
 ])
 def test_a_rule_that_never_comes_round_is_refused(admin: Actor, rule: str, start: str | None,
                                                   words: str) -> None:
-    asset = assets.add_asset(admin, "BLR-0001", "Boiler")
+    asset = register.add_asset(admin, "BLR-0001", "Boiler")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.create_schedule(admin, name="p", asset_id=asset.id, time_unit="rrule",
+        schedules.create_schedule(admin, name="p", asset_id=asset.id, time_unit="rrule",
                                      rrule=rule, **({"start_date": start} if start else {}))
     assert words in caught.value.fields["rrule"]
     assert PmSchedule.select().count() == 0
-    good = pm_schedules.create_schedule(admin, name="p", asset_id=asset.id, time_unit="rrule",
+    good = schedules.create_schedule(admin, name="p", asset_id=asset.id, time_unit="rrule",
                                         rrule="FREQ=DAILY;INTERVAL=2")
     with pytest.raises(ValidationError) as caught:
-        pm_schedules.update_schedule(admin, good.id, good.version, rrule=rule,
+        schedules.update_schedule(admin, good.id, good.version, rrule=rule,
                                      **({"start_date": start} if start else {}))
     assert words in caught.value.fields["rrule"]
 
@@ -198,7 +194,7 @@ def test_a_stored_bad_rule_is_set_aside_named_and_the_others_are_checked(
     ids = plant(6)
     bad = store_bad_rules(ids)
     with caplog.at_level(logging.WARNING, logger="app.services.pm.run"):
-        result = pm_run.generate_due_work_orders(admin, as_of=TODAY)
+        result = run.generate_due_work_orders(admin, as_of=TODAY)
     assert sorted(c.schedule_id for c in result.created) == sorted(set(ids) - set(bad))
     assert {s.schedule_id: s.why for s in result.unchecked} == {
         ids[0]: f"Cannot be checked: the rule '{NEVER_AGAIN}' is not a valid RRULE: INTERVAL "
@@ -210,24 +206,24 @@ def test_a_stored_bad_rule_is_set_aside_named_and_the_others_are_checked(
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warned) == 2
     assert all(f"Broken {sid}" in w for sid, w in zip(bad, warned, strict=True))
-    assert [s["schedule_id"] for s in pm_run.result_json(result)["unchecked"]] == list(bad)
+    assert [s["schedule_id"] for s in run.result_json(result)["unchecked"]] == list(bad)
     # Not forgotten: every check names them again until they are put right.
-    again = pm_run.generate_due_work_orders(admin, as_of=TODAY, dry_run=True)
+    again = run.generate_due_work_orders(admin, as_of=TODAY, dry_run=True)
     assert [s.schedule_id for s in again.unchecked] == list(bad) and not again.created
 
 
 def test_the_screens_show_a_stored_bad_rule_and_show_the_others(admin: Actor) -> None:
     ids = plant(3)
     bad = store_bad_rules(ids)
-    rows = {r.id: r for r in pm_schedules.list_schedules(admin)}
+    rows = {r.id: r for r in schedules.list_schedules(admin)}
     assert len(rows) == 3
     for sid, rule in bad.items():
         assert rows[sid].trigger.startswith(f"cannot be checked: the rule '{rule}'")
         assert rows[sid].next_due is None
-        detail = pm_schedules.get_schedule(admin, sid)  # the form opens, to put it right
+        detail = schedules.get_schedule(admin, sid)  # the form opens, to put it right
         assert detail.values["rrule"] == rule and detail.trigger == f"by rule {rule}"
         assert detail.decision.words.startswith("Cannot be checked: the rule")
-        assert pm_schedules.explain_schedule(admin, sid).startswith("Cannot be checked:")
+        assert schedules.explain_schedule(admin, sid).startswith("Cannot be checked:")
         with pytest.raises(ValidationError) as caught:
             pm_forecast.forecast_schedule(admin, sid, TODAY, TODAY + dt.timedelta(days=90))
         assert rule in caught.value.fields["schedule"]
@@ -303,7 +299,7 @@ DUE = 3000  # enough for a run of a few seconds, to be stopped in the middle of
 
 
 def lease_holder() -> str:
-    row = RunLease.get_or_none(RunLease.name == pm_lease.LEASE)
+    row = RunLease.get_or_none(RunLease.name == lease.LEASE)
     return str(row.holder) if row else ""
 
 
@@ -313,7 +309,7 @@ def backend_holding_lock() -> int | None:
         return None
     row = dbmod.database.obj.execute_sql(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s",
-        (pm_lease.PG_LOCK,)).fetchone()
+        (lease.PG_LOCK,)).fetchone()
     return int(row[0]) if row else None
 
 
@@ -434,14 +430,14 @@ def test_a_runner_of_another_machine_is_trusted_until_its_time_runs_out(admin: A
     keeps no one out (test_pm_lease_pg.py: a live session does)."""
     plant(2)
     other = "planner on some-other-desk (process 4120)"
-    until_then = utcnow() + dt.timedelta(seconds=pm_lease.LEASE_SECONDS)
-    RunLease.insert(name=pm_lease.LEASE, holder=other, expires_at=until_then).execute()
-    result = pm_run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
+    until_then = utcnow() + dt.timedelta(seconds=lease.LEASE_SECONDS)
+    RunLease.insert(name=lease.LEASE, holder=other, expires_at=until_then).execute()
+    result = run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
     if dbmod.is_sqlite():
         assert result.not_run == (f"Not run: {other} is running the PM check; it will create "
                                   "what is due.")
         RunLease.update(expires_at=utcnow() - dt.timedelta(seconds=1)).execute()
-        result = pm_run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
+        result = run.generate_due_work_orders(admin, as_of=TODAY, wait_seconds=0)
     assert (result.not_run, len(result.created)) == ("", 2)
     assert lease_holder() == ""
 
@@ -451,15 +447,15 @@ def test_whether_a_process_is_gone() -> None:
                              stdin=subprocess.PIPE)
     here = socket.gethostname()
     try:
-        assert pm_lease.process_alive(child.pid)
-        assert not pm_lease.holder_gone(f"ada on {here} (process {child.pid})")
+        assert lease.process_alive(child.pid)
+        assert not lease.holder_gone(f"ada on {here} (process {child.pid})")
         child.kill()
-        until(lambda: not pm_lease.process_alive(child.pid), "the child to die")  # a zombie
-        assert pm_lease.holder_gone(f"ada on {here} (process {child.pid})")
+        until(lambda: not lease.process_alive(child.pid), "the child to die")  # a zombie
+        assert lease.holder_gone(f"ada on {here} (process {child.pid})")
     finally:
         child.kill()
         child.wait()
-    assert not pm_lease.process_alive(child.pid)  # reaped
-    assert not pm_lease.holder_gone(f"ada on {here} (process {os.getpid()})")  # this one
-    assert not pm_lease.holder_gone(f"ada on not-{here} (process {child.pid})")  # unseen
-    assert not pm_lease.holder_gone("a name written by hand")
+    assert not lease.process_alive(child.pid)  # reaped
+    assert not lease.holder_gone(f"ada on {here} (process {os.getpid()})")  # this one
+    assert not lease.holder_gone(f"ada on not-{here} (process {child.pid})")  # unseen
+    assert not lease.holder_gone("a name written by hand")

@@ -18,8 +18,7 @@ from app.errors import (
 from app.models import Attachment, AuditEvent, WorkRequest
 from app.permissions import SYSTEM, Role, it_actor
 from app.services import requests
-from app.services.assets import locations
-from app.services.assets import register as assets
+from app.services.assets import locations, register
 from app.vocabulary import ATTACHMENT_MAX_BYTES
 
 SQL_TEXT = "Leak at O'Brien's \"pump\"; DROP TABLE work_request;-- 100%"
@@ -30,8 +29,8 @@ def _counts() -> tuple[int, ...]:
 
 
 @pytest.fixture
-def pump(admin) -> assets.AssetDetail:
-    return assets.add_asset(admin, "P-1", "Pump")
+def pump(admin) -> register.AssetDetail:
+    return register.add_asset(admin, "P-1", "Pump")
 
 
 def test_anyone_signed_in_files_a_numbered_request(actors, pump):
@@ -55,7 +54,7 @@ def test_a_request_about_an_asset_is_where_the_asset_stands(admin, actors):
     from app.models import Location, Site
 
     hall = Location.create(site=Site.create(code="S", name="Site"), code="H", name="Hall")
-    fan = assets.add_asset(admin, "FAN-1", "Roof fan", location_id=hall.id)
+    fan = register.add_asset(admin, "FAN-1", "Roof fan", location_id=hall.id)
     filed = requests.file_request(actors[Role.REQUESTER], "Fan rattles", asset_id=fan.id)
     assert filed.location_id == hall.id
 

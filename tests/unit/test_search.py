@@ -85,14 +85,14 @@ def test_hits_are_capped(db, admin):
 
 
 def test_assets_are_found_by_words_of_name_maker_and_model(db, admin):
-    from app.services.assets import register as assets
+    from app.services.assets import register
 
-    asset = assets.add_asset(admin, "CMP-0007", "Schraubenkompressor Halle 2",
+    asset = register.add_asset(admin, "CMP-0007", "Schraubenkompressor Halle 2",
                              manufacturer="Kaeser", model="ASD 35")
     assert [h.label for h in search.global_search(admin, "kaeser")] == ["CMP-0007"]
     assert [h.label for h in search.global_search(admin, "schrauben halle")] == ["CMP-0007"]
     assert [h.label for h in search.global_search(admin, "cmp-00")] == ["CMP-0007"]
-    assets.update_asset(admin, asset.id, asset.version, name="Screw compressor")
+    register.update_asset(admin, asset.id, asset.version, name="Screw compressor")
     assert search.global_search(admin, "schrauben") == []
     assert [h.label for h in search.global_search(admin, "screw")] == ["CMP-0007"]
 

@@ -9,8 +9,7 @@ import pytest
 from app.errors import PermissionDenied, ValidationError
 from app.models import AuditEvent, WorkOrder
 from app.permissions import Actor, Role
-from app.services.work_orders import bulk as work_order_bulk
-from app.services.work_orders import edit, lifecycle
+from app.services.work_orders import bulk, edit, lifecycle
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def test_bulk_assign_assigns_open_and_reassigns_started_orders(db, admin, tess):
     done = lifecycle.transition(admin, done.id, "in_progress", done.version)
     done = lifecycle.transition(admin, done.id, "completed", done.version)
 
-    result = work_order_bulk.bulk_assign(admin, _items([opened, started, done]), tess.user_id)
+    result = bulk.bulk_assign(admin, _items([opened, started, done]), tess.user_id)
 
     assert result.done == [opened.number, started.number]
     assert result.refused == [(done.number, "Status is completed: only current work is "
@@ -49,7 +48,7 @@ def test_a_stale_order_is_refused_and_the_rest_still_change(db, admin, tess):
     first, second = _orders(admin, 2)
     edit.update_work_order(admin, first.id, first.version, priority=1)  # another desk
 
-    result = work_order_bulk.bulk_transition(admin, _items([first, second]), "cancelled",
+    result = bulk.bulk_transition(admin, _items([first, second]), "cancelled",
                                              reason="Duplicate of the line audit")
 
     assert result.done == [second.number]
@@ -64,14 +63,14 @@ def test_bulk_refusals_write_nothing(db, admin, tess, make_user):
     requester = make_user(Role.REQUESTER, "rita")
     events = AuditEvent.select().count()
     with pytest.raises(ValidationError, match="none chosen"):
-        work_order_bulk.bulk_assign(admin, [], tess.user_id)
+        bulk.bulk_assign(admin, [], tess.user_id)
     with pytest.raises(ValidationError, match="Assignee"):
-        work_order_bulk.bulk_assign(admin, _items(orders), requester.user_id)
+        bulk.bulk_assign(admin, _items(orders), requester.user_id)
     with pytest.raises(ValidationError, match="sign off each order"):
-        work_order_bulk.bulk_transition(admin, _items(orders), "closed")
+        bulk.bulk_transition(admin, _items(orders), "closed")
     with pytest.raises(PermissionDenied):
-        work_order_bulk.bulk_assign(tess, _items(orders), tess.user_id)
-    result = work_order_bulk.bulk_transition(admin, _items(orders), "on_hold")
+        bulk.bulk_assign(tess, _items(orders), tess.user_id)
+    result = bulk.bulk_transition(admin, _items(orders), "on_hold")
     assert len(result.refused) == 2 and not result.done  # open orders cannot be held
     assert AuditEvent.select().count() == events
     assert {w.status for w in WorkOrder.select()} == {"open"}
@@ -82,7 +81,7 @@ def test_a_technician_moves_only_their_own_orders_in_bulk(db, admin, tess):
     mine = lifecycle.transition(admin, mine.id, "assigned", mine.version,
                                 assignee_id=tess.user_id)
 
-    result = work_order_bulk.bulk_transition(tess, _items([mine, theirs]), "in_progress")
+    result = bulk.bulk_transition(tess, _items([mine, theirs]), "in_progress")
 
     assert result.done == [mine.number]
     assert "not assigned to you" in result.refused[0][1]

@@ -16,7 +16,7 @@ from app import db
 from app.errors import PermissionDenied, ValidationError
 from app.models import Asset, User, WorkOrder
 from app.permissions import SYSTEM, Role, it_actor
-from app.services.work_orders import listing as work_orders
+from app.services.work_orders import listing
 from app.services.work_orders.listing import SORT_COLUMNS, WorkOrderFilter, WorkOrderRow
 from app.vocabulary import WO_STATUSES
 
@@ -98,7 +98,7 @@ SORTS = [(sort, descending) for sort in sorted(SORT_COLUMNS) for descending in (
 def test_sort_by_every_column_with_empty_values_last(orders, viewer, subtests):
     for sort, descending in SORTS:
         with subtests.test(sort=sort, descending=descending):
-            rows = work_orders.list_work_orders(viewer, sort=sort, descending=descending)
+            rows = listing.list_work_orders(viewer, sort=sort, descending=descending)
             assert ids_of(rows) == expected_order(orders, sort, descending)
 
 
@@ -106,7 +106,7 @@ def test_pages_have_no_overlaps_or_gaps(orders, viewer, subtests):
     for sort, descending in SORTS:
         with subtests.test(sort=sort, descending=descending):
             pages = [
-                work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                listing.list_work_orders(viewer, sort=sort, descending=descending,
                                              offset=offset, limit=4)
                 for offset in (0, 4, 8, 12)
             ]
@@ -122,7 +122,7 @@ def test_keyset_pages_continue_after_the_last_row_through_empty_values(orders, v
         with subtests.test(sort=sort, descending=descending):
             seen: list[WorkOrderRow] = []
             for _page in range(6):
-                page = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                page = listing.list_work_orders(viewer, sort=sort, descending=descending,
                                                     limit=2, after=seen[-1] if seen else None)
                 seen += page
             assert ids_of(seen) == expected_order(orders, sort, descending)
@@ -132,12 +132,12 @@ def test_keyset_pages_backwards_and_from_the_end(orders, viewer, subtests):
     for sort, descending in SORTS:
         with subtests.test(sort=sort, descending=descending):
             expected = expected_order(orders, sort, descending)
-            last = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+            last = listing.list_work_orders(viewer, sort=sort, descending=descending,
                                                 limit=2, from_end=True)
             assert ids_of(last) == expected[-2:]
             seen = list(last)
             while True:
-                page = work_orders.list_work_orders(viewer, sort=sort, descending=descending,
+                page = listing.list_work_orders(viewer, sort=sort, descending=descending,
                                                     limit=2, before=seen[0])
                 if not page:
                     break
@@ -146,15 +146,15 @@ def test_keyset_pages_backwards_and_from_the_end(orders, viewer, subtests):
 
 
 def test_keyset_and_offset_cannot_be_combined(orders, viewer):
-    first = work_orders.list_work_orders(viewer, limit=1)
+    first = listing.list_work_orders(viewer, limit=1)
     with pytest.raises(ValidationError) as caught:
-        work_orders.list_work_orders(viewer, after=first[0], offset=1)
+        listing.list_work_orders(viewer, after=first[0], offset=1)
     assert set(caught.value.fields) == {"offset"}
 
 
 def test_count_matches_the_list(orders, viewer):
-    assert work_orders.count_work_orders(viewer) == len(ORDERS)
-    assert len(work_orders.list_work_orders(viewer)) == len(ORDERS)
+    assert listing.count_work_orders(viewer) == len(ORDERS)
+    assert len(listing.list_work_orders(viewer)) == len(ORDERS)
 
 
 SEARCHES = [
@@ -184,24 +184,24 @@ def test_search_matches_literally_and_ignores_case(orders, viewer, subtests):
     for search, expected in SEARCHES:
         with subtests.test(search=search):
             found = WorkOrderFilter(search=search)
-            rows = work_orders.list_work_orders(viewer, found, sort="number")
+            rows = listing.list_work_orders(viewer, found, sort="number")
             assert set(ids_of(rows)) == {orders[n] for n in expected}
-            assert work_orders.count_work_orders(viewer, found) == len(expected)
+            assert listing.count_work_orders(viewer, found) == len(expected)
     assert WorkOrder.select().count() == len(ORDERS)
 
 
 def test_search_ignores_case_of_accented_letters(orders, viewer):
     # SQLite's own LIKE folds ASCII letters only; the office must still find its Ölpumpe.
-    rows = work_orders.list_work_orders(viewer, WorkOrderFilter(search="ölpumpe"))
+    rows = listing.list_work_orders(viewer, WorkOrderFilter(search="ölpumpe"))
     assert set(ids_of(rows)) == {orders[3], orders[9]}
 
 
 def test_blank_search_lists_everything(orders, viewer):
-    assert len(work_orders.list_work_orders(viewer, WorkOrderFilter(search="   "))) == len(ORDERS)
+    assert len(listing.list_work_orders(viewer, WorkOrderFilter(search="   "))) == len(ORDERS)
 
 
 def test_rows_are_plain_values_ready_to_show(orders, viewer):
-    rows = {r.id: r for r in work_orders.list_work_orders(viewer, sort="number")}
+    rows = {r.id: r for r in listing.list_work_orders(viewer, sort="number")}
     for row in rows.values():
         assert dataclasses.is_dataclass(row) and not isinstance(row, peewee.Model)
         for f in dataclasses.fields(row):
@@ -218,7 +218,7 @@ def test_rows_are_plain_values_ready_to_show(orders, viewer):
 
 
 def test_reading_rows_runs_no_queries(orders, viewer):
-    rows = work_orders.list_work_orders(viewer)
+    rows = listing.list_work_orders(viewer)
     db.close()  # with no connection, any lazy access would have to reconnect...
     database = db.database.obj
     database.connect = None  # ...and would fail here
@@ -232,14 +232,14 @@ def test_reading_rows_runs_no_queries(orders, viewer):
 def test_requesters_and_it_may_not_list_work_orders(orders, actors):
     for actor in (actors[Role.REQUESTER], it_actor("root")):
         with pytest.raises(PermissionDenied):
-            work_orders.list_work_orders(actor)
+            listing.list_work_orders(actor)
         with pytest.raises(PermissionDenied):
-            work_orders.count_work_orders(actor)
+            listing.count_work_orders(actor)
 
 
 def test_the_pm_worker_may_list_work_orders(orders):
-    assert work_orders.count_work_orders(SYSTEM) == len(ORDERS)
-    assert len(work_orders.list_work_orders(SYSTEM)) == len(ORDERS)
+    assert listing.count_work_orders(SYSTEM) == len(ORDERS)
+    assert len(listing.list_work_orders(SYSTEM)) == len(ORDERS)
 
 
 def test_bad_paging_or_sort_is_refused(orders, viewer, subtests):
@@ -247,23 +247,23 @@ def test_bad_paging_or_sort_is_refused(orders, viewer, subtests):
            {"limit": 0}, {"limit": 1001}]
     for kwargs in bad:
         with subtests.test(**kwargs), pytest.raises(ValidationError):
-            work_orders.list_work_orders(viewer, **kwargs)
+            listing.list_work_orders(viewer, **kwargs)
 
 
 def test_finished_orders_can_be_left_out(orders, viewer):
     current = WorkOrderFilter(include_finished=False)
-    rows = work_orders.list_work_orders(viewer, current, sort="number")
+    rows = listing.list_work_orders(viewer, current, sort="number")
     assert set(ids_of(rows)) == {orders[n] for n in (1, 2, 3, 4, 5, 6, 8)}
-    assert work_orders.count_work_orders(viewer, current) == 7
+    assert listing.count_work_orders(viewer, current) == 7
     belts = WorkOrderFilter(search="belt", include_finished=False)
-    assert work_orders.count_work_orders(viewer, belts) == 1
+    assert listing.count_work_orders(viewer, belts) == 1
 
 
 def test_status_filter_in_sql(orders, viewer):
-    rows = work_orders.list_work_orders(viewer, WorkOrderFilter(statuses=("open", "closed")),
+    rows = listing.list_work_orders(viewer, WorkOrderFilter(statuses=("open", "closed")),
                                         sort="number")
     assert set(ids_of(rows)) == {orders[n] for n in (1, 6, 7, 8)}
-    assert work_orders.count_work_orders(viewer, WorkOrderFilter(statuses=("on_hold",))) == 1
+    assert listing.count_work_orders(viewer, WorkOrderFilter(statuses=("on_hold",))) == 1
 
 
 FILTERS = [  # filter fields -> the order suffixes it lets through
@@ -287,17 +287,17 @@ def test_every_filter_narrows_in_sql(orders, viewer, subtests):
     for fields, expected in FILTERS:
         with subtests.test(**{k: str(v) for k, v in fields.items()}):
             filters = WorkOrderFilter(**fields)
-            rows = work_orders.list_work_orders(viewer, filters, sort="number")
+            rows = listing.list_work_orders(viewer, filters, sort="number")
             assert set(ids_of(rows)) == {orders[n] for n in expected}
-            assert work_orders.count_work_orders(viewer, filters) == len(expected)
+            assert listing.count_work_orders(viewer, filters) == len(expected)
 
 
 def test_filter_by_asset_and_assignee(orders, viewer):
     pump = Asset.get(Asset.tag == "P-101").id
     bruno = User.get(User.username == "bruno").id
-    by_asset = work_orders.list_work_orders(viewer, WorkOrderFilter(asset_id=pump))
+    by_asset = listing.list_work_orders(viewer, WorkOrderFilter(asset_id=pump))
     assert set(ids_of(by_asset)) == {orders[1], orders[6]}
-    by_person = work_orders.list_work_orders(viewer, WorkOrderFilter(assignee_id=bruno))
+    by_person = listing.list_work_orders(viewer, WorkOrderFilter(assignee_id=bruno))
     assert set(ids_of(by_person)) == {orders[1], orders[7]}
 
 
@@ -312,5 +312,5 @@ def test_bad_filters_are_refused_per_field(orders, viewer, subtests):
     for fields, wrong in bad:
         with subtests.test(**{k: str(v) for k, v in fields.items()}):
             with pytest.raises(ValidationError) as caught:
-                work_orders.list_work_orders(viewer, WorkOrderFilter(**fields))
+                listing.list_work_orders(viewer, WorkOrderFilter(**fields))
             assert set(caught.value.fields) == wrong

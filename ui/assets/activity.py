@@ -21,7 +21,7 @@ from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services import history
 from app.services.assets.fields import STATUS_LABELS
-from app.services.work_orders import listing as work_orders
+from app.services.work_orders import listing
 from app.services.work_orders.listing import WorkOrderFilter, WorkOrderRow
 from ui.assets.table import WO_COL_DUE, WO_COL_TITLE, AssetWorkOrderModel
 from ui.common.errors import describe
@@ -81,7 +81,7 @@ class AssetWorkOrdersTab(QWidget):
         # Keyset paging: the next page starts after the last row already shown.
         after = self.model.row_at(offset - 1) if offset else None
         try:
-            return work_orders.list_work_orders(self.actor, self.filters, sort=sort,
+            return listing.list_work_orders(self.actor, self.filters, sort=sort,
                                                 descending=descending, limit=limit, after=after)
         except KeepwellError as exc:
             self.count_label.setText(describe(exc))
@@ -89,8 +89,8 @@ class AssetWorkOrdersTab(QWidget):
 
     def _update_count(self) -> None:
         try:
-            total = work_orders.count_work_orders(self.actor, self.filters)
-            still_open = work_orders.count_work_orders(
+            total = listing.count_work_orders(self.actor, self.filters)
+            still_open = listing.count_work_orders(
                 self.actor, WorkOrderFilter(asset_id=self.filters.asset_id,
                                             include_finished=False))
         except KeepwellError as exc:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeepwellError, field_label
 from app.permissions import Actor
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.assets.fields import CRITICALITIES, STATUS_LABELS
 from app.services.assets.register import AssetDetail
 from ui.common.pickers import AssetPicker, LocationPicker
@@ -194,7 +194,7 @@ class AssetFields(QWidget):
         if asset_id is None:
             return ""
         try:
-            return assets.get_asset(self.actor, asset_id).tag
+            return register.get_asset(self.actor, asset_id).tag
         except KeepwellError:
             return ""
 

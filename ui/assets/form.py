@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor, Perm
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.assets.register import AssetDetail, AssetRow
 from app.services.common import MAX_PAGE
 from ui.assets.activity import AssetHistoryTab, AssetWorkOrdersTab
@@ -188,7 +188,7 @@ class AssetForm(QDialog):
     def sub_assets(self) -> list[AssetRow]:
         """The assets whose parent this one is, by tag."""
         assert self.detail is not None
-        return assets.list_assets(self.actor, parent_id=self.detail.id, limit=MAX_PAGE)
+        return register.list_assets(self.actor, parent_id=self.detail.id, limit=MAX_PAGE)
 
     def _sub_asset_chosen(self, action: QAction) -> None:
         if isinstance(action.data(), int):
@@ -244,13 +244,13 @@ class AssetForm(QDialog):
             return False
         try:
             if self.detail is None:
-                detail = assets.add_asset(self.actor, **self.values())
+                detail = register.add_asset(self.actor, **self.values())
             else:
                 changes = self.changed_values()
                 if not changes:
                     self.accept()
                     return True
-                detail = assets.update_asset(self.actor, self.detail.id, self.detail.version,
+                detail = register.update_asset(self.actor, self.detail.id, self.detail.version,
                                              **changes)
         except ValidationError as exc:
             self.show_errors(exc.fields)
@@ -275,7 +275,7 @@ class AssetForm(QDialog):
         wants_reload, by = ask_about_conflict(self, self.actor, self.detail.id, exc)
         mine = self.changed_values()
         try:
-            theirs = assets.get_asset(self.actor, self.detail.id)
+            theirs = register.get_asset(self.actor, self.detail.id)
         except KeepwellError as exc2:
             self.message.setText(describe(exc2))
             self.message.show()
@@ -327,7 +327,7 @@ class AssetForm(QDialog):
                 self.message.show()
             else:
                 try:
-                    self._fill(assets.get_asset(self.actor, self.detail.id))
+                    self._fill(register.get_asset(self.actor, self.detail.id))
                 except KeepwellError:
                     return
                 self._baseline = self.values()

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.permissions import Actor
-from app.services.assets import locations
-from app.services.assets import register as assets
+from app.services.assets import locations, register
 from ui.assets.locations_model import COL_COUNT, COL_NAME, LocationTreeModel
 
 TREE_MIN_WIDTH = 160
@@ -70,7 +69,7 @@ class LocationTree(QTreeView):
         expanded = self._expanded_keys()
         sites = locations.list_sites(self.actor)
         nodes = locations.location_tree(self.actor)
-        total = assets.count_assets(self.actor)
+        total = register.count_assets(self.actor)
         if (sites, nodes, total) == self._source:
             return chosen  # nothing to show anew: leave the tree as the user left it
         self._source = (sites, nodes, total)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.assets.fields import STATUS_LABELS
 from app.services.assets.register import PAGE_SIZE, AssetRow
 from ui.assets.form import AssetForm
@@ -153,7 +153,7 @@ class AssetsScreen(ListScreen):
     def _fetch_page(self, filters: AssetFilter, offset: int, limit: int, sort: str,
                     descending: bool) -> Sequence[AssetRow]:
         try:
-            return assets.list_assets(self.actor, filters.search, filters.location_id, True,
+            return register.list_assets(self.actor, filters.search, filters.location_id, True,
                                       filters.status, sort, descending, offset, limit)
         except KeepwellError as exc:
             self.count_label.setText(str(exc.message))
@@ -188,7 +188,7 @@ class AssetsScreen(ListScreen):
     def update_count(self) -> None:
         filters = self.model.filter
         try:
-            total = assets.count_assets(self.actor, filters.search, filters.location_id, True,
+            total = register.count_assets(self.actor, filters.search, filters.location_id, True,
                                         filters.status)
         except KeepwellError as exc:
             self.count_label.setText(exc.message)
@@ -263,7 +263,7 @@ class AssetsScreen(ListScreen):
             form = AssetForm(self.actor, None, self, location_id=self.chosen_location_id())
         else:
             try:
-                detail = assets.get_asset(self.actor, asset_id)
+                detail = register.get_asset(self.actor, asset_id)
             except KeepwellError as exc:
                 show_error(self, exc)
                 return None

@@ -12,9 +12,8 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from app.errors import KeepwellError
 from app.permissions import Actor
-from app.services.assets import locations
-from app.services.assets import register as assets
-from app.services.people import workers as people
+from app.services.assets import locations, register
+from app.services.people import workers
 
 SUGGESTIONS = 30
 NONE_TEXT = "(none)"
@@ -79,7 +78,7 @@ class AssetPicker(QLineEdit):
         if not text:
             return
         try:
-            rows = assets.list_assets(self.actor, search=text, limit=SUGGESTIONS)
+            rows = register.list_assets(self.actor, search=text, limit=SUGGESTIONS)
         except KeepwellError:
             return  # suggestions are a help; a typed tag is still resolved on Enter
         self._by_label = {asset_label(r.tag, r.name): r.id for r in rows}
@@ -103,7 +102,7 @@ class AssetPicker(QLineEdit):
             return
         tag = text.split(" — ", 1)[0]
         try:
-            found = assets.find_asset_by_tag(self.actor, tag)
+            found = register.find_asset_by_tag(self.actor, tag)
         except KeepwellError:
             self._asset_id = None  # problem() names it; the form refuses to save
             return
@@ -156,7 +155,7 @@ class PersonPicker(QComboBox):
                  none_text: str = "(unassigned)") -> None:
         super().__init__(parent)
         self.addItem(none_text, None)
-        for person in people.list_workers(actor):
+        for person in workers.list_workers(actor):
             self.addItem(person.label, person.id)
 
     def user_id(self) -> int | None:

@@ -28,7 +28,7 @@ from app.permissions import Actor
 from app.pm import ics
 from app.pm.periods import months_ahead
 from app.pm.workload import who
-from app.services.pm import forecast as pm_forecast
+from app.services.pm import forecast
 from app.services.pm.forecast import ForecastItem
 from ui.common.errors import describe
 from ui.common.notify import notify
@@ -61,7 +61,7 @@ class ForecastOnScreen(Protocol):
 def _write(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None, today: dt.date,
            assignee: str | None, held: list[ForecastItem] | None, name: str, path: str,
            _progress: object) -> tuple[str, int]:
-    items = held if held is not None else pm_forecast.forecast_all(actor, first, last,
+    items = held if held is not None else forecast.forecast_all(actor, first, last,
                                                                     asset_id, today)
     items = [i for i in items
              if first <= i.day <= last and (assignee is None or who(i) == assignee)]

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 
 from app.errors import KeepwellError
 from app.permissions import Actor
-from app.services.pm import forecast as pm_forecast
+from app.services.pm import forecast
 from app.services.pm.forecast import MAX_FORECAST_DAYS, ForecastItem
 from ui.common.errors import describe
 from ui.common.workers import BackgroundTask
@@ -26,7 +26,7 @@ CHANGE_DELAY_MS = 60_000  # orders or readings changed elsewhere: read again aft
 def _read(actor: Actor, first: dt.date, last: dt.date, asset_id: int | None,
           today: dt.date, _progress: object) -> tuple[int | None, dt.date, dt.date,
                                                       list[ForecastItem]]:
-    return asset_id, first, last, pm_forecast.forecast_all(actor, first, last, asset_id, today)
+    return asset_id, first, last, forecast.forecast_all(actor, first, last, asset_id, today)
 
 
 class ForecastReading:

@@ -28,9 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.errors import KeepwellError
 from app.permissions import Actor
-from app.services.assets import meters
-from app.services.assets import register as assets
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import meters, register
+from app.services.pm import schedules
 from app.services.pm.schedules import ScheduleDetail
 from ui.common.errors import describe
 from ui.common.form_widgets import FORM_STYLE, FieldBox, say, text_label
@@ -174,7 +173,7 @@ class PmScheduleForm(ScheduleSaving, QDialog):
         found = None
         if asset_id is not None:
             try:
-                found = assets.get_asset(self.actor, asset_id)
+                found = register.get_asset(self.actor, asset_id)
             except KeepwellError:
                 return
         self._show_asset(found.id if found else None, found.tag if found else "",
@@ -315,7 +314,7 @@ class PmScheduleForm(ScheduleSaving, QDialog):
                                      "ask whether to keep your edits or theirs.")
             else:
                 try:
-                    self._fill(pm_schedules.get_schedule(self.actor, self.detail.id))
+                    self._fill(schedules.get_schedule(self.actor, self.detail.id))
                 except KeepwellError:
                     return
                 self._mark_unchanged()

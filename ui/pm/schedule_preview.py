@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidgetItem, QVBoxLayout
 
 from app.errors import KeepwellError, ValidationError
 from app.permissions import Actor
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import schedules
 from app.services.pm.schedules import PREVIEW_COUNT, Occurrence
 from ui.common.errors import describe
 from ui.common.tables import read_only_table
@@ -82,7 +82,7 @@ class PreviewPanel(QWidget):
         try:
             if problems:
                 raise ValidationError(problems)
-            found, words = pm_schedules.preview_schedule(actor, values, schedule_id,
+            found, words = schedules.preview_schedule(actor, values, schedule_id,
                                                          as_of=today)
         except ValidationError as exc:
             self.show_problems([sentence(n, m) for n, m in exc.fields.items()])

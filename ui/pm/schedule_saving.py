@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import ConflictError, KeepwellError, ValidationError
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import schedules
 from ui.common.errors import describe
 from ui.pm.schedule_messages import ask_reload, changed_boxes, their_changes
 
@@ -30,13 +30,13 @@ class ScheduleSaving:
             return False
         try:
             if self.detail is None:
-                detail = pm_schedules.create_schedule(self.actor, **self.values())
+                detail = schedules.create_schedule(self.actor, **self.values())
             else:
                 changes = self.changed_values()
                 if not changes:
                     self.accept()
                     return True
-                detail = pm_schedules.update_schedule(self.actor, self.detail.id,
+                detail = schedules.update_schedule(self.actor, self.detail.id,
                                                       self.detail.version, **changes)
         except ValidationError as exc:
             self.show_errors(exc.fields)
@@ -91,7 +91,7 @@ class ScheduleSaving:
         assert self.detail is not None
         mine = self.changed_values()
         try:
-            theirs = pm_schedules.get_schedule(self.actor, self.detail.id)
+            theirs = schedules.get_schedule(self.actor, self.detail.id)
         except KeepwellError as exc2:
             self.message.setText(describe(exc2))
             return

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableView, QWidge
 
 from app.errors import ConflictError, KeepwellError
 from app.permissions import Actor, Perm
-from app.services.pm import schedules as pm_schedules
+from app.services.pm import schedules
 from app.services.pm.schedules import ScheduleRow
 from ui.common.column_fit import ColumnFitter
 from ui.common.errors import show_error
@@ -125,7 +125,7 @@ class PmSchedulesScreen(ListScreen):
     def _fetch_page(self, filters: ScheduleFilter, offset: int,
                     limit: int) -> Sequence[ScheduleRow]:
         try:
-            return pm_schedules.list_schedules(self.actor, filters.search, filters.asset_id,
+            return schedules.list_schedules(self.actor, filters.search, filters.asset_id,
                                                filters.active, offset, limit, today=self.today())
         except KeepwellError as exc:
             self.count_label.setText(exc.message)
@@ -160,7 +160,7 @@ class PmSchedulesScreen(ListScreen):
     def update_count(self) -> None:
         f = self.model.filter
         try:
-            total = pm_schedules.count_schedules(self.actor, f.search, f.asset_id, f.active)
+            total = schedules.count_schedules(self.actor, f.search, f.asset_id, f.active)
         except KeepwellError as exc:
             self.count_label.setText(exc.message)
             return
@@ -199,7 +199,7 @@ class PmSchedulesScreen(ListScreen):
         if row is None or not self.can_edit:
             return
         try:
-            pm_schedules.update_schedule(self.actor, row.id, row.version, active=not row.active)
+            schedules.update_schedule(self.actor, row.id, row.version, active=not row.active)
         except ConflictError:
             self.refresh()
             notify(self, f"“{row.name}” was changed at another desk; check it and try again.")
@@ -236,7 +236,7 @@ class PmSchedulesScreen(ListScreen):
                                   today=self.today)
         else:
             try:
-                detail = pm_schedules.get_schedule(self.actor, schedule_id, as_of=self.today())
+                detail = schedules.get_schedule(self.actor, schedule_id, as_of=self.today())
             except KeepwellError as exc:
                 show_error(self, exc)
                 return None

@@ -33,7 +33,7 @@ from app.errors import ConflictError, InvalidTransition, KeepwellError, NotFound
 from app.permissions import Actor
 from app.services import requests
 from app.services.requests import RequestDetail
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import edit
 from app.services.work_orders.detail import WorkOrderDetail
 from app.vocabulary import WO_TYPES
 from ui.common.errors import describe
@@ -207,7 +207,7 @@ class ApproveRequestDialog(DecisionDialog):
             self.accept()
 
     def _call(self) -> WorkOrderDetail:
-        return work_order_edit.approve_request(
+        return edit.approve_request(
             self.actor, self.detail.id, self.detail.version,
             title=self.title.text(), type=self.type.currentData(),
             priority=self.priority.currentData(), assignee_id=self.assignee.user_id(),

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError, ValidationError
 from app.permissions import Actor
 from app.services import requests
-from app.services.assets import register as assets
+from app.services.assets import register
 from app.services.work_orders.listing import PRIORITY_LABELS
 from app.vocabulary import ATTACHMENT_MAX_BYTES
 from ui.common.errors import describe
@@ -163,7 +163,7 @@ class NewRequestDialog(FormDialog):
         if asset_id is None or self.location.location_id() is not None:
             return
         try:
-            asset = assets.get_asset(self.actor, asset_id)
+            asset = register.get_asset(self.actor, asset_id)
         except KeepwellError:
             return  # only a help; the request may name the asset alone
         self.location.set_location(asset.location_id)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.dburl import DatabaseTarget
 from app.errors import KeepwellError
 from app.services import setup
-from app.services.demo import plant as demo
+from app.services.demo import plant
 from app.services.people import auth
 from ui.common.errors import describe
 from ui.common.workers import BackgroundTask
@@ -37,7 +37,7 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Welcome to Keepwell")
         self.setMinimumSize(620, 440)
         self.task: BackgroundTask | None = None
-        self.summary: demo.DemoSummary | None = None
+        self.summary: plant.DemoSummary | None = None
         self.admin_created = ""  # the username to sign in with next
         self.pages = QStackedWidget()
         self.pages.addWidget(self._choice_page(target))
@@ -182,7 +182,7 @@ class FirstRunDialog(QDialog):
         self.pages.setCurrentIndex(1)
         self.demo_error.clear()
         self.cancel_demo_button.setText("Cancel")
-        self.task = BackgroundTask(lambda progress: demo.create_demo_plant(progress))
+        self.task = BackgroundTask(lambda progress: plant.create_demo_plant(progress))
         self.task.progress.connect(self._on_progress)
         self.task.succeeded.connect(self._on_demo_ready)
         self.task.failed.connect(self._on_demo_failed)
@@ -200,7 +200,7 @@ class FirstRunDialog(QDialog):
         else:
             self.pages.setCurrentIndex(0)
 
-    def _on_demo_ready(self, summary: demo.DemoSummary) -> None:
+    def _on_demo_ready(self, summary: plant.DemoSummary) -> None:
         self.summary = summary
         self.accounts_intro.setText(
             f"Created {summary.assets} assets in {summary.locations} locations and "

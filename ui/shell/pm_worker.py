@@ -34,8 +34,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from app.errors import KeepwellError
 from app.permissions import SYSTEM, Actor
 from app.services import backups, database, health
-from app.services.pm import run as pm_run
-from app.services.work_orders import listing as work_orders
+from app.services.pm import run
+from app.services.work_orders import listing
 from app.services.work_orders.listing import WorkOrderFilter
 from ui.shell.pm_report import PmCheckReport, failure_words, status_words
 
@@ -263,7 +263,7 @@ class _Checks(QObject):
                          if requested and not dry_run else ""))
         self.status.emit("Previewing the PM check…" if dry_run else "Checking PM schedules…")
         try:
-            result = pm_run.generate_due_work_orders(
+            result = run.generate_due_work_orders(
                 actor, dry_run=dry_run, wait_seconds=ASKED_WAIT_SECONDS if requested else 0.0,
                 progress=self._progress)
         except _Stopped:
@@ -337,7 +337,7 @@ class _Checks(QObject):
             return
         self.doing = "counting the overdue orders"
         try:
-            count = work_orders.count_work_orders(SYSTEM, self.overdue_filter)
+            count = listing.count_work_orders(SYSTEM, self.overdue_filter)
         except Exception as exc:  # the status bar's connection check tells the user
             log.warning("counting overdue orders failed: %s", exc)
             return

@@ -24,10 +24,8 @@ from PySide6.QtWidgets import (
 from app.errors import ConflictError, KeepwellError, ValidationError
 from app.permissions import Actor
 from app.services.work_orders import (
-    activity as work_order_activity,
-)
-from app.services.work_orders import (
-    checklist as work_order_checklist,
+    activity,
+    checklist,
 )
 from app.services.work_orders.detail import TaskRow, WorkOrderDetail
 from ui.common.errors import describe
@@ -332,7 +330,7 @@ class ChecklistTab(QWidget):
             return  # focus left an unchanged field
         assert self.wo_id is not None
         try:
-            task = work_order_activity.answer_task(self.actor, self.wo_id, line.task.id, value)
+            task = activity.answer_task(self.actor, self.wo_id, line.task.id, value)
         except ValidationError as exc:
             text = "\n".join(exc.lines)
             if isinstance(line.editor, QLineEdit):
@@ -351,19 +349,19 @@ class ChecklistTab(QWidget):
     # --- planning the steps -----------------------------------------------------------------
 
     def _add_step(self, text: str, kind: str, required: bool, unit: str) -> None:
-        if self._change_steps(work_order_checklist.add_checklist_step, text, kind=kind,
+        if self._change_steps(checklist.add_checklist_step, text, kind=kind,
                               required=required, unit=unit, message=self.add_bar.say):
             self.add_bar.added()
 
     def _move_step(self, task_id: int, position: int) -> None:
         if not 1 <= position <= len(self.lines):
             return  # already first or last (the shortcut works from there too)
-        if self._change_steps(work_order_checklist.move_checklist_step, task_id, position):
+        if self._change_steps(checklist.move_checklist_step, task_id, position):
             self.menus[position - 1].setFocus()  # the step moved, to move it on
 
     def _remove_step(self, task_id: int) -> None:
         index = next(i for i, line in enumerate(self.lines) if line.task.id == task_id)
-        if self._change_steps(work_order_checklist.remove_checklist_step, task_id):
+        if self._change_steps(checklist.remove_checklist_step, task_id):
             if self.menus:
                 self.menus[min(index, len(self.menus) - 1)].setFocus()  # the next step
             else:

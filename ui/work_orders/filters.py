@@ -308,10 +308,10 @@ class WorkOrderFilterBar(QWidget):
 
     def _show_asset(self, asset_id: int) -> None:
         from app.errors import KeepwellError
-        from app.services.assets import register as assets
+        from app.services.assets import register
 
         try:
-            found = assets.get_asset(self.actor, asset_id)
+            found = register.get_asset(self.actor, asset_id)
         except KeepwellError:
             return
         self.asset.set_asset(found.id, found.tag, found.name)

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError
 from app.permissions import Actor
 from app.pm.engine import amount
-from app.services.assets import register as assets
-from app.services.pm import schedules as pm_schedules
+from app.services.assets import register
+from app.services.pm import schedules
 from app.services.work_orders.detail import WorkOrderDetail
 from app.services.work_orders.listing import PRIORITY_LABELS
 from app.vocabulary import WO_TYPES
@@ -246,7 +246,7 @@ class WorkOrderHeader(QWidget):
         schedule_id = detail.pm_schedule_id
         if schedule_id not in self._units:
             try:
-                self._units[schedule_id] = pm_schedules.get_schedule(
+                self._units[schedule_id] = schedules.get_schedule(
                     self.actor, schedule_id).meter_unit
             except KeepwellError:
                 return ""
@@ -364,7 +364,7 @@ class WorkOrderHeader(QWidget):
         asset_id = self.asset.asset_id()
         if asset_id is not None and not self._filling:
             try:
-                location_id = assets.get_asset(self.actor, asset_id).location_id
+                location_id = register.get_asset(self.actor, asset_id).location_id
             except KeepwellError:
                 location_id = None
             if location_id is not None:

@@ -10,8 +10,7 @@ import functools
 from collections.abc import Callable
 
 from app.errors import ConflictError, KeepwellError, ValidationError
-from app.services.work_orders import activity as work_order_activity
-from app.services.work_orders import edit as work_order_edit
+from app.services.work_orders import activity, edit
 from app.services.work_orders.detail import WorkOrderDetail
 from ui.common.errors import describe
 from ui.common.form_widgets import refusal_summary
@@ -39,10 +38,10 @@ class WorkOrderSaving:
             if problems:
                 self._refused(problems)
                 return False
-            header = functools.partial(work_order_edit.update_work_order, self.actor, wo_id,
+            header = functools.partial(edit.update_work_order, self.actor, wo_id,
                                        expected_version=self.version, **self.header.changes())
         elif self.rights.work and self.header.notes_dirty():  # a technician's own order
-            header = functools.partial(work_order_activity.set_completion_notes, self.actor,
+            header = functools.partial(activity.set_completion_notes, self.actor,
                                        wo_id, self.version, self.header.notes())
         if header is not None:
             detail = self._stored(header)
@@ -51,12 +50,12 @@ class WorkOrderSaving:
             self.header.fill(detail)
         if self.rights.work and self.codes.codes_dirty():
             if self._stored(functools.partial(
-                    work_order_edit.set_failure_codes, self.actor, wo_id, self.version,
+                    edit.set_failure_codes, self.actor, wo_id, self.version,
                     *self.codes.codes())) is None:
                 return False
         if self.rights.work and self.codes.downtime_dirty():
             if self._stored(functools.partial(
-                    work_order_edit.set_downtime, self.actor, wo_id, self.version,
+                    edit.set_downtime, self.actor, wo_id, self.version,
                     self.codes.downtime_value())) is None:
                 return False
         self.reload(wo_id)
@@ -70,7 +69,7 @@ class WorkOrderSaving:
         if problems:
             self._refused(problems)
             return False
-        detail = self._stored(functools.partial(work_order_edit.create_work_order, self.actor,
+        detail = self._stored(functools.partial(edit.create_work_order, self.actor,
                                                 **self.header.values()))
         if detail is None:
             return False

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from app.errors import KeepwellError
 from app.permissions import Actor, Perm
-from app.services.work_orders import bulk as work_order_bulk
-from app.services.work_orders import listing as work_orders
+from app.services.work_orders import bulk, listing
 from app.services.work_orders.bulk import BulkResult
 from app.services.work_orders.listing import STATUS_LABELS, WorkOrderRow
 from ui.common.errors import show_error
@@ -44,8 +43,8 @@ class WorkOrdersScreen(ListScreen):
         self.title = title or self.title
         self.count_label.setText("Counting…")
         self.forms: dict[int, QWidget] = {}
-        self.model = WorkOrderTableModel(partial(work_orders.list_work_orders, actor),
-                                         count=partial(work_orders.count_work_orders, actor))
+        self.model = WorkOrderTableModel(partial(listing.list_work_orders, actor),
+                                         count=partial(listing.count_work_orders, actor))
         self.model.counted.connect(self._show_count)
         self.model.count_failed.connect(self.count_label.setText)
 
@@ -102,7 +101,7 @@ class WorkOrdersScreen(ListScreen):
         if filters == self.model.filters:
             return
         try:
-            work_orders.check_filter(filters)
+            listing.check_filter(filters)
         except KeepwellError as exc:
             self.count_label.setText(str(exc))
             return
@@ -194,7 +193,7 @@ class WorkOrdersScreen(ListScreen):
         if not ok:
             return
         person = workers[labels.index(label)]
-        self._run_bulk(work_order_bulk.bulk_assign, rows, person.id)
+        self._run_bulk(bulk.bulk_assign, rows, person.id)
 
     def _bulk_status_chosen(self, action: QAction) -> None:
         self.bulk_status(str(action.data()))
@@ -218,7 +217,7 @@ class WorkOrdersScreen(ListScreen):
                 f"Move {_orders_text(rows)} to {STATUS_LABELS[to_status]}? Each order is "
                 "checked on its own; those that cannot move are listed afterwards."):
             return
-        self._run_bulk(work_order_bulk.bulk_transition, rows, to_status, reason)
+        self._run_bulk(bulk.bulk_transition, rows, to_status, reason)
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask before a change to many orders (separate so tests can answer it)."""
@@ -278,7 +277,7 @@ def _orders_text(rows: list[WorkOrderRow]) -> str:
 
 def _version_now(form: Any, wo_id: int) -> int | None:
     try:
-        return int(work_orders.order_version(form.actor, wo_id))
+        return int(listing.order_version(form.actor, wo_id))
     except KeepwellError:
         return None
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.errors import KeepwellError
 from app.permissions import Actor, Role
 from app.services import history
-from app.services.work_orders import activity as work_order_activity
+from app.services.work_orders import activity
 from app.services.work_orders.detail import WorkOrderDetail, get_attachment
 from app.services.work_orders.listing import STATUS_LABELS
 from app.vocabulary import ATTACHMENT_MAX_BYTES
@@ -73,7 +73,7 @@ class BookLaborDialog(FormDialog):
         super().__init__("Book hours", parent, width=400)
         self.actor = actor
         self.wo_id = wo_id
-        self.booked: work_order_activity.LaborRow | None = None
+        self.booked: activity.LaborRow | None = None
         self.person = PersonPicker(actor, none_text="(choose a person)")
         self.person.set_user(actor.user_id, actor.full_name)
         self.person.setEnabled(actor.role is not Role.TECHNICIAN)
@@ -108,7 +108,7 @@ class BookLaborDialog(FormDialog):
         day = self.work_date.date()
         hours = f"{self.hours.value():.2f}" if self.hours.value() else ""
         self.booked = self.attempt(functools.partial(
-            work_order_activity.book_labor, self.actor, self.wo_id, person,
+            activity.book_labor, self.actor, self.wo_id, person,
             dt.date(day.year(), day.month(), day.day()), hours, self.note.text()))
         if self.booked is not None:
             self.accept()
@@ -219,7 +219,7 @@ class CommentsTab(QWidget):
         if self.wo_id is None or not self.entry.isVisible():
             return
         try:
-            work_order_activity.add_comment(self.actor, self.wo_id, self.comment.toPlainText())
+            activity.add_comment(self.actor, self.wo_id, self.comment.toPlainText())
         except KeepwellError as exc:
             say(self.message, describe(exc))
             return
@@ -288,7 +288,7 @@ class AttachmentsTab(QWidget):
             return
         media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         try:
-            work_order_activity.add_attachment(self.actor, self.wo_id, file.name, data,
+            activity.add_attachment(self.actor, self.wo_id, file.name, data,
                                                media_type)
         except KeepwellError as exc:
             say(self.message, describe(exc))

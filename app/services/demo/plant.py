@@ -42,7 +42,7 @@ from app.services.demo.plan import (
 )
 from app.services.demo.pm import add_demo_schedules
 from app.services.people import auth
-from app.services.pm import run as pm_run
+from app.services.pm import run
 from app.services.work_orders import numbering
 
 DEMO_SEED = 20260101
@@ -126,7 +126,7 @@ def _settle_schedules(today: dt.date) -> None:
     audit events and each schedule's next check), so that what falls due now is raised and
     the first check on a desk has nothing to catch up on. Waits for no other runner: a
     scheduler already watching the empty database simply does it at its next run."""
-    result = pm_run.generate_due_work_orders(SYSTEM, as_of=today, wait_seconds=0)
+    result = run.generate_due_work_orders(SYSTEM, as_of=today, wait_seconds=0)
     late = [c for c in result.created if c.due < today]
     if late or result.missed:  # the schedules' last services are drawn so that none are
         raise RuntimeError(f"demo PM schedules are not settled: {len(late)} orders overdue, "

@@ -13,8 +13,7 @@ from app.errors import KeepwellError, ValidationError
 from app.models import WorkOrder
 from app.permissions import Actor, Perm
 from app.services.registry import mutation
-from app.services.work_orders import edit as work_order_edit
-from app.services.work_orders import lifecycle
+from app.services.work_orders import edit, lifecycle
 from app.services.work_orders.fields import check_worker
 
 REASSIGNABLE = ("assigned", "in_progress", "on_hold")
@@ -79,7 +78,7 @@ def bulk_assign(actor: Actor, items: Iterable[tuple[int, int]], assignee_id: int
             if status == "open":
                 lifecycle.transition(actor, wo_id, "assigned", version, assignee_id=person.id)
             elif status in REASSIGNABLE:
-                work_order_edit.update_work_order(actor, wo_id, version, assignee_id=person.id)
+                edit.update_work_order(actor, wo_id, version, assignee_id=person.id)
             else:
                 words = (status or "deleted").replace("_", " ")
                 raise ValidationError({"status": f"is {words}: only current work is assigned"})
