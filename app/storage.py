@@ -21,8 +21,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import peewee
-
 from app.errors import StorageFailure
 
 log = logging.getLogger(__name__)
@@ -42,6 +40,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
     any other error's context is an earlier, unrelated one."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
+    import peewee  # here: app.db loads peewee first, without psycopg (see there)
+
     while current is not None and current not in seen and len(seen) < 10:
         seen.append(current)
         context = current.__context__
@@ -95,6 +95,8 @@ _KINDS = (
 def classify(exc: BaseException) -> StorageFailure | None:
     """The StorageFailure a database error means, or None if it is another kind of error (a
     constraint, a lock wait, a connection to a server that went away)."""
+    import peewee  # here: app.db loads peewee first, without psycopg (see there)
+
     if isinstance(exc, StorageFailure):
         return exc
     for cause in _causes(exc):

@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse and run, returning the exit code (for tests and `python -m app.cli.main`)."""
+    """Parse and run, returning the exit code (for tests and `python -m app.cli`)."""
     try:
         args = parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors

@@ -236,7 +236,7 @@ def keepwell(url: str, *argv: str, timeout: float = TIMEOUT,
              user: str | None = "planner") -> subprocess.CompletedProcess[str]:
     """`keepwell --db URL ARGV...` in a subprocess (signed in as `user` when given)."""
     sign_in = ("--user", user, "--password-stdin") if user else ()
-    return subprocess.run([sys.executable, "-m", "app.cli.main", "--db", url, *argv, *sign_in],
+    return subprocess.run([sys.executable, "-m", "app.cli", "--db", url, *argv, *sign_in],
                           input=TEST_PASSWORD + "\n", capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout)
 
@@ -278,7 +278,7 @@ def test_the_scheduler_with_a_stored_bad_rule_checks_once_and_logs_it(
 def test_the_scheduler_with_a_stored_bad_rule_stops_at_the_first_sigterm(
         db_url: str, broken_plant: dict[int, str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "--db", db_url, "scheduler"], cwd=ROOT,
+        [sys.executable, "-m", "app.cli", "--db", db_url, "scheduler"], cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
@@ -339,7 +339,7 @@ def runner_stopped_mid_run(due_plant: str) -> Iterator[tuple[subprocess.Popen[st
     """A real `keepwell pm run`, stopped (SIGSTOP) while it holds the lease, half-way through
     its orders; and its name as the lease holds it. Killed at the end whatever happened."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "--db", due_plant, "pm", "run", "--user", "planner"],
+        [sys.executable, "-m", "app.cli", "--db", due_plant, "pm", "run", "--user", "planner"],
         cwd=ROOT, env=dict(os.environ, KEEPWELL_PASSWORD=TEST_PASSWORD),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

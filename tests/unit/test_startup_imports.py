@@ -28,6 +28,14 @@ def test_opening_sqlite_does_not_load_the_postgresql_driver():
     assert "psycopg" not in loaded
 
 
+def test_the_main_window_does_not_load_the_postgresql_driver():
+    """Whatever module a desk happens to import first, peewee is loaded by app.db, which hides
+    psycopg meanwhile (the main window reaches the database layer through app.storage)."""
+    loaded = _modules_after("import ui.shell.main_window")
+    assert "peewee" in loaded
+    assert "psycopg" not in loaded
+
+
 def test_the_postgresql_driver_still_loads_when_needed():
     loaded = _modules_after("import app.db, app.db_backends\napp.db_backends._psycopg3_adapter()")
     assert "psycopg" in loaded
