@@ -1,5 +1,5 @@
 """Small pieces the forms share (the work-order form and the PM schedule form): a field with its
-message underneath, a date field with a calendar, read-only tables, the status badge."""
+message underneath, a date field with a calendar, filling a read-only table, the status badge."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import field_label
-from ui.common.tables import read_only_table as read_only_table
 
 STATUS_COLOURS = {
     "open": "#5b6675",

@@ -39,12 +39,12 @@ from ui.common.errors import describe
 from ui.common.form_dialog import FormDialog
 from ui.common.form_widgets import (
     fill_table,
-    read_only_table,
     say,
     size_text,
     text_label,
 )
 from ui.common.pickers import PersonPicker
+from ui.common.tables import read_only_table
 from ui.common.time_text import local_time
 
 

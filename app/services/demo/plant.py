@@ -3,8 +3,8 @@
 `create_demo_plant` fills an empty database in one transaction: the organisation name, one site
 with its buildings and areas, some 350 assets (drive motors and gearboxes under conveyors), about
 2,500 work orders in every status and type with their checklists, and one account per role
-(`DEMO_ACCOUNTS`); hours, meters, work requests (demo_activity.py) and PM schedules with their
-last services (demo_pm.py), then the PM check run as of today, so that the plant opens on a
+(`DEMO_ACCOUNTS`); hours, meters, work requests (activity.py) and PM schedules with their
+last services (pm.py), then the PM check run as of today, so that the plant opens on a
 normal day. Everything is drawn from a fixed seed and dated relative to today. The words
 (areas, makes and models, failures, checklists) live in data/demo/plant.toml.
 """

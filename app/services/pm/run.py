@@ -1,7 +1,7 @@
 """The PM check: generate the work orders that are due, exactly once, however many desks and
 headless schedulers run it at the same moment (DESIGN.md section 4).
 
-- A lease (pm_lease.py) lets one runner work while the others wait for it; a runner that dies
+- A lease (lease.py) lets one runner work while the others wait for it; a runner that dies
   loses it at once (its process gone, or on PostgreSQL its session), or when its time runs out.
 - The schedules are worked through in chunks, each one transaction that re-reads what it
   decides on (under row locks on PostgreSQL, BEGIN IMMEDIATE on SQLite), writes the orders

@@ -1,6 +1,6 @@
 """PM schedules: setting them up, listing them with when they are next due, and asking the
 engine why a schedule is (not) due (DESIGN.md section 4). What is expected when is in
-pm_forecast.py; generating the orders is in pm_run.py."""
+forecast.py; generating the orders is in run.py."""
 
 from __future__ import annotations
 
