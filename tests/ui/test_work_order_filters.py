@@ -167,7 +167,7 @@ def test_bulk_assign_from_the_selection(qtbot, plant, admin, monkeypatch):
     assert not screen.assign_action.isEnabled()
     _select_titles(screen, {"Seal leaking", "Fan noise"})
     assert screen.assign_action.isEnabled()
-    from app.services.people import workers
+    from app.services.people import assignees as workers
 
     tina = next(p for p in workers.list_workers(admin) if p.id == plant["tina"].user_id)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (tina.label, True))

@@ -13,6 +13,6 @@ QUERY_CALLS: dict[str, Callable[[Context], Call]] = {
     "history.asset_history": lambda ctx: ((1,), {}),
 }
 
-QUERY_CALLS["people.workers.list_workers"] = lambda ctx: ((), {})
+QUERY_CALLS["people.assignees.list_workers"] = lambda ctx: ((), {})
 QUERY_CALLS["search.global_search"] = lambda ctx: (("pump",), {})
 QUERY_CALLS["search.exact_work_order"] = lambda ctx: (("WO-2026-000001",), {})

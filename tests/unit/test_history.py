@@ -53,7 +53,8 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
 def test_workers_are_the_active_accounts_that_may_work_on_orders(
     db: Any, admin: Actor, make_user: Any
 ) -> None:
-    from app.services.people import users, workers
+    from app.services.people import assignees as workers
+    from app.services.people import users
 
     make_user(Role.REQUESTER, "rita")
     tess = make_user(Role.TECHNICIAN, "tess")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services.assets import locations, register
-from app.services.people import workers
+from app.services.people import assignees as workers
 
 SUGGESTIONS = 30
 NONE_TEXT = "(none)"

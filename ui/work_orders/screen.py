@@ -179,7 +179,7 @@ class WorkOrdersScreen(ListScreen):
 
     # -- bulk changes ---------------------------------------------------------------------
     def bulk_assign(self) -> None:
-        from app.services.people import workers as people
+        from app.services.people import assignees as people
 
         rows = self.selected_rows()
         if not rows:
