@@ -167,9 +167,9 @@ def test_bulk_assign_from_the_selection(qtbot, plant, admin, monkeypatch):
     assert not screen.assign_action.isEnabled()
     _select_titles(screen, {"Seal leaking", "Fan noise"})
     assert screen.assign_action.isEnabled()
-    from app.services.people import assignees as workers
+    from app.services.people import assignees
 
-    tina = next(p for p in workers.list_workers(admin) if p.id == plant["tina"].user_id)
+    tina = next(p for p in assignees.list_workers(admin) if p.id == plant["tina"].user_id)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (tina.label, True))
     screen.bulk_assign()
     orders = {w.title: w for w in WorkOrder.select()}

@@ -53,15 +53,14 @@ def test_long_values_are_shortened_in_the_summary(db: Any, admin: Actor) -> None
 def test_workers_are_the_active_accounts_that_may_work_on_orders(
     db: Any, admin: Actor, make_user: Any
 ) -> None:
-    from app.services.people import assignees as workers
-    from app.services.people import users
+    from app.services.people import assignees, users
 
     make_user(Role.REQUESTER, "rita")
     tess = make_user(Role.TECHNICIAN, "tess")
     gone = make_user(Role.TECHNICIAN, "gone")
     users.deactivate_user(admin, gone.user_id)
 
-    names = [p.username for p in workers.list_workers(admin)]
+    names = [p.username for p in assignees.list_workers(admin)]
 
     assert tess.username in names and admin.username in names
     assert "rita" not in names and "gone" not in names

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 from app.errors import KeepwellError
 from app.permissions import Actor
 from app.services.assets import locations, register
-from app.services.people import assignees as workers
+from app.services.people import assignees
 
 SUGGESTIONS = 30
 NONE_TEXT = "(none)"
@@ -155,7 +155,7 @@ class PersonPicker(QComboBox):
                  none_text: str = "(unassigned)") -> None:
         super().__init__(parent)
         self.addItem(none_text, None)
-        for person in workers.list_workers(actor):
+        for person in assignees.list_workers(actor):
             self.addItem(person.label, person.id)
 
     def user_id(self) -> int | None:

@@ -179,13 +179,13 @@ class WorkOrdersScreen(ListScreen):
 
     # -- bulk changes ---------------------------------------------------------------------
     def bulk_assign(self) -> None:
-        from app.services.people import assignees as people
+        from app.services.people import assignees
 
         rows = self.selected_rows()
         if not rows:
             return
         # Technicians first: they do most of the work; then the office roles.
-        workers = sorted(people.list_workers(self.actor), key=_technicians_first)
+        workers = sorted(assignees.list_workers(self.actor), key=_technicians_first)
         labels = [p.label for p in workers]
         label, ok = QInputDialog.getItem(
             self, "Assign work orders",
