@@ -15,7 +15,7 @@ from app.services.work_orders import activity, edit, lifecycle
 from app.services.work_orders.fields import TaskSpec
 from tests.ui import test_work_order_form as form_tests
 from tests.ui.test_work_order_form import assigned_order, new_order, row
-from ui.work_orders.lifecycle import ConflictBox
+from ui.work_orders.conflicts import ConflictBox
 
 plant, people, open_form = form_tests.plant, form_tests.people, form_tests.open_form
 

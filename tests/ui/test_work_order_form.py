@@ -20,8 +20,8 @@ from app.services.pm import run, schedules
 from app.services.work_orders import edit, lifecycle
 from app.services.work_orders.fields import TaskSpec
 from ui.common.form_widgets import READ_ONLY_BACKGROUND
+from ui.work_orders.conflicts import ConflictBox, UnsavedBox
 from ui.work_orders.form import WorkOrderForm
-from ui.work_orders.lifecycle import ConflictBox, UnsavedBox
 
 SQLISH = "Robert'); DROP TABLE work_order;-- \"quoted\" 100% _x_"
 

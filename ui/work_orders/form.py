@@ -32,11 +32,11 @@ from ui.common.form_widgets import (
 )
 from ui.work_orders.checklist import ChecklistTab
 from ui.work_orders.codes import FailureCodesTab
+from ui.work_orders.conflicts import UnsavedBox
 from ui.work_orders.header import WorkOrderHeader
 from ui.work_orders.lifecycle import (
     MoveBar,
     MoveButton,
-    UnsavedBox,
     missing_codes,
     move_dialog,
     move_label,

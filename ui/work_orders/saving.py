@@ -14,8 +14,8 @@ from app.services.work_orders import activity, edit
 from app.services.work_orders.detail import WorkOrderDetail
 from ui.common.errors import describe
 from ui.common.form_widgets import refusal_summary
+from ui.work_orders.conflicts import ConflictBox, conflict_words, their_changes
 from ui.work_orders.header import ERROR_FIELDS
-from ui.work_orders.lifecycle import ConflictBox, conflict_words, their_changes
 
 
 class WorkOrderSaving:
