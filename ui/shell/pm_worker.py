@@ -3,7 +3,7 @@
 A `schedule.Scheduler`, stepped by a QTimer created inside the thread, runs the PM check every
 few minutes (as SYSTEM) and counts the overdue orders. A planner's "Run PM check now" is queued
 into the same thread, so checks never overlap. Results come back as signals (queued to the GUI
-thread; a finished check's report and its words are in ui/shell/pm_report.py); a failed check
+thread; a finished check's report and its words are in ui/pm/report.py); a failed check
 is reported in words, logged, and tried again a minute later.
 
 The thread has its own database connection (peewee keeps one per thread), closed after each
@@ -37,7 +37,7 @@ from app.services import backups, database, health
 from app.services.pm import run
 from app.services.work_orders import listing
 from app.services.work_orders.listing import WorkOrderFilter
-from ui.shell.pm_report import PmCheckReport, failure_words, status_words
+from ui.pm.report import PmCheckReport, failure_words, status_words
 
 log = logging.getLogger(__name__)
 
