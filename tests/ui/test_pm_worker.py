@@ -25,8 +25,9 @@ from app.services.assets import register
 from app.services.pm import run as pm_run
 from app.services.pm import schedules
 from app.services.work_orders import edit, listing
-from ui.pm.run_result import PmCheckActions, PmRunResultDialog
+from ui.pm.run_result import PmRunResultDialog
 from ui.shell.main_window import MainWindow
+from ui.shell.pm_check_actions import PmCheckActions
 from ui.shell.pm_worker import PmCheckReport, PmWorker
 
 # The shortest waits schedule knows (whole seconds), looked at every 10 ms.

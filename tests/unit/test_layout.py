@@ -7,7 +7,9 @@ add to it:
 
 - a `ui/<subject>/` package is private to its subject: everything else (other subjects, the
   shell) uses it through what its `__init__` exports, never one of its modules;
-- `ui/common/` is the bottom of the GUI: it imports no subject and not the shell;
+- `ui/common/` is the bottom of the GUI: it imports no subject and not the shell; a subject
+  never imports the shell (the shell is built from the subjects);
+- every folder of code is a package (else it would escape these rules);
 - nothing outside a package takes a `_private` name from it;
 - the CLI's subject modules take their shared helpers from `app/cli/common.py` only;
 - there are no import cycles in `app/` or `ui/`, counting imports inside functions;
@@ -87,38 +89,65 @@ def test_ui_common_is_the_bottom_of_the_gui() -> None:
     assert found == []
 
 
-def test_ui_subjects_reach_the_shell_only_through_its_public_names() -> None:
-    found = []
-    for name, path in MODULES.items():
-        if name.split(".")[:2][-1] not in UI_SUBJECTS:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ui.shell"):
-                found.extend(f"{_where(path)}:{node.lineno} {alias.name}"
-                             for alias in node.names if alias.name.startswith("_"))
+def test_ui_subjects_never_import_the_shell() -> None:
+    """The shell (start-up, main window, PM worker) is built from the subjects, never the other
+    way round: a subject that needs the desk's state is handed it."""
+    found = [
+        f"{_where(path)}:{line} imports {target}"
+        for name, path in MODULES.items() if name.split(".")[:2][-1] in UI_SUBJECTS
+        for line, target in _imports(path) if target.startswith("ui.shell")
+    ]
     assert found == []
 
 
+def test_every_code_folder_is_a_package() -> None:
+    """A folder without `__init__.py` would escape the subject rules above."""
+    missing = sorted(
+        str(folder.relative_to(ROOT)) for top in ("app", "ui")
+        for folder in [ROOT / top, *(ROOT / top).rglob("*")]
+        if folder.is_dir() and folder.name != "__pycache__" and any(folder.glob("*.py"))
+        and not (folder / "__init__.py").exists()
+    )
+    assert missing == []
+
+
+def _package_of_module(name: str) -> str:
+    path = MODULES[name]
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
 def test_no_private_name_crosses_a_package() -> None:
-    """`from app.services.people.users import _load` ties two packages to a detail of one."""
+    """`from app.services.people.users import _load` (or `users._load(...)`) ties two packages to
+    a detail of one; relative imports count too."""
     found = []
     for path in MODULES.values():
         package = ".".join(path.relative_to(ROOT).parent.parts)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
-                continue
-            if node.module not in MODULES:
-                continue
-            target = MODULES[node.module]
-            target_package = ".".join(target.relative_to(ROOT).parent.parts)
-            if target.name == "__init__.py":
-                target_package = node.module
-            found.extend(
-                f"{_where(path)}:{node.lineno} {node.module}.{alias.name}"
-                for alias in node.names
-                if alias.name.startswith("_") and not alias.name.startswith("__")
-                and target_package != package
-            )
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_names: dict[str, str] = {}  # local name -> our module it stands for
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                source = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    source = ".".join([*anchor, source] if source else anchor)
+                for alias in node.names:
+                    if f"{source}.{alias.name}" in MODULES:
+                        module_names[alias.asname or alias.name] = f"{source}.{alias.name}"
+                    elif (source in MODULES and alias.name.startswith("_")
+                          and not alias.name.startswith("__")
+                          and _package_of_module(source) != package):
+                        found.append(f"{_where(path)}:{node.lineno} {source}.{alias.name}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname and alias.name in MODULES:
+                        module_names[alias.asname] = alias.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in module_names and node.attr.startswith("_")
+                    and not node.attr.startswith("__")
+                    and _package_of_module(module_names[node.value.id]) != package):
+                found.append(f"{_where(path)}:{node.lineno} "
+                             f"{module_names[node.value.id]}.{node.attr}")
     assert found == []
 
 
@@ -128,10 +157,12 @@ def test_cli_subject_modules_share_only_common() -> None:
     `main` or from each other: no circle."""
     found = []
     for name, path in MODULES.items():
-        if not name.startswith("app.cli.") or name in ("app.cli.main", "app.cli.common"):
+        if not name.startswith("app.cli") or name in ("app.cli.main", "app.cli.common"):
             continue
+        allowed = {"app.cli.common", "app.cli.main"} if name == "app.cli.__main__" else {
+            "app.cli.common"}
         found.extend(f"{_where(path)}:{line} imports {target}" for line, target in _imports(path)
-                     if target.startswith("app.cli") and target != "app.cli.common")
+                     if target.startswith("app.cli") and target not in allowed)
     for line, target in _imports(MODULES["app.cli.common"]):
         if target.startswith("app.cli"):
             found.append(f"app/cli/common.py:{line} imports {target}")
@@ -148,7 +179,16 @@ def test_only_the_program_entry_uses_the_cli() -> None:
 
 
 def _graph() -> dict[str, set[str]]:
-    return {name: {t for _line, t in _imports(path) if t != name} for name, path in MODULES.items()}
+    """Who imports whom; importing `a.b.c` also runs `a.b` and `a` (their `__init__`)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in MODULES.items():
+        targets = set()
+        for _line, target in _imports(path):
+            parts = target.split(".")
+            targets.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+        graph[name] = {t for t in targets if t in MODULES and t != name
+                       and not name.startswith(t + ".")}
+    return graph
 
 
 def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -14,7 +14,7 @@ A list screen is a `ListScreen` subclass. It provides:
   widgets (`search_box` gives the usual search field), and ends with `self.build(filter_bar)`,
   which lays the screen out and reads the first page;
 - `toolbar_actions()` (and `menu_actions()` when the context menu differs), None for a
-  separator; an action with a shortcut is also the screen's, so its key works anywhere on it;
+  separator; the toolbar's actions are also the screen's, so their keys work anywhere on it;
 - `open_row(row)`: what Enter or a double-click does to a row (`open_selected()` opens the
   chosen one: connect an "Open" action to it);
 - `update_actions()` when more than `row_actions` depends on what is chosen or on permissions
@@ -58,6 +58,10 @@ service `parts.list_parts`) looks like this; ui/users/screen.py is a real one:
 
         def open_row(self, row):
             open_part_form(self.actor, row.id, parent=self)
+
+        def apply_search(self):
+            self.search_timer.stop()
+            self.model.set_search(self.search.text())  # the model reads its first page again
 
 The screen joins the navigation with a `ScreenSpec` in ui/shell/screens.py, through a factory
 its subject's `__init__.py` exports.
@@ -183,8 +187,7 @@ class ListScreen(QWidget):
                 self.toolbar.addSeparator()
                 continue
             self.toolbar.addAction(action)
-            if not action.shortcut().isEmpty():
-                self.addAction(action)
+            self.addAction(action)  # the screen's own: a shortcut on it works anywhere on it
         self.table = self._make_table()
         body = self.body(self.table)
 

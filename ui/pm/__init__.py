@@ -1,18 +1,20 @@
-"""PM Schedules and PM Forecast: lists, the schedule form, the calendar.
-
-What the rest of the program uses (each import waits for the first call):
-"""
+"""PM Schedules and PM Forecast: lists, the schedule form, the calendar, and what a PM check
+did. Others use the PM subject through these names (the screens and the result dialog are
+imported on first use, so loading the package costs little at start-up)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ui.pm.report import PmCheckReport, failure_words, status_words
+
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QDialog, QWidget
 
     from app.permissions import Actor
-    from ui.pm.run_result import PmCheckActions
-    from ui.shell.pm_worker import PmWorker
+
+__all__ = ["PmCheckReport", "failure_words", "pm_forecast_screen", "pm_schedules_screen",
+           "run_result_dialog", "status_words"]
 
 
 def pm_schedules_screen(actor: Actor) -> QWidget:
@@ -27,8 +29,10 @@ def pm_forecast_screen(actor: Actor) -> QWidget:
     return PmForecastScreen(actor)
 
 
-def pm_check_actions(actor: Actor, worker: PmWorker, window: QWidget) -> PmCheckActions:
-    """"Run PM check now" and "Preview PM check…" for the window's Tools menu."""
-    from ui.pm.run_result import PmCheckActions
+def run_result_dialog(report: PmCheckReport, *, may_run: bool,
+                      parent: QWidget | None = None) -> QDialog:
+    """What a finished check did, with "Create these orders now" after a preview when
+    `may_run`; its `create_requested` says whether that was chosen."""
+    from ui.pm.run_result import PmRunResultDialog
 
-    return PmCheckActions(actor, worker, window)
+    return PmRunResultDialog(report, may_run=may_run, parent=parent)

@@ -92,7 +92,7 @@ class PmForecastExport(QObject):
 
     def _owner(self) -> QWidget:
         # The screen, asked for each time: holding it too would be a reference cycle (as in
-        # ui.pm.run_result.PmCheckActions).
+        # ui.shell.pm_check_actions.PmCheckActions).
         owner = self.parent()
         assert isinstance(owner, QWidget)
         return owner

@@ -1,19 +1,17 @@
 """What a PM check did (or, previewed, would do): the orders created, the schedules skipped and
-why, and the occurrences recorded as missed; and the actions that ask for one."""
+why, and the occurrences recorded as missed. (The main window's actions that ask for a check
+are ui/shell/pm_check_actions.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, Slot
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -22,14 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import storage
-from app.permissions import Actor
 from app.pm.engine import amount
 from app.services.pm.run import Created, RunResult
 from ui.common.form_dialog import hint_label
-from ui.common.notify import notify
 from ui.common.tables import read_only_table
-from ui.shell.pm_worker import PmCheckReport, PmWorker
+from ui.pm.report import PmCheckReport
 
 WRAP_ROWS = 500  # more rows than this: one line each (measuring them all would be slow)
 SIZE = (1000, 520)  # at most: the screen's room is less on a small laptop
@@ -163,84 +158,3 @@ class PmRunResultDialog(QDialog):
     def _create(self) -> None:
         self.create_requested = True
         self.accept()
-
-
-class PmCheckActions(QObject):
-    """"Run PM check now" (Ctrl+Shift+R) and "Preview PM check…" for those who may run the
-    check. The worker runs it as the signed-in user; what it did opens in a PmRunResultDialog,
-    a failure in a message box. Set `closed` when the window closes: a result still on its
-    way then shows nothing."""
-
-    def __init__(self, actor: Actor, worker: PmWorker, window: QWidget) -> None:
-        super().__init__(window)
-        self.actor = actor
-        self.worker = worker
-        self.closed = False
-        self.result_dialog: PmRunResultDialog | None = None
-        self.error_box: QMessageBox | None = None
-        self.run_action = QAction("&Run PM check now", window)
-        self.run_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.run_action.triggered.connect(self.run)
-        self.preview_action = QAction("&Preview PM check…", window)
-        self.preview_action.triggered.connect(self.preview)
-        # Slots of this object (on the GUI thread): Qt queues the worker's signals to them.
-        worker.check_finished.connect(self._finished)
-        worker.check_failed.connect(self._failed)
-
-    def _window(self) -> QWidget:
-        # The parent, asked for each time: holding it too would be a reference cycle, leaving
-        # a closed window to Python's cycle collector instead of going when it is dropped.
-        window = self.parent()
-        assert isinstance(window, QWidget)
-        return window
-
-    @Slot()
-    def run(self) -> None:
-        self._ask(dry_run=False)
-
-    @Slot()
-    def preview(self) -> None:
-        self._ask(dry_run=True)
-
-    def _ask(self, dry_run: bool) -> None:
-        self._enable(False)  # until this one's result is in
-        self.worker.run_now(self.actor, dry_run)
-
-    def _enable(self, enabled: bool) -> None:
-        self.run_action.setEnabled(enabled)
-        self.preview_action.setEnabled(enabled)
-
-    @Slot(object)
-    def _finished(self, report: PmCheckReport) -> None:
-        if not report.requested or self.closed:
-            return
-        self._enable(True)
-        window = self._window()
-        if getattr(window, "is_locked", False):  # no list of orders over the lock panel
-            notify(window, report.result.summary)
-            return
-        if self.result_dialog is not None:
-            self.result_dialog.deleteLater()
-        self.result_dialog = PmRunResultDialog(report, may_run=True, parent=window)
-        self.result_dialog.accepted.connect(self._result_accepted)
-        self.result_dialog.open()
-
-    @Slot()
-    def _result_accepted(self) -> None:
-        if self.result_dialog is not None and self.result_dialog.create_requested:
-            self.run()
-
-    @Slot(str, bool)
-    def _failed(self, message: str, requested: bool) -> None:
-        if not requested or self.closed:
-            return  # a timed check: the status bar says so, and it is tried again
-        self._enable(True)
-        if storage.stopped() is not None:
-            return  # the database cannot keep what is written: the window's alert says so
-        if self.error_box is not None:
-            self.error_box.deleteLater()
-        self.error_box = QMessageBox(
-            QMessageBox.Icon.Warning, "PM check failed",
-            f"The PM check did not finish.\n\n{message}", QMessageBox.StandardButton.Ok,
-            self._window())
-        self.error_box.open()

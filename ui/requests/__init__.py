@@ -1,6 +1,7 @@
 """Work requests: the list, filing, deciding.
 
-What the rest of the program uses (each import waits for the first call):
+Others use this subject through the functions below; each imports its module on first call,
+so loading the package costs nothing at start-up.
 """
 
 from __future__ import annotations

@@ -9,8 +9,6 @@ PM worker and waits for the connection check when it closes (issue 10).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel
 
@@ -18,11 +16,9 @@ from app.permissions import Actor, Perm
 from app.services import database
 from app.services.work_orders.listing import WorkOrderFilter
 from ui.common.workers import BackgroundTask
-from ui.pm import pm_check_actions
-from ui.shell.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmCheckReport, PmWorker
-
-if TYPE_CHECKING:
-    from ui.pm import PmCheckActions
+from ui.pm import PmCheckReport
+from ui.shell.pm_check_actions import PmCheckActions
+from ui.shell.pm_worker import DEFAULT_PM_MINUTES, PLANT_OVERDUE, PmWorker
 
 
 def overdue_filter(actor: Actor) -> WorkOrderFilter:
@@ -106,7 +102,7 @@ class DeskStatus:
         worker.check_finished.connect(self._pm_checked)
         worker.check_failed.connect(self._pm_failed)
         if self.actor.can(Perm.PM_RUN):
-            self.pm_actions = pm_check_actions(self.actor, worker, self)
+            self.pm_actions = PmCheckActions(self.actor, worker, self)
             self.tools_menu.addActions([self.pm_actions.run_action,
                                         self.pm_actions.preview_action])
         self._pm_checked(None)

@@ -37,7 +37,7 @@ from app.services import backups, database, health
 from app.services.pm import run
 from app.services.work_orders import listing
 from app.services.work_orders.listing import WorkOrderFilter
-from ui.pm.report import PmCheckReport, failure_words, status_words
+from ui.pm import PmCheckReport, failure_words, status_words
 
 log = logging.getLogger(__name__)
 

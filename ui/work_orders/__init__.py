@@ -1,7 +1,7 @@
 """Work Orders and My Work: the list, its table model and filters, the work-order form.
 
-What the rest of the program uses (the modules inside are this subject's own; each import waits
-for the first call, so loading the package costs nothing at start-up):
+Others use this subject through the functions below; each imports its module on first call,
+so loading the package costs nothing at start-up.
 """
 
 from __future__ import annotations
