@@ -1,6 +1,6 @@
 """Database-level commands, run by IT with access to the database (they act as IT, named
-after the OS account): `keepwell db ...` (app/cli/database.py), `user ...`, `settings ...`, `demo`,
-`audit verify`."""
+after the OS account): `user ...`, `settings ...` and `demo` (`keepwell db ...` is
+app/cli/database.py, `keepwell audit ...` app/cli/audit.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 
 from app.cli.common import (
     ENV_PASSWORD,
-    EXIT_FAILED,
     EXIT_OK,
     Subcommands,
     add_command,
@@ -25,7 +24,7 @@ from app.cli.common import (
 )
 from app.errors import NotFound
 from app.permissions import USER_ROLES
-from app.services import audit, health, settings
+from app.services import settings
 from app.services.people import users
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +144,7 @@ def _register_user(commands: Subcommands, common: argparse.ArgumentParser) -> No
 
 
 # ---------------------------------------------------------------------------------------------
-# keepwell demo, keepwell audit verify
+# keepwell demo
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -174,22 +173,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _count_of(n: int, thing: str) -> str:
     return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
-
-
-def _audit_verify(args: argparse.Namespace) -> int:
-    open_current_database(args)
-    # A damaged file can hide events from the walk (a page of them unreadable as rows): the
-    # chain of what is left would verify. SQLite's quick check first (raises in words).
-    damaged = health.quick_check()
-    if damaged is not None:
-        raise damaged
-    report = audit.verify_chain(it())
-    if report.ok:
-        print(f"audit chain OK: {report.events} events")
-        return EXIT_OK
-    print(f"audit chain BROKEN at event {report.broken_at}: {report.reason} "
-          f"({report.events} events read)")
-    return EXIT_FAILED
 
 
 # keepwell settings ...
@@ -231,16 +214,9 @@ def _register_demo(commands: Subcommands, common: argparse.ArgumentParser) -> No
                 "fill an empty database with a demo plant and print its sign-ins")
 
 
-def _register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    group = add_group(commands, common, "audit", "check the audit trail")
-    add_command(group, common, "verify", _audit_verify,
-                "prove the hash chain of the audit trail unbroken; exit 1 if not")
-
-
 def register_admin(commands: Subcommands, common: argparse.ArgumentParser) -> None:
-    """Add the `user`, `settings`, `demo` and `audit` groups (entries of
-    app.cli.main.COMMAND_GROUPS, after `db` from app/cli/database.py)."""
+    """Add the `user`, `settings` and `demo` groups (entries of app.cli.main.COMMAND_GROUPS,
+    after `db` from app/cli/database.py)."""
     _register_user(commands, common)
     _register_settings(commands, common)
     _register_demo(commands, common)
-    _register_audit(commands, common)

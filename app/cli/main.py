@@ -1,6 +1,6 @@
 """The `keepwell` command line: the parser and running a command. The commands live in one
-module per subject, which main registers in `COMMAND_GROUPS`: app/cli/database.py (db) and
-app/cli/admin.py (user, settings, demo, audit: run by IT as `it_actor(<OS user>)`),
+module per subject, which main registers in `COMMAND_GROUPS`: app/cli/database.py (db),
+app/cli/admin.py (user, settings, demo) and app/cli/audit.py (run by IT as `it_actor(<OS user>)`),
 app/cli/work_orders.py, app/cli/assets.py, app/cli/pm.py and app/cli/pm_check.py (act as a
 Keepwell user through `sign_in_from_args`) and app/cli/scheduler.py. What they share (opening the
 database, passwords and signing in, output, exit codes) is app/cli/common.py.
@@ -29,7 +29,7 @@ import peewee
 
 from app import __version__
 from app import db as dbmod
-from app.cli import admin, assets, database, pm, pm_check, scheduler, work_orders
+from app.cli import admin, assets, audit, database, pm, pm_check, scheduler, work_orders
 from app.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -221,6 +221,7 @@ def _register_pm(commands: Subcommands, common: argparse.ArgumentParser) -> None
 COMMAND_GROUPS: list[Callable[[Subcommands, argparse.ArgumentParser], None]] = [
     database.register_db,
     admin.register_admin,
+    audit.register_audit,
     work_orders.register_work_orders,
     assets.register_asset_commands,
     _register_pm,
