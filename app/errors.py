@@ -147,18 +147,26 @@ class InvalidTransition(KeepwellError):
 
 
 class AuthenticationFailed(KeepwellError):
-    """Unknown user or wrong password: one message for both, so usernames cannot be probed."""
+    """A sign-in refused: unknown user, wrong password or a locked account. One message for all
+    three, whatever the name, so that neither the words nor the lockout tell anyone which
+    usernames exist; it says how the lockout works, so a user whose right password is refused
+    knows why."""
 
-    def __init__(self) -> None:
-        super().__init__("Unknown user or wrong password.")
-
-
-class AccountLocked(KeepwellError):
-    def __init__(self, until: dt.datetime) -> None:
+    def __init__(self, failures: int = 5, minutes: int = 15) -> None:
         super().__init__(
-            f"This account is locked after too many failed sign-ins until {until:%H:%M} "
-            f"({until:%Y-%m-%d}). Try again then, or ask an administrator to unlock it."
+            f"Unknown user or wrong password. After {failures} failed sign-ins an account is "
+            f"locked for {minutes} minutes: if your password is right, try again later or ask "
+            "an administrator to unlock it."
         )
+
+
+class AccountLocked(AuthenticationFailed):
+    """The sign-in was refused because the account is locked (the right password included).
+    The same words as AuthenticationFailed: the class and `until` are for the program (tests,
+    the log), never shown to whoever is signing in."""
+
+    def __init__(self, until: dt.datetime, failures: int = 5, minutes: int = 15) -> None:
+        super().__init__(failures, minutes)
         self.until = until
 
 

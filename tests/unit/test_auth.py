@@ -223,12 +223,15 @@ def test_failed_attempts_and_lockout_are_audited(make_user):
     assert all(e.actor == "tess" for e in failed)
 
 
-def test_locked_until_is_shown_in_local_time(make_user, india_time):
-    make_user(Role.TECHNICIAN, "tess")
+def test_locked_until_is_kept_in_local_time_and_told_only_to_the_signed_in_user(
+        make_user, india_time):
+    tess = make_user(Role.TECHNICIAN, "tess")
     locked = lock_out("tess")
     # 08:00 UTC + 15 min is 13:45 in India (UTC+5:30, no daylight saving).
     assert locked.until == dt.datetime(2026, 3, 2, 13, 45)
-    assert "13:45" in str(locked)
+    assert "13:45" not in str(locked)  # whoever signs in may not be tess
+    assert auth.signature_refusal(tess, TEST_PASSWORD, now=T0) == (
+        "cannot be checked: your account is locked until 13:45 after too many wrong passwords")
 
 
 @pytest.fixture
@@ -244,6 +247,108 @@ def india_time():
     else:
         os.environ["TZ"] = old
     time.tzset()
+
+
+# --- nothing tells which usernames exist --------------------------------------------------------
+
+
+def test_every_refusal_reads_the_same_whatever_the_name_and_the_lock(make_user):
+    make_user(Role.TECHNICIAN, "tess")
+    seen: list[str] = []
+    tries = ([("nobody", "wrong-password-1")] * 7 + [("tess", "wrong-password-1")] * 5
+             + [("tess", TEST_PASSWORD), ("tess", "wrong-password-1"), ("nobody", TEST_PASSWORD)])
+    for name, password in tries:
+        with pytest.raises(AuthenticationFailed) as caught:
+            auth.sign_in(name, password, now=T0)
+        seen.append(caught.value.message)
+    assert user_record(User.get(User.username == "tess").id).locked_until == T0 + LOCK
+    assert set(seen) == {
+        "Unknown user or wrong password. After 5 failed sign-ins an account is locked for "
+        "15 minutes: if your password is right, try again later or ask an administrator to "
+        "unlock it."}
+    assert f"After {auth.LOCKOUT_FAILURES} failed" in seen[0]
+    assert f"{auth.LOCKOUT_MINUTES} minutes" in seen[0]
+
+
+def test_every_refusal_costs_one_bcrypt_check_at_the_cost_of_a_real_one(make_user, monkeypatch):
+    """Unknown users and locked accounts are refused after a check of the same cost as a real
+    one (the time it takes is what an attacker measures), and a locked account's own hash is
+    never checked: the right password could not even leak through timing."""
+    import bcrypt
+
+    tess = make_user(Role.TECHNICIAN, "tess")
+    user_cost = auth.BCRYPT_ROUNDS + 1  # told apart from the dummy of unknown users
+    own_hash = bcrypt.hashpw(TEST_PASSWORD.encode(), bcrypt.gensalt(user_cost))
+    User.update(password_hash=own_hash.decode()).where(User.id == tess.user_id).execute()
+    checks: list[tuple[int, bool]] = []  # (cost, whether tess's own hash was checked)
+    real_checkpw = bcrypt.checkpw
+
+    def checkpw(password: bytes, hashed: bytes) -> bool:
+        checks.append((int(hashed.split(b"$")[2]), hashed == own_hash))
+        return real_checkpw(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+
+    def checks_for(name: str, password: str) -> list[tuple[int, bool]]:
+        checks.clear()
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in(name, password, now=T0)
+        return list(checks)
+
+    assert checks_for("nobody", "wrong-password-1") == [(auth.BCRYPT_ROUNDS, False)]
+    for _ in range(auth.LOCKOUT_FAILURES):
+        assert checks_for("tess", "wrong-password-1") == [(user_cost, True)]
+    assert user_record(tess.user_id).locked_until == T0 + LOCK
+    assert checks_for("tess", TEST_PASSWORD) == [(user_cost, False)]  # locked: a dummy check
+    assert checks_for("tess", "wrong-password-1") == [(user_cost, False)]
+
+
+@pytest.mark.real_bcrypt
+def test_the_dummy_hash_is_made_in_advance_at_the_production_cost():
+    # At the production cost the dummy is a constant in the source: no first-use cost, so the
+    # first unknown-user attempt of a process (every CLI call) takes as long as a real one.
+    import bcrypt
+
+    assert auth.BCRYPT_ROUNDS == 12
+    dummy = auth._DUMMY_HASHES[auth.BCRYPT_ROUNDS]
+    assert dummy.startswith(b"$2b$12$") and len(dummy) == 60
+    assert bcrypt.checkpw(b"keepwell", dummy) is False  # a well-formed hash of nothing known
+
+
+def test_the_right_password_on_the_last_try_signs_in_and_lifts_the_lock_it_took(make_user):
+    tess = make_user(Role.TECHNICIAN, "tess")
+    fail_times("tess", auth.LOCKOUT_FAILURES - 1)
+    assert auth.sign_in("tess", TEST_PASSWORD, now=T0).actor == tess
+    record = user_record(tess.user_id)
+    assert (record.failed_attempts, record.locked_until) == (0, None)
+    assert "locked" not in actions_for(tess.user_id)
+
+
+def test_a_right_password_checked_while_other_guesses_took_the_last_try_is_refused(make_user):
+    """The interleaving of parallel guesses, step by step: the right password takes the first
+    try and is checked while four wrong ones take the others; the last of them locks the account,
+    and the lock stands when the right password's check ends."""
+    tess = make_user(Role.TECHNICIAN, "tess")
+    right = auth._reserve(User.username == "tess", T0, check_inactive=True)
+    assert (right.outcome, right.attempt) == (auth.RESERVED, 1)
+    fail_times("tess", auth.LOCKOUT_FAILURES - 2)
+    with pytest.raises(AccountLocked):
+        auth.sign_in("tess", "wrong-password-1", now=T0)
+    settled = auth._settle(right, TEST_PASSWORD, T0, signing_in=True)
+    assert settled.outcome == auth.LOCKED
+    record = user_record(tess.user_id)
+    assert record.locked_until == T0 + LOCK and record.last_login_at is None
+    assert actions_for(tess.user_id).count("sign_in_failed") == auth.LOCKOUT_FAILURES - 1
+    assert "sign_in" not in actions_for(tess.user_id)
+
+
+def test_a_deactivated_account_with_the_right_password_gives_its_try_back(admin, make_user):
+    tech = make_user(Role.TECHNICIAN, "tess")
+    fail_times("tess", 2)
+    users.deactivate_user(admin, tech.user_id)
+    with pytest.raises(AccountInactive):
+        auth.sign_in("tess", TEST_PASSWORD, now=T0)
+    assert user_record(tech.user_id).failed_attempts == 0
 
 
 # --- admin reset and changing one's own password ---------------------------------------------
