@@ -26,11 +26,11 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
+from app.pm.rule_checks import rule_problem
 from app.pm.rules import parse_rule, rule_words
 
 UNITS = ("day", "week", "month", "year", "rrule")
 MAX_EVERY = 1000
-DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_OCCURRENCES = 100_000  # a forecast never runs away
 MAX_YEARS = 200  # nor does a series whose dates never fall in its season
 # 400 Gregorian years: weekdays and leap days repeat exactly after them.
@@ -39,7 +39,12 @@ CYCLE = dt.timedelta(days=146_097)
 
 
 class RecurrenceError(ValueError):
-    """A recurrence that cannot be used, in words for the schedule form."""
+    """A recurrence that cannot be used, in words for the schedule form; `detail` is what is
+    wrong with the rule itself, without the rule (for a message that names the field)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class WalkBudgetExceeded(RecurrenceError):
@@ -59,31 +64,16 @@ class Recurrence:
         if self.unit == "rrule":
             if not self.rrule.strip():
                 raise RecurrenceError("a rule (RRULE) is required, e.g. FREQ=MONTHLY;BYDAY=1MO")
-            body = self.rrule.strip().upper().removeprefix("RRULE:")
-            parts = dict(p.partition("=")[::2] for p in body.split(";") if p)
-            if parts.get("FREQ") not in DAY_FREQUENCIES:
-                given = f"FREQ={parts['FREQ']} cannot be used" if parts.get("FREQ") else \
-                    "FREQ is missing"
+            problem = rule_problem(self.rrule)
+            if problem:
                 raise RecurrenceError(
-                    f"the rule {self.rrule!r} is not a valid RRULE: {given}; PM is due on "
-                    "days: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, e.g. FREQ=MONTHLY;BYDAY=1MO")
-            if {"DTSTART", "UNTIL", "COUNT"} & set(parts):
-                raise RecurrenceError(
-                    f"the rule {self.rrule!r} is not a valid RRULE: leave out DTSTART, UNTIL "
-                    "and COUNT (the schedule's start and end dates say when it runs)")
-            interval = parts.get("INTERVAL", "1").strip()
-            if not interval.isdigit() or not 1 <= int(interval) <= MAX_EVERY:
-                # INTERVAL=0 would give the same date for ever (and dateutil loops for ever
-                # looking for the next one).
-                raise RecurrenceError(
-                    f"the rule {self.rrule!r} is not a valid RRULE: INTERVAL must be a whole "
-                    f"number from 1 to {MAX_EVERY}, not {interval or 'nothing'}")
+                    f"the rule {self.rrule!r} is not a valid RRULE: {problem}", problem)
             try:
                 rrulestr(self._rule_text(dt.date(2000, 1, 1)))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, IndexError, OverflowError):
+                words = "write it like FREQ=MONTHLY;BYDAY=1MO or FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"
                 raise RecurrenceError(
-                    f"the rule {self.rrule!r} is not a valid RRULE: write it like "
-                    "FREQ=MONTHLY;BYDAY=1MO or FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH") from None
+                    f"the rule {self.rrule!r} is not a valid RRULE: {words}", words) from None
         elif isinstance(self.every, bool) or not isinstance(self.every, int) \
                 or not 1 <= self.every <= MAX_EVERY:
             raise RecurrenceError(f"'every' must be a whole number from 1 to {MAX_EVERY}")
@@ -115,6 +105,7 @@ class Recurrence:
     def _rule_text(self, start: dt.date) -> str:
         body = self.rrule.strip()
         body = body[len("RRULE:"):] if body.upper().startswith("RRULE:") else body
+        body = ";".join(part for part in body.split(";") if part.strip())  # "FREQ=DAILY;"
         return f"DTSTART:{start:%Y%m%d}\nRRULE:{body}"
 
     def _rule(self, start: dt.date) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import peewee
@@ -80,23 +81,103 @@ def versioned_update(
     return changes
 
 
+# Characters that reorder the text after them when it is shown (bidirectional embeddings,
+# overrides and isolates): "invoice\u202eexe.pdf" prints as "invoicefdp.exe". Right-to-left
+# letters (Arabic, Hebrew) show right to left without them; the marks U+200E/U+200F stay allowed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates: bytes of a command line that are not UTF-8 arrive as U+DC80..U+DCFF.
+SURROGATES = re.compile("[\ud800-\udfff]")
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: one line.
+ONE_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Text of several lines (descriptions, notes, comments) keeps newlines and tabs.
+LINES_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MULTILINE_FROM = 1000  # text fields this long are the multi-line ones (see clean_text)
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """What makes `value` unfit to store and show as text, in words after the field's name
+    (None: nothing). Never quotes `value`: it may not even be printable."""
+    found = SURROGATES.search(value)
+    if found:
+        code = ord(found.group())
+        byte = f" (the byte 0x{code - 0xDC00:02X})" if 0xDC80 <= code <= 0xDCFF else ""
+        return (f"is not valid text (UTF-8): character {found.start() + 1} cannot be "
+                f"read{byte}")
+    found = BIDI_CONTROLS.search(value)
+    if found:
+        return (f"contains an invisible direction control (U+{ord(found.group()):04X}, "
+                f"character {found.start() + 1}), which can make text show as something it is "
+                "not; right-to-left letters need none")
+    found = (LINES_CONTROLS if multiline else ONE_LINE_CONTROLS).search(value)
+    if found:
+        char = found.group()
+        where = f"U+{ord(char):04X}, character {found.start() + 1}"
+        if char in "\n\r\u2028\u2029" and not multiline:
+            return f"must be one line: it contains a line break ({where})"
+        if char == "\t" and not multiline:
+            return f"must be one line of text: it contains a tab ({where})"
+        return f"contains control characters ({where}); only printable text can be stored"
+    return None
+
+
 def clean_text(
-    errors: dict[str, str], name: str, value: Any, *, max_length: int, required: bool = True
+    errors: dict[str, str], name: str, value: Any, *, max_length: int, required: bool = True,
+    multiline: bool | None = None,
 ) -> str:
-    """Strip and check one text field; a problem goes into `errors` under the field's name."""
+    """Strip and check one text field; a problem goes into `errors` under the field's name.
+    Refused: bytes that are not UTF-8, control characters and bidirectional overrides and
+    isolates (they disguise text in lists and printouts). `multiline` text keeps newlines
+    (Windows' CR LF becomes LF) and tabs; by default the long fields (MULTILINE_FROM characters
+    or more: descriptions, notes, comments) are multi-line and the others one line."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         errors[name] = "must be text"
         return ""
+    if multiline is None:
+        multiline = max_length >= MULTILINE_FROM
     value = value.strip()
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    problem = text_problem(value, multiline=multiline)
     if required and not value:
         errors[name] = "is required"
     elif len(value) > max_length:
         errors[name] = f"is {len(value)} characters long; at most {max_length} are allowed"
-    elif any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        errors[name] = "contains control characters"
+    elif problem:
+        errors[name] = problem
     return value
+
+
+MAX_NUMBER_TEXT = 40  # more than any amount a column holds, written out in full
+
+
+def parse_decimal(value: Any, *, decimal_comma: bool = False) -> Decimal | None:
+    """`value` (a number, or text as typed: "1,234.50", or with `decimal_comma` "2,5") as a
+    finite Decimal; None when it is not one (NaN, infinity, words, text too long to be a
+    number). Never raises: the caller checks the range before rounding (quantize raises for a
+    number with more digits than the context holds, such as 1e30 to cents)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        text = text.replace(",", ".") if decimal_comma else text.replace(",", "")
+        if not text or len(text) > MAX_NUMBER_TEXT or text_problem(text):
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    elif isinstance(value, float):
+        number = Decimal(repr(value))  # 0.1 is 0.1, not its binary neighbour
+    else:
+        number = Decimal(value)
+    return number if number.is_finite() else None
+
+
+def places(number: Decimal, digits: int = 2) -> Decimal:
+    """`number` rounded to `digits` decimals; call it on a number within a column's range."""
+    return number.quantize(Decimal(1).scaleb(-digits))
 
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -156,10 +237,24 @@ def clean_file(errors: dict[str, str], data: Any, media_type: Any) -> tuple[byte
     return content, kind
 
 
+MAX_SEARCH = 200
+
+
+def clean_search(text: Any, name: str = "search") -> str:
+    """A search as typed, trimmed; ValidationError naming `name` for one that is not text,
+    too long, or holds bytes that are not UTF-8 or control characters (nothing stored can
+    match them, and PostgreSQL refuses NUL outright)."""
+    errors: dict[str, str] = {}
+    cleaned = clean_text(errors, name, text, max_length=MAX_SEARCH, required=False,
+                         multiline=False)
+    raise_if(errors)
+    return cleaned
+
+
 def text_search(columns: tuple[Any, ...], text: str) -> Any:
     """A WHERE condition: `text` appears in any of `columns`, ignoring case and accents' case
     (Ölpumpe = ölpumpe); % and _ are plain characters. None for a blank search."""
-    text = (text or "").strip()
+    text = clean_search(text)
     if not text:
         return None
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from app.services.common import clean_date, clean_text
+from app.services.common import clean_date, clean_text, parse_decimal, places, text_problem
 
 CRITICALITIES = ("A", "B", "C")
 ASSET_STATUSES = ("in_service", "down", "retired")
@@ -39,17 +39,12 @@ def clean_money(errors: dict[str, str], name: str, value: Any,
     """An amount with at most 2 decimals, ≥ 0 unless `negative`; "" or None is none."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        errors[name] = "must be a number"
-        return None
-    text = value.strip().replace(",", "") if isinstance(value, str) else str(value)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        errors[name] = f"must be a number, not {text[:40]!r}"
-        return None
-    if not amount.is_finite():
-        errors[name] = "must be a number"
+    amount = parse_decimal(value)
+    if amount is None:
+        shown = value.strip()[:40] if isinstance(value, str) else ""
+        errors[name] = f"must be a number, not {shown!r}" if shown.isprintable() and not (
+            text_problem(shown)) and shown.lower() not in ("nan", "inf", "infinity") \
+            else "must be a number"
     elif amount < 0 and not negative:
         errors[name] = "cannot be negative"
     elif abs(amount) > MAX_AMOUNT:
@@ -57,7 +52,7 @@ def clean_money(errors: dict[str, str], name: str, value: Any,
     elif amount != amount.quantize(Decimal("0.01")):
         errors[name] = "may have at most 2 decimal places"
     else:
-        return amount.quantize(Decimal("0.01"))
+        return places(amount)
     return None
 
 

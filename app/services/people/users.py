@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.clock import utcnow
@@ -18,6 +18,8 @@ from app.services.common import (
     clean_text,
     get_or_not_found,
     lock_rows,
+    parse_decimal,
+    places,
     raise_if,
     versioned_update,
 )
@@ -108,15 +110,19 @@ def _clean_role(errors: dict[str, str], role: object) -> Role | None:
     return value
 
 
+MAX_RATE = Decimal("99999999.99")  # the column holds 10 digits, 2 after the point
+
+
 def _clean_rate(errors: dict[str, str], rate: object) -> Decimal:
-    try:
-        value = Decimal(str(rate if rate not in (None, "") else 0))
-    except InvalidOperation:
-        errors["hourly_rate"] = "must be a number"
+    """An hourly rate: an amount from 0 to MAX_RATE, rounded to cents ("" or None: 0)."""
+    value = parse_decimal(rate) if rate not in (None, "") else Decimal(0)
+    if value is None:
+        errors["hourly_rate"] = "must be a number, such as 42.50"
         return Decimal(0)
-    if not value.is_finite() or value < 0 or value >= Decimal("100000000"):
-        errors["hourly_rate"] = "must be between 0 and 99,999,999.99"
-    return value.quantize(Decimal("0.01")) if value.is_finite() else Decimal(0)
+    if not 0 <= value <= MAX_RATE:
+        errors["hourly_rate"] = f"must be between 0 and {MAX_RATE:,}"
+        return Decimal(0)
+    return places(value)
 
 
 def _active_admins() -> int:

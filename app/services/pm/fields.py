@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.models import Asset, Meter
 from app.pm.engine import Plan, amount
 from app.pm.recurrence import UNITS, PlantCalendar, Recurrence, RecurrenceError
-from app.services.common import clean_date, clean_text
+from app.services.common import clean_date, clean_text, parse_decimal, places
 from app.services.work_orders.fields import (
     DESCRIPTION_MAX,
     TITLE_MAX,
@@ -61,16 +61,12 @@ def _amount(errors: dict[str, str], name: str, value: Any, *, positive: bool = F
         if required:
             errors[name] = "is required"
         return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "")) if not isinstance(
-            value, bool) else Decimal("NaN")
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or number < 0 or number > MAX_METER or (positive and number == 0):
-        errors[name] = f"must be a number {'more than' if positive else 'from'} 0" + (
-            "" if positive else f" to {MAX_METER:,}")
+    number = parse_decimal(value)
+    if number is None or number < 0 or number > MAX_METER or (positive and number == 0):
+        errors[name] = f"must be a number {'more than 0 and up' if positive else 'from 0'}" \
+            f" to {MAX_METER:,}"
         return None
-    return number.quantize(Decimal("0.01"))
+    return places(number)
 
 
 def _month(errors: dict[str, str], name: str, value: Any) -> int | None:
@@ -128,7 +124,7 @@ def check_fields(values: dict[str, Any], current: Any,
     out["time_every"] = _whole(errors, "time_every", merged["time_every"], 1, 1000)
     out["rrule"] = clean_text(errors, "rrule", merged["rrule"], max_length=500,
                               required=False) if out["time_unit"] == "rrule" else ""
-    if out["time_unit"] and "time_unit" not in errors and "time_every" not in errors:
+    if out["time_unit"] and not {"time_unit", "time_every", "rrule"} & set(errors):
         try:
             Recurrence(out["time_unit"], out["time_every"], out["rrule"])
         except RecurrenceError as exc:  # its words name the field: keep what follows
@@ -137,8 +133,7 @@ def check_fields(values: dict[str, Any], current: Any,
             elif not out["rrule"]:
                 errors["rrule"] = "is required, e.g. FREQ=MONTHLY;BYDAY=1MO"
             else:
-                detail = str(exc).partition(": ")[2]
-                errors["rrule"] = f"is not a valid RRULE: {detail}" if detail else \
+                errors["rrule"] = f"is not a valid RRULE: {exc.detail}" if exc.detail else \
                     "is not a valid RRULE"
     _check_meter(errors, merged, asset, current, out, set(values))
     if not out["time_unit"] and out["meter_id"] is None and not (

@@ -12,13 +12,13 @@ import functools
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.models import Asset, Location, User
 from app.paths import data_file
 from app.permissions import ROLE_PERMISSIONS, Perm, Role
-from app.services.common import clean_text
+from app.services.common import clean_text, parse_decimal, places
 from app.vocabulary import TASK_KINDS, WO_TYPES
 
 TITLE_MAX = 200
@@ -28,6 +28,7 @@ COMMENT_MAX = 5_000
 UNIT_MAX = 20
 MAX_TASKS = 200
 MAX_HOURS = Decimal(10_000)
+NOT_FINITE = ("nan", "snan", "inf", "infinity")  # numbers to Python, out of range to a planner
 PRIORITIES = {1: "urgent", 2: "high", 3: "normal", 4: "low"}
 WORKING_ROLES = tuple(r.value for r in Role if Perm.WO_WORK in ROLE_PERMISSIONS[r])
 
@@ -72,21 +73,17 @@ def clean_hours(
         if required:
             errors[name] = "is required"
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        errors[name] = "must be a number of hours"
-        return None
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        errors[name] = "must be a number of hours"
-        return None
+    number = parse_decimal(value, decimal_comma=True)
     low = "0" if allow_zero else "more than 0"
-    if not number.is_finite() or number < 0 or number > maximum or (
-        not allow_zero and number == 0
-    ):
+    if number is None:
+        not_finite = str(value).strip().lower().lstrip("+-") in NOT_FINITE
+        errors[name] = f"must be from {low} to {maximum:,} hours" if not_finite else \
+            "must be a number of hours"
+        return None
+    if number < 0 or number > maximum or (not allow_zero and number == 0):
         errors[name] = f"must be from {low} to {maximum:,} hours"
         return None
-    return number.quantize(Decimal("0.01"))
+    return places(number)
 
 
 def clean_id(errors: dict[str, str], name: str, value: Any) -> int | None:
