@@ -80,6 +80,12 @@ class LockPanel(QWidget):
                 f"{self.actor.full_name} was signed out after {MAX_UNLOCK_TRIES} wrong passwords "
                 "at the lock screen.")
             return
+        until = auth.locked_until(self.actor)
+        if until is not None:  # wrong tries elsewhere too: even the right password cannot help
+            self.sign_out.emit(
+                f"{self.actor.full_name} was signed out: the account is locked until "
+                f"{until:%H:%M} after too many wrong passwords.")
+            return
         left = MAX_UNLOCK_TRIES - self._tries
         self.message.setText(
             "That is not your password. "

@@ -1,5 +1,6 @@
-"""The sign-in dialog: one message for unknown user and wrong password, lockout with its end
-time, and a forced password change after an admin reset.
+"""The sign-in dialog: one message for an unknown user, a wrong password and a locked account
+(it says how the lockout works, never whether this name is locked), and a forced password
+change after an admin reset.
 
 It can appear before the database is open (`prepare`): the user starts typing while the
 database opens, and Sign in is enabled once it is ready. Nothing here imports the database

@@ -275,6 +275,15 @@ def verify_password(actor: Actor, password: str, now: dt.datetime | None = None)
     return _recheck(actor, password, now).outcome == RIGHT
 
 
+def locked_until(actor: Actor, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Until when (local time) the signed-in user's account is locked, or None: for words to
+    that user (the idle lock), who is known; never for a sign-in."""
+    if actor.user_id is None:
+        return None
+    until = User.select(User.locked_until).where(User.id == actor.user_id).scalar()
+    return _local(until) if until and until > (now or utcnow()) else None
+
+
 def signature_refusal(actor: Actor, password: str, now: dt.datetime | None = None) -> str:
     """"" when `password` is the signed-in user's own (their electronic signature); otherwise
     why not, in words for the password field: wrong with how many tries are left before the
