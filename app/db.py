@@ -54,7 +54,7 @@ from pathlib import Path  # noqa: E402
 import peewee  # noqa: E402
 from playhouse.migrations import Runner  # noqa: E402
 
-from app import sqlite_guard, storage  # noqa: E402
+from app import paths, sqlite_guard, storage  # noqa: E402
 from app.db_backends import (  # noqa: E402
     KeepwellSqliteDatabase,
     _explain_connect_failure,
@@ -126,14 +126,30 @@ def connect(
             tables = db.get_tables()
             if not tables or HISTORY_TABLE in tables:  # new, or Keepwell's: set the journal
                 db.execute_sql(f"PRAGMA journal_mode = {db.journal_mode}").fetchone()
+            if db.created_file and not tables:
+                # Write the first page of the file made for it now (WAL mode has; a rollback
+                # journal has not): Keepwell never leaves an empty file, and refuses one it is
+                # given (app/db_backends.py).
+                version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+                db.execute_sql(f"PRAGMA user_version = {int(version)}")
     except (peewee.DatabaseError, sqlite3.DatabaseError, OSError) as exc:
         if not db.is_closed():
             db.close()
+        if isinstance(db, KeepwellSqliteDatabase) and db.created_file and target.path:
+            _discard_if_empty(target.path)  # made a moment ago: no empty file left behind
         raise _explain_connect_failure(target, exc) from exc
     if db is not database.obj:
         database.initialize(db)
         _bound_key = key
     return db, target
+
+
+def _discard_if_empty(path: Path) -> None:
+    try:  # stat() and unlink only, with no connection open to it
+        if path.stat().st_size == 0:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def _runner(db: peewee.Database, migrations_dir: Path) -> Runner:
@@ -172,18 +188,35 @@ def refuse_unusable(state: SchemaState, target: DatabaseTarget) -> None:
 
 def backup(db: peewee.Database, target: DatabaseTarget, dest: Path) -> Path:
     """Write a consistent copy of the database to `dest` (SQLite backup API, or pg_dump)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_sqlite:
-        conn = db.connection()
-        copy = sqlite3.connect(str(dest))
-        try:
-            conn.backup(copy)
-            # A copy in WAL mode leaves -wal/-shm files beside it whenever it is read, and
-            # cannot be read at all from read-only media.
-            copy.execute("PRAGMA journal_mode = DELETE").fetchone()
-        finally:
-            copy.close()
-        return dest
+    # Only the user may read a backup (it holds the password hashes), whatever the umask: the
+    # file is made 0600 first, and SQLite or pg_dump write into it, keeping its mode.
+    paths.make_private_dir(dest.parent)
+    created = paths.create_private_file(dest)
+    try:
+        if target.is_sqlite:
+            _sqlite_backup(db, dest)
+        else:
+            _pg_dump(db, target, dest)
+    except BaseException:
+        if created:  # no empty or half-written backup left behind
+            dest.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _sqlite_backup(db: peewee.Database, dest: Path) -> None:
+    conn = db.connection()
+    copy = sqlite3.connect(str(dest))
+    try:
+        conn.backup(copy)
+        # A copy in WAL mode leaves -wal/-shm files beside it whenever it is read, and
+        # cannot be read at all from read-only media.
+        copy.execute("PRAGMA journal_mode = DELETE").fetchone()
+    finally:
+        copy.close()
+
+
+def _pg_dump(db: peewee.Database, target: DatabaseTarget, dest: Path) -> None:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise DatabaseUnavailable(
@@ -211,7 +244,6 @@ def backup(db: peewee.Database, target: DatabaseTarget, dest: Path) -> Path:
             f"pg_dump failed: {result.stderr.strip() or result.returncode}",
             "Check the server and your access to it.",
         )
-    return dest
 
 
 def default_backup_path(target: DatabaseTarget, backup_dir: Path, state: SchemaState) -> Path:

@@ -14,20 +14,23 @@ peewee first without psycopg (see `_load_peewee_without_psycopg` there).
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import peewee
 from playhouse.shortcuts import ReconnectMixin
 
-from app import sqlite_guard, storage
+from app import paths, sqlite_guard, storage
 from app.dburl import DatabaseTarget
 from app.errors import DatabaseUnavailable
 
 
 class KeepwellSqliteDatabase(peewee.SqliteDatabase):
     journal_mode = "wal"  # "delete" for a file on a network share, where WAL does not work
+    created_file = False  # the file was made (empty, 0600) for this database object
 
     # Each connection is counted, so that sqlite_guard refuses any other access to the files
     # while one is open (the rule at the top of app/db.py).
@@ -123,13 +126,27 @@ def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqlit
             f"{path} is a folder, not a database file.",
             "Choose the keepwell.db file inside it.",
         )
-    if not path.exists():
+    try:
+        # New folders, and Keepwell's own data folder, only the user can open (0700).
+        paths.make_private_dir(path.parent)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            f"Cannot create the folder for {path}: {exc.strerror or exc}.",
+            "Choose a database in a folder you can write to.",
+        ) from exc
+    created = False
+    if path.exists():
+        _refuse_not_made_by_keepwell(path)
+    else:
+        # A new database: made here, before SQLite opens it, as a file only the user can read
+        # (SQLite gives its -wal / -shm / -journal files the same mode).
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            created = paths.create_private_file(path)
         except OSError as exc:
             raise DatabaseUnavailable(
                 DatabaseUnavailable.UNREACHABLE,
-                f"Cannot create the folder for {path}: {exc.strerror}.",
+                f"Cannot create the database {path}: {exc.strerror or exc}.",
                 "Choose a database in a folder you can write to.",
             ) from exc
     # journal_mode is not among the per-connection pragmas: it is written into the file, and a
@@ -141,8 +158,39 @@ def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqlit
     }
     database = KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
     database.journal_mode = journal_mode
+    database.created_file = created
     database.register_function(_casefold, "kw_casefold", 1, deterministic=True)
     return database
+
+
+def _refuse_not_made_by_keepwell(path: Path) -> None:
+    """An existing file that SQLite would silently turn into a new database is not one Keepwell
+    made: an empty (0-byte) file, or something that is not a regular file (a device, a pipe).
+    Keepwell writes the first page of every database it creates as it creates it (see
+    app.db.connect). Only stat() here, never a read (the rule at the top of app/db.py)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.UNREACHABLE,
+            f"Cannot open {path}: {exc.strerror or exc}.",
+            "Check that the file and its folder can be read, then retry.",
+        ) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.NOT_A_DATABASE,
+            f"{path} is not a Keepwell database: it is not a regular file.",
+            "Keepwell has left it untouched. Choose the keepwell.db file of your database.",
+        )
+    if info.st_size == 0:
+        raise DatabaseUnavailable(
+            DatabaseUnavailable.NOT_A_DATABASE,
+            f"{path} is not a Keepwell database: it is an empty file (0 bytes), which Keepwell "
+            "never leaves behind.",
+            "Keepwell has left it untouched. To create a new database there, remove the empty "
+            "file and run `keepwell db init` (or start Keepwell) again; otherwise choose "
+            "another database.",
+        )
 
 
 def _casefold(value: object) -> object:

@@ -2,11 +2,16 @@
 
 Nothing here ever prints to the terminal: a log folder that cannot be written, a full disk or a
 log file locked by another process must not stop Keepwell nor show the user a traceback.
+
+Log files (and the folder Keepwell makes for them) are the user's only: 0600 and 0700, whatever
+the umask (`PrivateRotatingFileHandler`, for every log Keepwell writes).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -19,7 +24,22 @@ _HANDLER_NAME = "keepwell-file"
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
-class _QuietRotatingFileHandler(RotatingFileHandler):
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating log file only the user can read (0600, whatever the umask), as are the files
+    it rotates to (renamed, they keep the mode). A log names people, assets and what they did."""
+
+    def _open(self) -> TextIOWrapper:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        if hasattr(os, "fchmod"):  # POSIX: also a log an older Keepwell left world-readable
+            try:
+                os.fchmod(fd, 0o600)
+            except OSError:
+                pass
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # appends, always
+
+
+class _QuietRotatingFileHandler(PrivateRotatingFileHandler):
     """A file handler that drops a record it cannot write instead of printing a traceback
     (logging's default), e.g. when the GUI and the CLI rotate the same file at once."""
 
@@ -51,7 +71,7 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None) -> Pat
         root.removeHandler(handler)
         handler.close()
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(log_dir)
         file_handler = _QuietRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )

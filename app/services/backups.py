@@ -196,7 +196,7 @@ def daily_backup_if_due(
         return None
     partial = folder / f".{final.name}.{os.getpid()}-{threading.get_ident()}.partial"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(folder)
         problems = copy_through_sqlite(db.connection(), partial)
         if problems:
             raise DatabaseDamaged(

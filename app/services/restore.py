@@ -156,7 +156,9 @@ def restore_backup(
     if database.is_dir():
         raise RestoreRefused(f"{database} is a folder, not a database file.")
     existed = database.exists()
-    database.parent.mkdir(parents=True, exist_ok=True)
+    paths.make_private_dir(database.parent)
+    if not existed:  # a database only the user can read, as app.db makes them
+        paths.create_private_file(database)
     target = sqlite3.connect(database, timeout=_IN_USE_WAIT_SECONDS, isolation_level=None)
     try:
         was_wal = _take_for_restore(target, database)
@@ -250,7 +252,8 @@ def _keep_previous(target: sqlite3.Connection, database: Path, folder: Path) -> 
     dest = folder / f"{database.stem}-before-restore-{stamp}.db"
     partial = folder / f".{dest.name}.{os.getpid()}.partial"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.make_private_dir(folder)
+        paths.create_private_file(partial)  # 0600: it holds the password hashes
         copy = sqlite3.connect(partial, isolation_level=None)
         try:
             target.backup(copy)

@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from app import paths
+
 log = logging.getLogger(__name__)
 
 DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -62,7 +64,9 @@ def integrity_problems_of(conn: sqlite3.Connection) -> list[str]:
 
 def copy_through_sqlite(source: sqlite3.Connection, dest: Path) -> list[str]:
     """Write a copy of `source`'s database to `dest` with the backup API, as a file that stands
-    alone (rollback journal, not WAL). Returns the copy's integrity problems ([] when whole)."""
+    alone (rollback journal, not WAL), readable by the user only (0600, whatever the umask: it
+    holds the password hashes). Returns the copy's integrity problems ([] when whole)."""
+    paths.create_private_file(dest)  # SQLite writes into it and keeps its mode
     copy = sqlite3.connect(dest, isolation_level=None)
     try:
         source.backup(copy)

@@ -63,7 +63,9 @@ def test_no_desk_path_touches_the_database_files_outside_sqlite(tmp_path: Path) 
     """Records every open, rename, remove and truncate of the database's files (an audit hook
     of its own, independent of the guard) while the paths a desk runs go by: connecting again
     (the same URL and another spelling), the upgrade check, a backup, a setting, a PM check in
-    another thread. A plain open() of the database path coming back fails this test."""
+    another thread. A plain open() of the database path coming back fails this test; the one
+    exclusive create that makes a new database file 0600 before SQLite first opens it (a file
+    that did not exist has no connection) is the only open allowed."""
     result = _python("""
         import os, sys, threading
         from pathlib import Path
@@ -71,7 +73,13 @@ def test_no_desk_path_touches_the_database_files_outside_sqlite(tmp_path: Path) 
         path = tmp / "keepwell.db"
         touched = []
         names = {"keepwell.db", "keepwell.db-wal", "keepwell.db-shm", "keepwell.db-journal"}
+        exclusive_create = os.O_CREAT | os.O_EXCL
         def hook(event, args):
+            if event == "open" and isinstance(args[0], (str, os.PathLike)) \\
+                    and isinstance(args[2], int) \\
+                    and args[2] & exclusive_create == exclusive_create \\
+                    and not os.path.exists(args[0]):
+                return  # creating a new database file, before any connection to it
             if event in ("open", "os.remove", "os.rename", "os.truncate", "shutil.copyfile"):
                 for arg in args[:2]:
                     if isinstance(arg, (str, bytes, os.PathLike)) \\

@@ -3,7 +3,6 @@ viewer) and the decision, with the reason a requester reads when it was turned d
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTemporaryDir, QUrl
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import paths
 from app.services.requests import RequestDetail
 from app.services.work_orders.listing import PRIORITY_LABELS
 from ui.common.time_text import local_time
@@ -199,15 +199,13 @@ class AttachmentOpener:
     def open(self, attachment_id: int, filename: str, data: bytes) -> Path:
         """Write the file (one subfolder per attachment, so two "photo.jpg" never clash) and
         open it; returns where it was written."""
-        folder = Path(self._folder.path()) / str(attachment_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / safe_filename(filename)
-        path.write_bytes(data)
+        folder = paths.make_private_dir(Path(self._folder.path()) / str(attachment_id))
+        path = paths.write_private_file(folder / safe_filename(filename), data)  # 0600
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
 
 
 def safe_filename(name: str) -> str:
-    """A name any desktop's file system takes: no folders, no reserved characters."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .")
-    return cleaned[:120] or "attachment"
+    """A name any desktop's file system takes, that cannot point outside the folder it is
+    joined to: no folders, no `..`, no reserved or invisible characters (app.paths)."""
+    return paths.safe_file_name(name)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import paths
 from app.errors import KeepwellError
 from app.permissions import Actor, Role
 from app.services import history
@@ -307,10 +308,8 @@ class AttachmentsTab(QWidget):
         except KeepwellError as exc:
             say(self.message, describe(exc))
             return
-        # A folder of its own keeps the file's name, which is how the desktop picks a viewer.
-        path = Path(tempfile.mkdtemp(prefix="keepwell-")) / filename
         try:
-            path.write_bytes(data)
+            path = write_attachment_copy(filename, data)
         except OSError as exc:
             say(self.message, f"Could not write a copy to open: {exc.strerror or exc}.")
             return
@@ -320,6 +319,14 @@ class AttachmentsTab(QWidget):
         else:
             say(self.message, f"No program on this desk opens {filename}; a copy is at "
                                  f"{path}.")
+
+
+def write_attachment_copy(filename: str, data: bytes) -> Path:
+    """Write an attachment's bytes to open them: a private temporary folder of its own (0700)
+    keeps the file's name, which is how the desktop picks a viewer, cleaned so that a stored
+    name cannot point outside the folder; the copy is the user's only (0600)."""
+    folder = Path(tempfile.mkdtemp(prefix="keepwell-"))  # 0700, whatever the umask
+    return paths.write_private_file(folder / paths.safe_file_name(filename), data)
 
 
 # --- history ---------------------------------------------------------------------------------
