@@ -221,22 +221,25 @@ def note(message: str) -> None:
 # Passwords and signing in
 
 
-def read_password(*, from_stdin: bool, prompt: str, confirm: bool = False) -> str:
-    """A password from the first line of stdin (`--password-stdin`), else KEEPWELL_PASSWORD,
-    else a prompt on the terminal (asked twice when `confirm`). Never from an argument."""
+def read_password(
+    *, from_stdin: bool, prompt: str, confirm: bool = False, use_env: bool = True
+) -> str:
+    """A password from the next line of stdin (`--password-stdin`), else KEEPWELL_PASSWORD
+    (unless not `use_env`), else a prompt on the terminal (asked twice when `confirm`). Never
+    from an argument."""
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise UsageError("--password-stdin was given but standard input is empty.")
+            raise UsageError("--password-stdin was given but standard input is empty: give "
+                             "each password the command needs on a line of its own.")
         return line.rstrip("\r\n")
-    env = os.environ.get(ENV_PASSWORD)
+    env = os.environ.get(ENV_PASSWORD) if use_env else None
     if env:
         return env
     if not _stdin_is_tty():
-        raise UsageError(
-            f"no password given: pipe it with --password-stdin or set {ENV_PASSWORD} "
-            "(there is no terminal to ask on)."
-        )
+        sources = f"pipe it with --password-stdin or set {ENV_PASSWORD}" if use_env else (
+            "pipe it with --password-stdin")
+        raise UsageError(f"no password given: {sources} (there is no terminal to ask on).")
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat the password: ") != first:
         raise UsageError("the two passwords do not match; nothing was changed.")
@@ -256,11 +259,14 @@ def add_password_stdin(parser: argparse.ArgumentParser) -> None:
                         help="read the password from the first line of standard input")
 
 
-def sign_in_from_args(args: argparse.Namespace) -> Actor:
+def sign_in_from_args(args: argparse.Namespace, *, env_first: bool = False) -> Actor:
     """Sign in `args.user` with a password from --password-stdin, KEEPWELL_PASSWORD or a prompt.
+    With `env_first` (a command that reads a new password from stdin too), KEEPWELL_PASSWORD,
+    when set, is the signed-in user's and stdin is left for the new password.
     Raises AuthenticationFailed, AccountLocked, AccountInactive, or PermissionDenied when the
     account must choose a new password first."""
-    password = read_password(
+    env = os.environ.get(ENV_PASSWORD) if env_first else None
+    password = env or read_password(
         from_stdin=bool(getattr(args, "password_stdin", False)),
         prompt=f"Keepwell password for {args.user}: ",
     )
@@ -316,3 +322,32 @@ def _cell(value: object) -> str:
 
 def local_time(utc: dt.datetime) -> str:
     return f"{utc.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Values of options
+
+LARGEST_ID = 2_147_483_647  # PostgreSQL's integer: no row has a larger ID on either backend
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse `type=` for a whole number from `low` to `high`, refused in words as wrong
+    usage (exit 2) otherwise: `pm forecast 99999999999999999999999` once ended in an
+    OverflowError from the database driver."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:  # not a number, or more digits than int() will read
+            value = None
+        if value is None or not low <= value <= high:
+            shown = text if len(text) <= 24 else text[:20] + "…"
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, not {shown!r}")
+        return value
+
+    convert.__name__ = "whole number"
+    return convert
+
+
+record_id = whole_number(1, LARGEST_ID)

@@ -19,11 +19,13 @@ a search), so giving it empty changes nothing.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import peewee
 
@@ -57,11 +59,36 @@ _DB_HELP = (
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one more rule: an empty value is refused, with the option's name, unless
-    the option's default is the empty text. `wo create --due ""` once made an order with no due
-    date, `db backup ""` wrote into the current folder and `wo list --due-from ""` filtered
-    nothing: each took "" as "not given". Sub-parsers are of this class too (argparse makes
-    them of the class of the parser that adds them), so every command group is covered."""
+    """argparse with more rules. Sub-parsers are of this class too (argparse makes them of the
+    class of the parser that adds them), so every command group is covered.
+
+    - An empty value is refused, with the option's name, unless the option's default is the
+      empty text. `wo create --due ""` once made an order with no due date, `db backup ""`
+      wrote into the current folder and `wo list --due-from ""` filtered nothing: each took ""
+      as "not given".
+    - No abbreviations: `--password secret` was read as `--password-stdin`.
+    - A usage error is one line naming the command's --help, not a usage block, and never
+      shows a value that may be a password (`_hide_secrets`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        self._argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # (typed Any as argparse's own overloads are: a namespace of any class comes back)
+        # Each parser refuses what it does not know itself, so the hint names the command
+        # (argparse would pass a sub-command's leftovers up to `keepwell`).
+        self._argv = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(self._argv, namespace)
+        if extras:
+            self.error("unrecognized arguments: " + " ".join(_shown_arguments(extras)))
+        return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: error: {_hide_secrets(message, self._argv)} "
+                              f"(see {self.prog} --help)\n")
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         # argparse converts every value given, to options and positionals alike, here (and a
@@ -95,6 +122,57 @@ def _empty_value_words(action: argparse.Action, given: str) -> str:
         if action.default not in (None, argparse.SUPPRESS):
             words += f" for the default ({action.default})"
     return words + "."
+
+
+_PASSWORD_WORDS = ("pass", "pasw", "pwd", "secret", "token")
+
+
+def looks_like_a_password_option(option: str) -> bool:
+    """Whether an option's name says (or nearly says, as a typo would) that its value is a
+    password: `--password`, `--pasword`, `--db-pw`, `--secret`..."""
+    name = option.split("=", 1)[0].lstrip("-").lower()
+    for part in re.split(r"[-_]", name):
+        if part == "pw" or any(word in part for word in _PASSWORD_WORDS):
+            return True
+        if difflib.SequenceMatcher(None, part, "password").ratio() >= 0.75:
+            return True
+    return False
+
+
+def _secret_values(argv: Sequence[str]) -> list[str]:
+    """The values on a command line that may be passwords: what follows a password-like
+    option, given as `--opt=VALUE` or as the next argument."""
+    found = []
+    for i, token in enumerate(argv):
+        if not token.startswith("-") or not looks_like_a_password_option(token):
+            continue
+        name, equals, value = token.partition("=")
+        if equals:
+            found.append(value)
+        elif name != "--password-stdin" and i + 1 < len(argv):
+            found.append(argv[i + 1])
+    return [value for value in found if value]
+
+
+def _shown_arguments(extras: Sequence[str]) -> list[str]:
+    """Unknown arguments as an error shows them: an option by its name only (`--x=VALUE` as
+    `--x`), and no value that follows a password-like option."""
+    hidden = set(_secret_values(extras))
+    shown = []
+    for token in extras:
+        if token.startswith("-") and "=" in token:
+            shown.append(token.split("=", 1)[0])
+        elif token not in hidden:
+            shown.append(token)
+    return shown
+
+
+def _hide_secrets(message: str, argv: Sequence[str]) -> str:
+    """`message` without any value of `argv` that may be a password (argparse quotes values
+    in its messages: `ignored explicit argument 'secret'`, `invalid choice: 'secret'`)."""
+    for value in _secret_values(argv):
+        message = message.replace(repr(value), "(hidden)")
+    return message
 
 
 def _common_options() -> argparse.ArgumentParser:

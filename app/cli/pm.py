@@ -28,6 +28,7 @@ from app.cli.common import (
     open_current_database,
     print_json,
     print_table,
+    record_id,
     sign_in_from_args,
 )
 from app.errors import NotFound, ValidationError
@@ -377,14 +378,14 @@ def register_pm_commands(commands: Subcommands,
     _add_options(_command(group, common, "add", _pm_add, "set up a PM schedule"))
     forecast = _command(group, common, "forecast", _pm_forecast,
                         "list the days a schedule is expected due")
-    forecast.add_argument("id", type=int, metavar="ID", help="the schedule's ID (pm list)")
+    forecast.add_argument("id", type=record_id, metavar="ID", help="the schedule's ID (pm list)")
     forecast.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                           help="first day (default today)")
     forecast.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
                           help="last day (default a year after --from; at most three years)")
     explain = _command(group, common, "explain", _pm_explain,
                        "say why a schedule is or is not due")
-    explain.add_argument("id", type=int, metavar="ID")
+    explain.add_argument("id", type=record_id, metavar="ID")
     explain.add_argument("--as-of", metavar="YYYY-MM-DD", help="as a check that day would see "
                                                                "it (default today)")
     return group

@@ -17,6 +17,7 @@ from app.change_feed import APPLICATION_NAME, ChangeFeed, ChangeFeedLost, feed_f
 from app.models import AuditEvent
 from app.permissions import Actor
 from app.services import audit
+from tests.conftest import TEST_PASSWORD
 
 WAIT_S = 10.0  # generous: announcements arrive in milliseconds
 
@@ -43,11 +44,11 @@ class _Abandoned(Exception):
 
 
 def test_a_change_committed_by_another_process_wakes_the_feed(feed, db_url):
-    env = dict(os.environ, KEEPWELL_PASSWORD="another-pass-1")
+    env = dict(os.environ, KEEPWELL_PASSWORD=TEST_PASSWORD)  # the admin's, who adds zoe
     other_desk = subprocess.run(
         [sys.executable, "-m", "ui.main", "--db", db_url, "user", "add", "zoe",
-         "--full-name", "Zoe Zed", "--role", "planner"],
-        capture_output=True, text=True, env=env, timeout=60)
+         "--full-name", "Zoe Zed", "--role", "planner", "--user", "admin", "--password-stdin"],
+        input="another-pass-1\n", capture_output=True, text=True, env=env, timeout=60)
     assert other_desk.returncode == 0, other_desk.stderr
     assert feed.wait(WAIT_S)
     newest = AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id.desc()).scalar()

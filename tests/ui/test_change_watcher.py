@@ -12,6 +12,7 @@ from app.models import WorkOrder
 from app.permissions import Role
 from app.services import audit, changes, database
 from app.services.people import users
+from tests.conftest import TEST_PASSWORD
 from ui.shell.change_watcher import ChangeWatcher
 from ui.shell.main_window import MainWindow
 
@@ -30,11 +31,11 @@ def test_a_user_added_by_another_process_appears_on_the_users_screen(
     window = _window(qtbot, admin, db)
     screen = window.show_screen("users")
     screen.table.selectRow(screen.model.row_of(users.find_user_id("tom")))
-    env = dict(os.environ, KEEPWELL_PASSWORD="another-pass-1")
+    env = dict(os.environ, KEEPWELL_PASSWORD=TEST_PASSWORD)  # the admin's, who adds zoe
     other_desk = subprocess.run(
         [sys.executable, "-m", "ui.main", "--db", db_url, "user", "add", "zoe",
-         "--full-name", "Zoe Zed", "--role", "planner"],
-        capture_output=True, text=True, env=env, timeout=60)
+         "--full-name", "Zoe Zed", "--role", "planner", "--user", "admin", "--password-stdin"],
+        input="another-pass-1\n", capture_output=True, text=True, env=env, timeout=60)
     assert other_desk.returncode == 0, other_desk.stderr
     with qtbot.waitSignal(window.watcher.changed, timeout=5000) as signal:
         window.watcher.poll()

@@ -46,11 +46,17 @@ def initialised(kw: Run, url: str) -> str:
 
 
 @pytest.fixture
-def with_admin(kw: Run, initialised: str) -> str:
+def with_admin(kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """ada, the first admin; from then on `user` and `settings` act as her (`AS_ADA`), with her
+    password in KEEPWELL_PASSWORD, so --password-stdin gives only a new password."""
     result = kw("--db", initialised, "user", "add", "ada", "--full-name", "Ada Admin",
                 "--role", "admin", "--no-force-change", "--password-stdin", stdin=PASSWORD + "\n")
     assert result.code == 0, result.err
+    monkeypatch.setenv("KEEPWELL_PASSWORD", PASSWORD)
     return initialised
+
+
+AS_ADA = ("--user", "ada")
 
 
 def _open(url: str) -> None:
@@ -110,7 +116,11 @@ def test_db_option_before_or_after_the_command(argv: list[str], expected: str | 
 def test_usage_errors_exit_2(kw: Run, argv: list[str]) -> None:
     result = kw(*argv)
     assert result.code == 2
-    assert "usage:" in result.err
+    [line] = result.err.splitlines()  # one line, not argparse's usage block
+    assert line.startswith("keepwell: error: ")
+    assert "usage:" not in result.err
+    assert line.endswith(f"(see keepwell {' '.join(a for a in argv[:2] if a != 'bob')} --help)"
+                         if argv != ["frobnicate"] else "(see keepwell --help)")
 
 
 def test_a_password_is_never_an_argument() -> None:
@@ -326,13 +336,17 @@ def _count(url: str, model: type[User] | type[AuditEvent]) -> int:
         dbmod.close()
 
 
-def test_user_add_with_password_stdin_must_change_it(kw: Run, initialised: str) -> None:
-    result = kw("--db", initialised, "user", "add", "Tess", "--full-name", "Tess Tech",
-                "--role", "Technician", "--craft", "electrician", "--password-stdin",
-                stdin=PASSWORD + "\nignored second line\n")
+def test_user_add_with_password_stdin_must_change_it(
+    kw: Run, with_admin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without KEEPWELL_PASSWORD, standard input gives the admin's password, then the new one."""
+    monkeypatch.delenv("KEEPWELL_PASSWORD")
+    result = kw("--db", with_admin, "user", "add", "Tess", "--full-name", "Tess Tech",
+                "--role", "Technician", "--craft", "electrician", *AS_ADA, "--password-stdin",
+                stdin=PASSWORD + "\n" + OTHER_PASSWORD + "\nignored third line\n")
     assert result.code == 0, result.err
-    assert "tess" in result.out and PASSWORD not in result.out + result.err
-    signed = _sign_in(initialised, "tess", PASSWORD)
+    assert "tess" in result.out and OTHER_PASSWORD not in result.out + result.err
+    signed = _sign_in(with_admin, "tess", OTHER_PASSWORD)
     assert signed.must_change_password is True
     assert signed.actor.role.value == "technician"
 
@@ -340,13 +354,15 @@ def test_user_add_with_password_stdin_must_change_it(kw: Run, initialised: str) 
 def test_user_add_with_the_environment_password(
     kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The first admin's password may come from KEEPWELL_PASSWORD (the acting user's password:
+    for the first admin, the new one)."""
     monkeypatch.setenv("KEEPWELL_PASSWORD", OTHER_PASSWORD)
     result = kw("--db", initialised, "user", "add", "pat", "--full-name", "Pat Planner",
-                "--role", "planner", "--email", "pat@example.com", "--hourly-rate", "42.5",
+                "--role", "admin", "--email", "pat@example.com", "--hourly-rate", "42.5",
                 "--no-force-change")
     assert result.code == 0, result.err
     assert _sign_in(initialised, "pat", OTHER_PASSWORD).must_change_password is False
-    listed = json.loads(kw("--db", initialised, "user", "list", "--json").out)
+    listed = json.loads(kw("--db", initialised, "user", "list", "--user", "pat", "--json").out)
     assert listed[0]["email"] == "pat@example.com"
     assert listed[0]["hourly_rate"] == "42.50"
 
@@ -377,7 +393,7 @@ def test_every_bad_field_is_named(kw: Run, initialised: str) -> None:
 
 def test_a_duplicate_username_is_refused(kw: Run, with_admin: str) -> None:
     result = kw("--db", with_admin, "user", "add", "ADA", "--full-name", "Another Ada",
-                "--role", "planner", "--password-stdin", stdin=OTHER_PASSWORD + "\n")
+                "--role", "planner", *AS_ADA, "--password-stdin", stdin=OTHER_PASSWORD + "\n")
     assert result.code == 1
     assert "Username 'ada' is already taken." in result.err
     assert _count(with_admin, User) == 1
@@ -432,8 +448,9 @@ def test_the_prompt_asks_twice_and_refuses_a_mismatch(
 
 def test_user_list_json_and_table(kw: Run, with_admin: str) -> None:
     kw("--db", with_admin, "user", "add", "tess", "--full-name", "Tess Tech", "--role",
-       "technician", "--craft", "electrician", "--password-stdin", stdin=OTHER_PASSWORD)
-    listed = json.loads(kw("--db", with_admin, "user", "list", "--json").out)
+       "technician", "--craft", "electrician", *AS_ADA, "--password-stdin",
+       stdin=OTHER_PASSWORD)
+    listed = json.loads(kw("--db", with_admin, "user", "list", *AS_ADA, "--json").out)
     assert isinstance(listed, list)
     by_name = {u["username"]: u for u in listed}
     assert set(by_name) == {"ada", "tess"}
@@ -442,7 +459,7 @@ def test_user_list_json_and_table(kw: Run, with_admin: str) -> None:
     assert by_name["tess"]["must_change_password"] is True
     assert by_name["tess"]["active"] is True and by_name["tess"]["locked"] is False
     assert "password_hash" not in by_name["tess"]
-    table = kw("--db", with_admin, "user", "list")
+    table = kw("--db", with_admin, "user", "list", *AS_ADA)
     assert table.code == 0
     header, rule, *rows = table.out.splitlines()
     assert header.startswith("USERNAME") and set(rule.replace(" ", "")) == {"-"}
@@ -457,8 +474,8 @@ def test_user_list_on_a_database_without_users(kw: Run, initialised: str) -> Non
 
 
 def test_reset_password_forces_a_change(kw: Run, with_admin: str) -> None:
-    result = kw("--db", with_admin, "user", "reset-password", "ada", "--password-stdin",
-                stdin=OTHER_PASSWORD + "\n")
+    result = kw("--db", with_admin, "user", "reset-password", "ada", *AS_ADA,
+                "--password-stdin", stdin=OTHER_PASSWORD + "\n")
     assert result.code == 0, result.err
     with pytest.raises(AuthenticationFailed):
         _sign_in(with_admin, "ada", PASSWORD)
@@ -466,13 +483,17 @@ def test_reset_password_forces_a_change(kw: Run, with_admin: str) -> None:
 
 
 def test_reset_password_refuses_a_weak_one(kw: Run, with_admin: str) -> None:
-    result = kw("--db", with_admin, "user", "reset-password", "ada", "--password-stdin",
-                stdin="ada\n")
+    result = kw("--db", with_admin, "user", "reset-password", "ada", *AS_ADA,
+                "--password-stdin", stdin="ada\n")
     assert result.code == 1 and "Temporary password must be" in result.err
     assert _sign_in(with_admin, "ada", PASSWORD).must_change_password is False
 
 
 def test_unlock_after_lockout(kw: Run, with_admin: str) -> None:
+    """Another admin unlocks ada (a locked admin cannot sign in to unlock herself)."""
+    kw("--db", with_admin, "user", "add", "ben", "--full-name", "Ben Admin", "--role", "admin",
+       "--no-force-change", *AS_ADA, "--password-stdin", stdin=PASSWORD)
+    as_ben = ("--user", "ben")
     _open(with_admin)
     for _ in range(auth.LOCKOUT_FAILURES):
         with pytest.raises((AuthenticationFailed, AccountLocked)):
@@ -480,36 +501,40 @@ def test_unlock_after_lockout(kw: Run, with_admin: str) -> None:
     with pytest.raises(AccountLocked):
         auth.sign_in("ada", PASSWORD)
     dbmod.close()
-    assert "locked until" in kw("--db", with_admin, "user", "list").out
-    assert json.loads(kw("--db", with_admin, "user", "list", "--json").out)[0]["locked"] is True
+    assert "locked until" in kw("--db", with_admin, "user", "list", *as_ben).out
+    listed = json.loads(kw("--db", with_admin, "user", "list", "--json", *as_ben).out)
+    assert listed[0]["locked"] is True
 
-    result = kw("--db", with_admin, "user", "unlock", "ada")
+    result = kw("--db", with_admin, "user", "unlock", "ada", *as_ben)
     assert result.code == 0, result.err
     assert _sign_in(with_admin, "ada", PASSWORD).actor.username == "ada"
 
 
 def test_deactivate_and_reactivate(kw: Run, with_admin: str) -> None:
     kw("--db", with_admin, "user", "add", "tess", "--full-name", "Tess Tech", "--role",
-       "technician", "--no-force-change", "--password-stdin", stdin=OTHER_PASSWORD)
-    result = kw("--db", with_admin, "user", "deactivate", "tess")
+       "technician", "--no-force-change", *AS_ADA, "--password-stdin", stdin=OTHER_PASSWORD)
+    result = kw("--db", with_admin, "user", "deactivate", "tess", *AS_ADA)
     assert result.code == 0, result.err
     with pytest.raises(AccountInactive):
         _sign_in(with_admin, "tess", OTHER_PASSWORD)
-    assert "inactive" in kw("--db", with_admin, "user", "list").out
-    assert kw("--db", with_admin, "user", "reactivate", "tess").code == 0
+    assert "inactive" in kw("--db", with_admin, "user", "list", *AS_ADA).out
+    assert kw("--db", with_admin, "user", "reactivate", "tess", *AS_ADA).code == 0
     assert _sign_in(with_admin, "tess", OTHER_PASSWORD).actor.username == "tess"
 
 
-def test_the_last_admin_cannot_be_deactivated(kw: Run, with_admin: str) -> None:
-    result = kw("--db", with_admin, "user", "deactivate", "ada")
-    assert result.code == 1 and "last active admin" in result.err
+def test_an_admin_cannot_deactivate_herself(kw: Run, with_admin: str) -> None:
+    """(So the last admin cannot be deactivated from the command line either: only an admin
+    acts, and another admin means she is not the last.)"""
+    result = kw("--db", with_admin, "user", "deactivate", "ada", *AS_ADA)
+    assert result.code == 1 and "it is your own" in result.err
 
 
 @pytest.mark.parametrize(
     "argv", [["unlock"], ["deactivate"], ["reactivate"], ["reset-password", "--password-stdin"]]
 )
 def test_an_unknown_user_is_named(kw: Run, with_admin: str, argv: list[str]) -> None:
-    result = kw("--db", with_admin, "user", argv[0], "ghost", *argv[1:], stdin=OTHER_PASSWORD)
+    result = kw("--db", with_admin, "user", argv[0], "ghost", *argv[1:], *AS_ADA,
+                stdin=OTHER_PASSWORD)
     assert result.code == 1
     assert "There is no user 'ghost'" in result.err
 
@@ -554,11 +579,11 @@ def test_the_embedded_database_initialises_itself_for_user_add(kw: Run) -> None:
 
 
 def test_audit_verify_ok_then_detects_tampering(kw: Run, with_admin: str) -> None:
-    kw("--db", with_admin, "user", "unlock", "ada")
+    kw("--db", with_admin, "user", "unlock", "ada", *AS_ADA)
     ok = kw("--db", with_admin, "audit", "verify")
     assert ok.code == 0
     events = _count(with_admin, AuditEvent)
-    assert ok.out.strip() == f"audit chain OK: {events} events"
+    assert ok.out.splitlines()[0] == f"audit chain OK: {events} events"
 
     with sqlite3.connect(_path(with_admin)) as conn:
         first = conn.execute("SELECT min(id) FROM audit_event").fetchone()[0]
@@ -635,7 +660,7 @@ def test_sign_in_from_args_refusals(
     kw: Run, with_admin: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kw("--db", with_admin, "user", "add", "newbie", "--full-name", "New Person", "--role",
-       "planner", "--password-stdin", stdin=OTHER_PASSWORD)
+       "planner", *AS_ADA, "--password-stdin", stdin=OTHER_PASSWORD)
     _open(with_admin)
     monkeypatch.setenv("KEEPWELL_PASSWORD", "not the password")
     with pytest.raises(AuthenticationFailed):
@@ -657,7 +682,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(users, "list_users", broken)
-    result = kw("--db", with_admin, "user", "list")
+    result = kw("--db", with_admin, "user", "list", *AS_ADA)
     assert result.code == 1
     assert _error_lines(result.err) == [
         f"keepwell: error: unexpected RuntimeError: boom (details in {logs.log_file()})"
@@ -732,9 +757,10 @@ def test_entry_point_init_add_list_check(url: str) -> None:
     init = _keepwell("db", "init", url=url)
     assert init.returncode == 0, init.stderr
     add = _keepwell("user", "add", "ada", "--full-name", "Ada Admin", "--role", "admin",
-                    "--password-stdin", url=url, stdin=PASSWORD + "\n")
+                    "--no-force-change", "--password-stdin", url=url, stdin=PASSWORD + "\n")
     assert add.returncode == 0, add.stderr
-    listed = _keepwell("user", "list", "--json", url=url)
+    listed = _keepwell("user", "list", "--json", "--user", "ada", "--password-stdin", url=url,
+                       stdin=PASSWORD + "\n")
     assert listed.returncode == 0
     assert [u["username"] for u in json.loads(listed.stdout)] == ["ada"]
     check = _keepwell("db", "check", url=url)
@@ -757,7 +783,8 @@ def test_entry_point_errors_are_one_line_with_the_right_exit_code(tmp_path: Path
     assert bad.returncode == 1 and "is not a database URL" in bad.stderr
 
     usage = _keepwell("user", "frobnicate", url=None)
-    assert usage.returncode == 2 and "usage:" in usage.stderr
+    assert usage.returncode == 2 and "usage:" not in usage.stderr
+    assert usage.stderr.strip().endswith("(see keepwell user --help)")
 
     no_password = _keepwell("user", "add", "ada", "--full-name", "Ada", "--role", "admin",
                             url=f"sqlite:///{(tmp_path / 'new.db').as_posix()}")

@@ -43,8 +43,11 @@ def kw(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, db_u
     assert run("db", "init").code == 0
     for name, role in (("ada", "admin"), ("pat", "planner"), ("tess", "technician"),
                        ("rita", "requester")):
+        # ada, the first admin, needs no sign-in; she adds the others (her password from
+        # KEEPWELL_PASSWORD, theirs from stdin)
+        by_ada = () if name == "ada" else ("--user", "ada", "--password-stdin")
         result = run("user", "add", name, "--full-name", name.title(), "--role", role,
-                     "--no-force-change")
+                     "--no-force-change", *by_ada, stdin=PASSWORD)
         assert result.code == 0, result.err
     run.url = url  # type: ignore[attr-defined]
     return run

@@ -114,8 +114,12 @@ def plant(kw: Run, tmp_path: Path) -> Path:
 
 
 def _add_user(kw: Run, path: Path, username: str, role: str) -> None:
+    # ada, the first admin, needs no sign-in; she adds the others (stdin: her password, then
+    # theirs)
+    by_ada = () if username == "ada" else ("--user", "ada")
     result = kw("--db", _url(path), "user", "add", username, "--full-name", username.title(),
-                "--role", role, "--no-force-change", "--password-stdin", stdin=PASSWORD + "\n")
+                "--role", role, "--no-force-change", *by_ada, "--password-stdin",
+                stdin=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.code == 0, result.err
 
 
@@ -166,7 +170,8 @@ def test_restore_puts_the_backup_back_and_keeps_the_database_as_it_was(
     assert _integrity(kept[0]) == "ok"
     assert kw("--db", _url(plant), "db", "check").code == 0
     assert kw("--db", _url(plant), "audit", "verify").code == 0
-    listed = kw("--db", _url(plant), "user", "list", "--json")
+    listed = kw("--db", _url(plant), "user", "list", "--json", "--user", "ada",
+                "--password-stdin", stdin=PASSWORD)
     assert [u["username"] for u in json.loads(listed.out)] == ["ada"]
 
 

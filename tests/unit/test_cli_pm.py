@@ -28,8 +28,12 @@ def make_pm_plant(kw: Run, db_url: str) -> str:
     reading 1,000 h. All through the command line."""
     assert kw("--db", db_url, "db", "init").code == 0
     for name, role in (("ada", "admin"), ("pat", "planner"), ("tess", "technician")):
+        # ada, the first admin, needs no sign-in; the others are added by her (stdin: her
+        # password, then theirs)
+        by_ada = () if name == "ada" else ("--user", "ada")
         result = kw("--db", db_url, "user", "add", name, "--full-name", f"{name.title()} X",
-                    "--role", role, "--no-force-change", "--password-stdin", stdin=PASSWORD)
+                    "--role", role, "--no-force-change", *by_ada, "--password-stdin",
+                    stdin=f"{PASSWORD}\n{PASSWORD}\n")
         assert result.code == 0, result.err
     for argv in (("asset", "add", "PMP-0001", "--name", "Feed pump"),
                  ("meter", "add", "PMP-0001", "Run hours", "--unit", "h"),
@@ -245,7 +249,9 @@ def test_every_problem_is_named_at_once(kw: Run, pm_plant: str) -> None:
     (("add", "--asset", "PMP-0001", "--name", "PM", "--every", "2", "--unit", "week",
       "--rrule", "FREQ=DAILY"), "give either --every/--unit or --rrule, not both."),
     (("list", "--limit", "0"), "--limit must be from 1 to 1000."),
-    (("forecast", "one"), "invalid int value"),
+    (("forecast", "one"), "argument ID: must be a whole number from 1 to 2147483647, not 'one'"),
+    (("forecast", "99999999999999999999999"), "must be a whole number from 1 to 2147483647"),
+    (("explain", "0"), "argument ID: must be a whole number from 1 to 2147483647, not '0'"),
     (("run", "--as-of", (TODAY + dt.timedelta(days=3)).isoformat()),
      "--as-of is after today: a real run would record occurrences as missed"),
 ])

@@ -24,8 +24,12 @@ def cli_plant(kw: Run, db_url: str) -> str:
     """A database with ada (admin), pat (planner), tess (technician) and one pump."""
     assert kw("--db", db_url, "db", "init").code == 0
     for name, role in (("ada", "admin"), ("pat", "planner"), ("tess", "technician")):
+        # ada, the first admin, needs no sign-in; the others are added by her (stdin: her
+        # password, then theirs)
+        by_ada = () if name == "ada" else ("--user", "ada")
         result = kw("--db", db_url, "user", "add", name, "--full-name", f"{name.title()} X",
-                    "--role", role, "--no-force-change", "--password-stdin", stdin=PASSWORD)
+                    "--role", role, "--no-force-change", *by_ada, "--password-stdin",
+                    stdin=f"{PASSWORD}\n{PASSWORD}\n")
         assert result.code == 0, result.err
     dbmod.connect(db_url)
     Asset.create(tag="PMP-0001", name="Feed pump")
