@@ -6,7 +6,7 @@ from app.models.base import BaseModel, VersionedModel
 from app.models.meters import Meter, MeterReading
 from app.models.pm import PmMissed, PmSchedule, RunLease
 from app.models.requests import WorkRequest
-from app.models.system import AuditEvent, NumberSequence, Setting
+from app.models.system import AuditEvent, AuditHead, NumberSequence, Setting
 from app.models.users import User
 from app.models.work import Task, WorkOrder
 from app.models.work_log import Attachment, LaborEntry, WorkOrderLog
@@ -14,7 +14,7 @@ from app.models.work_log import Attachment, LaborEntry, WorkOrderLog
 ALL_MODELS = [
     User, Setting, AuditEvent, NumberSequence, Site, Location, Asset, Meter, MeterReading,
     PmSchedule, WorkOrder, Task, WorkRequest, WorkOrderLog, LaborEntry, Attachment, PmMissed,
-    RunLease,
+    RunLease, AuditHead,
 ]
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "WorkRequest",
     "Asset",
     "AuditEvent",
+    "AuditHead",
     "BaseModel",
     "Location",
     "NumberSequence",

@@ -32,6 +32,15 @@ class AuditEvent(BaseModel):
         indexes = ((("entity", "entity_id"), False),)
 
 
+class AuditHead(BaseModel):
+    """One row (id 1): how many audit events were ever written and the newest one's hash,
+    advanced with each event; deleting events does not lower it (see services.audit)."""
+
+    id = peewee.IntegerField(primary_key=True)
+    events = peewee.IntegerField(default=0)
+    hash = peewee.CharField(max_length=64)
+
+
 class NumberSequence(BaseModel):
     """Readable numbers allocated inside the creating transaction (e.g. WO-2026-000123)."""
 

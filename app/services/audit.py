@@ -1,23 +1,31 @@
-"""The audit trail: append-only events, each hash-chained to the one before it."""
+"""The audit trail: append-only events, each hash-chained to the one before it, and the head
+(how many events were ever written, the newest one's hash) kept beside them.
+
+What the chain proves: an event edited, or deleted from the middle, breaks it. What it cannot
+prove alone: events cut off its end (what is left still links up), nor a trail rewritten and
+hashed afresh (the hash has no secret). The head catches the first, as deleting events does not
+lower it; anchors, copies of the head kept outside the database (audit_anchors.py), catch both,
+unless whoever rewrote the trail could rewrite every anchor too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from app import db
 from app.change_feed import CHANNEL
 from app.clock import utcnow
-from app.models import AuditEvent
+from app.models import AuditEvent, AuditHead
 from app.permissions import Actor, Perm
 from app.services.bulk import insert_rows
 from app.services.registry import query
 
 GENESIS = "0" * 64
+HEAD_ID = 1  # the head's one row (made by migration 0006)
 # Serialises audit writers on PostgreSQL so the chain never forks (SQLite: BEGIN IMMEDIATE does).
 _PG_AUDIT_LOCK = 0x4B57_0002
 
@@ -44,6 +52,13 @@ def _digest(
 def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """The changed fields as {field: [old, new]}."""
     return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+
+
+def _advance_head(count: int, newest: str) -> None:
+    """The head moves with the events, in their transaction: both commit or neither. A head row
+    deleted behind Keepwell's back is not made again here: `audit verify` says it is missing."""
+    AuditHead.update(events=AuditHead.events + count, hash=newest).where(
+        AuditHead.id == HEAD_ID).execute()
 
 
 def record(
@@ -78,6 +93,7 @@ def record(
         prev_hash=prev_hash,
         hash=digest,
     )
+    _advance_head(1, digest)
     if not db.is_sqlite():  # other desks hear of it when (and only if) the change commits
         database.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, str(event.id)))
     return event
@@ -108,15 +124,18 @@ def record_many(
                          prev_hash=prev_hash, hash=digest))
         prev_hash = digest
     insert_rows(AuditEvent, rows)
+    _advance_head(len(rows), prev_hash)
     if not db.is_sqlite():
         database.execute_sql("SELECT pg_notify(%s, %s)", (CHANNEL, "batch"))
 
 
 @dataclass(frozen=True)
 class ChainReport:
-    events: int
+    events: int  # events read (up to and including the broken one)
     broken_at: int | None  # id of the first event that does not verify
     reason: str
+    newest: str = GENESIS  # the hash of the last event that verified
+    hashes: Mapping[int, str] = field(default_factory=dict)  # position (1-based) -> hash, as asked
 
     @property
     def ok(self) -> bool:
@@ -124,8 +143,11 @@ class ChainReport:
 
 
 @query(Perm.AUDIT_VERIFY)
-def verify_chain(actor: Actor) -> ChainReport:
-    """Walk the whole trail and prove every link; report the first broken event."""
+def verify_chain(actor: Actor, positions: Collection[int] = ()) -> ChainReport:
+    """Walk the whole trail and prove every link; report the first broken event. The hashes of
+    the events at `positions` (the 1st event is 1) are kept for checking anchors against."""
+    wanted = set(positions)
+    kept: dict[int, str] = {}
     prev_hash = GENESIS
     count = 0
     rows = (
@@ -148,12 +170,32 @@ def verify_chain(actor: Actor) -> ChainReport:
     for event_id, at, who, who_id, entity, entity_id, action, changes, prev, digest in rows:
         count += 1
         if prev != prev_hash:
-            return ChainReport(count, event_id, "it does not link to the event before it")
+            return ChainReport(count, event_id, "it does not link to the event before it",
+                               prev_hash, kept)
         expected = _digest(prev, at, who, who_id, entity, entity_id, action, changes)
         if expected != digest:
-            return ChainReport(count, event_id, "its content was changed after it was written")
+            return ChainReport(count, event_id, "its content was changed after it was written",
+                               prev_hash, kept)
         prev_hash = digest
-    return ChainReport(count, None, "")
+        if count in wanted:
+            kept[count] = digest
+    return ChainReport(count, None, "", prev_hash, kept)
+
+
+@dataclass(frozen=True)
+class Head:
+    """How many events were ever written, and the newest one's hash."""
+
+    events: int
+    hash: str
+
+
+def read_head() -> Head | None:
+    """The head as the database holds it (None: its row was deleted). One small read: desks
+    and the scheduler copy it out as an anchor (audit_anchors.py)."""
+    row = AuditHead.select(AuditHead.events, AuditHead.hash).where(
+        AuditHead.id == HEAD_ID).tuples().first()
+    return Head(int(row[0]), str(row[1])) if row else None
 
 
 @dataclass(frozen=True)

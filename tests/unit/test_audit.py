@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
+import stat
 
 import pytest
 
 from app import db
-from app.errors import ValidationError
+from app.errors import KeepwellError, ValidationError
 from app.models import AuditEvent, User
 from app.permissions import Role, it_actor
-from app.services import audit, settings
+from app.services import audit, audit_anchors, settings
 from app.services.people import users
 
 
@@ -139,3 +142,196 @@ def test_recent_events_lists_the_newest_first(admin, history):
     rows = audit.recent_events(admin, limit=3)
     assert [r.id for r in rows] == [e.id for e in reversed(history)][:3]
     assert rows[0].changes == json.loads(history[-1].changes)
+
+
+# --- the head and anchors: what the chain alone cannot prove (issue 11) ------------------------
+
+
+def judge(actor, anchors=()):
+    anchors = list(anchors)
+    report = audit.verify_chain(actor, positions=audit_anchors.positions(anchors))
+    return audit_anchors.judge(report, anchors)
+
+
+def rehash_all() -> None:
+    """A tamperer who recomputes every hash after an edit, and the head too: the chain and the
+    head then prove nothing (the hash has no secret); only an anchor shows it."""
+    prev = audit.GENESIS
+    for e in events():
+        digest = audit._digest(prev, e.at, e.actor, e.actor_id, e.entity, e.entity_id, e.action,
+                               e.changes)
+        raw_sql(f"UPDATE {TABLE} SET prev_hash = ?, hash = ? WHERE id = ?", prev, digest, e.id)
+        prev = digest
+    raw_sql("UPDATE audit_head SET events = ?, hash = ?", len(events()), prev)
+
+
+def test_a_new_database_has_an_empty_head(db):
+    assert audit.read_head() == audit.Head(0, audit.GENESIS)
+
+
+def test_the_head_follows_every_event_and_batch(admin, history):
+    assert audit.read_head() == audit.Head(len(history), history[-1].hash)
+    with db.database.obj.atomic():
+        audit.record_many(admin, [("asset", 1, "poked", {}), ("asset", 2, "poked", {})])
+    now = events()
+    assert audit.read_head() == audit.Head(len(now), now[-1].hash)
+    assert judge(admin).ok
+
+
+def test_a_rolled_back_event_leaves_the_head_as_it_was(admin, history):
+    before = audit.read_head()
+    with pytest.raises(RuntimeError), db.database.obj.atomic():
+        audit.record(admin, "asset", 1, "poked")
+        raise RuntimeError("the service failed after its event")
+    assert audit.read_head() == before
+    assert judge(admin).ok
+
+
+def test_deleting_the_newest_events_is_detected(admin, history):
+    raw_sql(f"DELETE FROM {TABLE} WHERE id > ?", history[-4].id)
+    assert audit.verify_chain(admin).ok  # what is left still links up: the chain alone is blind
+    verdict = judge(admin)
+    assert not verdict.ok
+    assert verdict.lines[0] == (
+        f"audit trail NOT WHOLE: 3 events missing at the end: {len(history)} were written, the "
+        f"trail holds {len(history) - 3} (deleted, or the trail edited behind Keepwell's back)")
+
+
+def test_deleting_the_tail_then_writing_on_is_still_detected(admin, history):
+    """SQLite hands the deleted ids out again; the head counts every event ever written."""
+    raw_sql(f"DELETE FROM {TABLE} WHERE id > ?", history[-3].id)
+    settings.set_organisation_name(admin, "South Plant")
+    settings.set_organisation_name(admin, "East Plant")
+    verdict = judge(admin)
+    assert not verdict.ok and "2 events missing at the end" in verdict.lines[0]
+
+
+def test_deleting_every_event_is_detected(admin, history):
+    raw_sql(f"DELETE FROM {TABLE}")
+    verdict = judge(admin)
+    assert not verdict.ok
+    assert verdict.lines[0] == (f"audit trail NOT WHOLE: all {len(history)} events written are "
+                                "missing: the trail is empty (deleted behind Keepwell's back)")
+
+
+def test_deleting_every_event_and_the_head_is_detected(admin, history):
+    raw_sql(f"DELETE FROM {TABLE}")
+    raw_sql("DELETE FROM audit_head")
+    verdict = judge(admin)
+    assert not verdict.ok and "the head" in verdict.lines[0] and "missing" in verdict.lines[0]
+
+
+def test_an_edited_then_rehashed_trail_passes_without_an_anchor(admin, history):
+    """The known limit, said in words on every run without anchors."""
+    raw_sql(f"UPDATE {TABLE} SET actor = ? WHERE id = ?", "mallory", history[1].id)
+    rehash_all()
+    verdict = judge(admin)
+    assert verdict.ok
+    assert any(line.startswith("no anchor to check against: a trail rewritten and hashed "
+                               "afresh") for line in verdict.lines)
+
+
+def test_an_anchor_catches_an_edited_and_rehashed_trail(admin, history):
+    anchor = audit_anchors.current_anchor("auditor")
+    assert (anchor.events, anchor.event_id, anchor.hash) == (
+        len(history), history[-1].id, history[-1].hash)
+    settings.set_organisation_name(admin, "Later Plant")  # history goes on after the anchor
+    assert judge(admin, [anchor]).ok
+    raw_sql(f"UPDATE {TABLE} SET actor = ? WHERE id = ?", "mallory", history[1].id)
+    rehash_all()
+    verdict = judge(admin, [anchor])
+    assert not verdict.ok
+    assert verdict.lines[0].startswith(
+        f"audit trail NOT WHOLE: event number {len(history)} differs from the anchor taken ")
+    assert "the trail up to it was rewritten since" in verdict.lines[0]
+
+
+def test_an_anchor_catches_a_trail_emptied_with_its_head(admin, history):
+    anchor = audit_anchors.current_anchor("auditor")
+    raw_sql(f"DELETE FROM {TABLE}")
+    raw_sql("UPDATE audit_head SET events = 0, hash = ?", audit.GENESIS)
+    assert judge(admin).ok  # the database alone now looks like a new one
+    verdict = judge(admin, [anchor])
+    assert not verdict.ok
+    assert f"saw {len(history)} events; the trail holds 0" in verdict.lines[0]
+
+
+def test_an_anchor_reads_back_and_refuses_edits(admin, history, tmp_path):
+    anchor = audit_anchors.current_anchor("it:root")
+    text = audit_anchors.format_anchor(anchor, sign_off=True)
+    back = audit_anchors.parse_anchor(text, "a.txt")
+    assert (back.events, back.event_id, back.hash, back.taken_at, back.taken_by,
+            back.database) == (anchor.events, anchor.event_id, anchor.hash, anchor.taken_at,
+                               anchor.taken_by, anchor.database)
+    lowered = text.replace(f"events: {anchor.events}", "events: 2")
+    with pytest.raises(KeepwellError, match="changed or damaged after it was written"):
+        audit_anchors.parse_anchor(lowered, "a.txt")
+    with pytest.raises(KeepwellError, match="is not a Keepwell audit anchor"):
+        audit_anchors.parse_anchor("hello\n", "notes.txt")
+    missing = tmp_path / "none.txt"
+    with pytest.raises(KeepwellError, match="Cannot read the anchor file"):
+        audit_anchors.read_anchor_file(missing)
+
+
+def test_desks_anchor_locally_readable_by_the_user_only(admin, history, caplog):
+    caplog.set_level(logging.INFO, logger=audit_anchors.__name__)
+    written = audit_anchors.anchor_locally("tess")
+    assert written is not None and written.events == len(history)
+    path = audit_anchors.local_anchor_file(audit_anchors.database_name())
+    assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert f"audit head seen: {len(history)} events, newest hash {history[-1].hash}" in caplog.text
+    assert audit_anchors.local_anchors()[0].hash == history[-1].hash
+    settings.set_organisation_name(admin, "Later Plant")
+    assert audit_anchors.anchor_locally("tess").events == len(history) + 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("tamper", ["delete the tail", "rehash"])
+def test_a_desk_never_overwrites_the_anchor_that_shows_tampering(admin, history, tamper):
+    kept = audit_anchors.anchor_locally("tess")
+    assert kept is not None
+    if tamper == "delete the tail":
+        raw_sql(f"DELETE FROM {TABLE} WHERE id > ?", history[-3].id)
+        raw_sql("UPDATE audit_head SET events = events - 2")
+    else:
+        raw_sql(f"UPDATE {TABLE} SET actor = ? WHERE id = ?", "mallory", history[1].id)
+        rehash_all()
+    assert audit_anchors.anchor_locally("tess") is None
+    assert audit_anchors.local_anchors()[0].hash == kept.hash
+    verdict = judge(admin, audit_anchors.local_and_given([]))
+    assert not verdict.ok
+
+
+def test_sqlite_has_no_role_protection_to_report(db):
+    if db.is_sqlite:
+        assert audit_anchors.protection() is None
+
+
+def test_upgrading_to_the_head_starts_it_at_the_trail_as_it_stands(tmp_path, db_url):
+    """A database from before step 0006 gets a head that matches its trail."""
+    import shutil
+
+    from app import db as dbmod
+    from app.permissions import it_actor
+
+    ladder = tmp_path / "before-0006"
+    ladder.mkdir()
+    for step in sorted(dbmod.MIGRATIONS_DIR.glob("[0-9]*.py")):
+        if step.name < "0006":
+            shutil.copy(step, ladder / step.name)
+    database, target = dbmod.connect(db_url)
+    try:
+        dbmod.initialise_schema(database, target, ladder)
+        prev = audit.GENESIS
+        for n in range(3):
+            at = dt.datetime(2026, 1, 5, 8, n)
+            digest = audit._digest(prev, at, "ada", 1, "asset", str(n), "created", "{}")
+            raw_sql(f"INSERT INTO {TABLE} (at, actor, actor_id, entity, entity_id, action, "
+                    "changes, prev_hash, hash) VALUES (?, 'ada', 1, 'asset', ?, 'created', '{}',"
+                    " ?, ?)", at, str(n), prev, digest)
+            prev = digest
+        dbmod.upgrade_schema(database, target, tmp_path / "backups")
+        assert audit.read_head() == audit.Head(3, prev)
+        assert judge(it_actor("root")).ok
+    finally:
+        dbmod.close()
