@@ -230,3 +230,24 @@ def test_after_setting_up_the_sign_in_dialog_offers_the_new_admin(
     answer_modal(LoginDialog, look, when=lambda dialog: dialog.ready)
     assert controller(sqlite_url).start() is False  # the test closed the sign-in dialog
     assert seen["username"] == "grace"
+
+
+def test_closing_the_window_anchors_the_audit_trail_outside_the_database(
+        qtbot, sqlite_url, controller, answer_modal, tmp_path):
+    """Sign-out and quit both close the window: the desk then keeps the trail's head in the
+    user's data folder, for `keepwell audit verify` to check the database against."""
+    from app.models import AuditEvent
+    from app.services import audit_anchors, setup
+
+    dbmod.initialise_schema(*dbmod.connect(sqlite_url))
+    setup.set_up_organisation("Plant", "admin", "Ada Admin", "a-good-long-password")
+    answer_modal(LoginDialog, _sign_in("admin", "a-good-long-password"),
+                 when=lambda dialog: dialog.ready)
+    app_controller = controller(sqlite_url)
+    assert app_controller.start()
+    assert audit_anchors.local_anchors() == []
+    app_controller.close_window()
+    (anchor,) = audit_anchors.local_anchors()
+    assert anchor.events == AuditEvent.select().count() > 0
+    assert anchor.taken_by == "admin"
+    assert oct(audit_anchors.local_anchor_file(anchor.database).stat().st_mode & 0o777) == "0o600"

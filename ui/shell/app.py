@@ -211,6 +211,11 @@ class AppController(QObject):
         the event loop it was called from (not inside the window's own signal, say)."""
         window, self.window = self.window, None
         if window is not None:
+            from app.services import audit_anchors
+
+            # The audit trail's head as this desk last saw it, kept outside the database
+            # (issue 11): `keepwell audit verify` then notices events deleted or rewritten.
+            audit_anchors.anchor_locally(window.actor.username)
             window.close()
             window.deleteLater()
 
