@@ -26,6 +26,7 @@ from app.cli.common import (
     add_password_stdin,
     it,
     local_time,
+    lookup_text,
     open_current_database,
     print_json,
     print_table,
@@ -45,7 +46,7 @@ def _add_admin_options(parser: argparse.ArgumentParser, *, new_password: bool = 
     """`--user NAME` (an administrator; needed once the database has one) and
     `--password-stdin`."""
     parser.add_argument(
-        "--user", metavar="NAME",
+        "--user", metavar="NAME", type=lookup_text,
         help="the administrator to act as (needed once the database has one; password: "
              f"prompt, --password-stdin or {ENV_PASSWORD})")
     if new_password:
@@ -222,7 +223,7 @@ def _register_user(commands: Subcommands, common: argparse.ArgumentParser) -> No
     _add_admin_options(listing)
     reset = add_command(group, common, "reset-password", _user_reset_password,
                         "set a temporary password that must be changed at next sign-in")
-    reset.add_argument("username", metavar="USERNAME")
+    reset.add_argument("username", metavar="USERNAME", type=lookup_text)
     reset.add_argument(
         "--recovery", action="store_true",
         help="when no administrator can sign in: allowed without --user to the OS account "
@@ -236,7 +237,7 @@ def _register_user(commands: Subcommands, common: argparse.ArgumentParser) -> No
         ("reactivate", _user_reactivate, "let a deactivated account sign in again"),
     ):
         command = add_command(group, common, name, handler, help_text)
-        command.add_argument("username", metavar="USERNAME")
+        command.add_argument("username", metavar="USERNAME", type=lookup_text)
         _add_admin_options(command)
 
 

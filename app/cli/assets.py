@@ -20,6 +20,7 @@ from app.cli.common import (
     add_command,
     add_group,
     add_sign_in_options,
+    lookup_text,
     open_current_database,
     print_json,
     print_table,
@@ -229,23 +230,24 @@ def register_asset_commands(commands: Subcommands, common: argparse.ArgumentPars
     add.add_argument("--criticality", default="B", help="A, B (default) or C")
     add.add_argument("--status", default="in_service", help="in_service (default), down, retired")
     add.add_argument("--location", metavar="CODE", help="location code (SITE:CODE if needed)")
-    add.add_argument("--parent", metavar="TAG", help="the asset this one is part of")
+    add.add_argument("--parent", metavar="TAG", type=lookup_text,
+                     help="the asset this one is part of")
     add.add_argument("--install-date", metavar="YYYY-MM-DD")
     add.add_argument("--warranty-end", metavar="YYYY-MM-DD")
     add.add_argument("--cost", metavar="AMOUNT")
     show = _command(group, common, "show", _asset_show, "show one asset with its meters")
-    show.add_argument("tag", metavar="TAG")
+    show.add_argument("tag", metavar="TAG", type=lookup_text)
 
     group = add_group(commands, common, "meter", "add meters and record readings")
     madd = _command(group, common, "add", _meter_add, "add a meter to an asset", json=False)
-    madd.add_argument("tag", metavar="ASSET_TAG")
+    madd.add_argument("tag", metavar="ASSET_TAG", type=lookup_text)
     madd.add_argument("name", metavar="METER_NAME")
     madd.add_argument("--unit", required=True, help="h, km, cycles ...")
     madd.add_argument("--not-cumulative", action="store_true",
                       help="a gauge that may go down (temperature, level)")
     read = _command(group, common, "read", _meter_read, "record a meter reading taken now")
-    read.add_argument("tag", metavar="ASSET_TAG")
-    read.add_argument("meter", metavar="METER_NAME")
+    read.add_argument("tag", metavar="ASSET_TAG", type=lookup_text)
+    read.add_argument("meter", metavar="METER_NAME", type=lookup_text)
     read.add_argument("value", metavar="VALUE")
     read.add_argument("--replacement", action="store_true",
                       help="the meter was replaced: the reading may be lower than the last")
@@ -255,7 +257,7 @@ def register_asset_commands(commands: Subcommands, common: argparse.ArgumentPars
     file = _command(group, common, "file", _request_file, "report a problem")
     file.add_argument("--title", required=True)
     file.add_argument("--description", default="")
-    file.add_argument("--asset", metavar="TAG")
+    file.add_argument("--asset", metavar="TAG", type=lookup_text)
     file.add_argument("--location", metavar="CODE")
     file.add_argument("--priority", default="3", help="1 urgent, 2 high, 3 normal (default), 4 low")
     rlist = _command(group, common, "list", _request_list,

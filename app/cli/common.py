@@ -35,6 +35,7 @@ from app.errors import (
     field_label,
 )
 from app.permissions import Actor, it_actor
+from app.services.common import text_problem
 from app.services.people import auth
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ def read_password(
 
 def add_sign_in_options(parser: argparse.ArgumentParser) -> None:
     """For commands that act as a Keepwell user: `--user NAME` and `--password-stdin`."""
-    parser.add_argument("--user", required=True, metavar="NAME",
+    parser.add_argument("--user", required=True, metavar="NAME", type=lookup_text,
                         help="act as this Keepwell user (password: prompt, --password-stdin "
                              f"or {ENV_PASSWORD})")
     add_password_stdin(parser)
@@ -351,3 +352,35 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 record_id = whole_number(1, LARGEST_ID)
+
+
+def lookup_text(text: str) -> str:
+    """An argparse `type=` for a value Keepwell looks up (a user name, an asset tag, an order
+    number): one that is not text (bytes that are not UTF-8, control characters, direction
+    overrides) names nothing stored, so it is wrong usage, said in words, before the database
+    driver meets what it cannot even encode. (Values that are stored go to the services,
+    which refuse the same by field.)"""
+    problem = text_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+MAX_NAME_BYTES, MAX_PATH_BYTES = 255, 4096  # the usual file-system limits
+
+
+def file_path(text: str) -> str:
+    """An argparse `type=` for a file or folder to read or write: refused in words when no file
+    system could hold it (NUL, bytes that are not UTF-8, a name or a path too long)."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("contains a NUL character (U+0000), which no file "
+                                         "name can")
+    problem = text_problem(text, multiline=True)
+    if problem and problem.startswith("is not valid text"):
+        raise argparse.ArgumentTypeError(problem)
+    longest = max((len(part.encode()) for part in Path(text).parts), default=0)
+    if longest > MAX_NAME_BYTES or len(text.encode()) > MAX_PATH_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"is too long for a file name (at most {MAX_NAME_BYTES} bytes for each folder or "
+            f"file name and {MAX_PATH_BYTES} in all)")
+    return text

@@ -21,6 +21,7 @@ from app.cli.common import (
     UsageError,
     add_command,
     add_group,
+    file_path,
     open_database,
     print_json,
 )
@@ -295,7 +296,8 @@ def register_db(commands: Subcommands, common: argparse.ArgumentParser) -> None:
                 "back the database up, then bring its schema up to date")
     backup = add_command(group, common, "backup", _db_backup,
                          "write a consistent copy of the database (SQLite file or pg_dump)")
-    backup.add_argument("path", metavar="PATH", help="the file to write, or a folder for it")
+    backup.add_argument("path", metavar="PATH", type=file_path,
+                        help="the file to write, or a folder for it")
     backup.add_argument("--overwrite", action="store_true", help="replace an existing file")
     check = add_command(group, common, "check", _db_check,
                         "report the database, its schema and integrity; exit 1 on a problem")
@@ -304,5 +306,6 @@ def register_db(commands: Subcommands, common: argparse.ArgumentParser) -> None:
         group, common, "restore", _db_restore,
         "put an SQLite backup back (keeps a copy of the database as it was in the backups "
         "folder first)")
-    restore_cmd.add_argument("path", metavar="PATH", help="the backup file to put back")
+    restore_cmd.add_argument("path", metavar="PATH", type=file_path,
+                             help="the backup file to put back")
     restore_cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")

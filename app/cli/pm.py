@@ -25,6 +25,7 @@ from app.cli.common import (
     add_command,
     add_group,
     add_sign_in_options,
+    lookup_text,
     open_current_database,
     print_json,
     print_table,
@@ -328,7 +329,8 @@ def _task(required: bool) -> Any:
 
 
 def _add_options(add: argparse.ArgumentParser) -> None:
-    add.add_argument("--asset", required=True, metavar="TAG", help="the asset the work is on")
+    add.add_argument("--asset", required=True, metavar="TAG", type=lookup_text,
+                     help="the asset the work is on")
     add.add_argument("--name", required=True, help="what the work is, e.g. 'Monthly lube'")
     when = add.add_argument_group("when it is due (a time trigger, a meter trigger or both)")
     when.add_argument("--every", metavar="N", help="every N --unit (default 1)")
@@ -355,7 +357,8 @@ def _add_options(add: argparse.ArgumentParser) -> None:
     order.add_argument("--priority", default="3", metavar="1-4",
                        help="1 urgent, 2 high, 3 normal (default), 4 low")
     order.add_argument("--hours", metavar="H", help="estimated hours")
-    order.add_argument("--assignee", metavar="USERNAME", help="who it is assigned to")
+    order.add_argument("--assignee", metavar="USERNAME", type=lookup_text,
+                       help="who it is assigned to")
     order.add_argument("--task", dest="tasks", action="append", type=_task(False),
                        metavar="TEXT", help="a checklist step (repeat, in order)")
     order.add_argument("--required-task", dest="tasks", action="append", type=_task(True),
@@ -371,7 +374,8 @@ def register_pm_commands(commands: Subcommands,
     listing = _command(group, common, "list", _pm_list,
                        "list PM schedules with when each is next due")
     listing.add_argument("--search", default="", metavar="TEXT", help="name, asset tag or name")
-    listing.add_argument("--asset", metavar="TAG", help="only this asset's schedules")
+    listing.add_argument("--asset", metavar="TAG", type=lookup_text,
+                         help="only this asset's schedules")
     listing.add_argument("--inactive", action="store_true", help="list inactive ones too")
     listing.add_argument("--limit", type=int, default=200, metavar="N",
                          help="at most N rows (1-1000, default 200)")

@@ -25,6 +25,7 @@ from app.cli.common import (
     add_command,
     add_group,
     add_sign_in_options,
+    lookup_text,
     open_current_database,
     print_json,
     print_table,
@@ -181,8 +182,10 @@ def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None
                          help="only orders of this type (repeat for several)")
     listing.add_argument("--priority", action="append", metavar="1-4",
                          help="only orders of this priority (repeat for several)")
-    listing.add_argument("--asset", metavar="TAG", help="only orders on this asset")
-    listing.add_argument("--assignee", metavar="USERNAME", help="only orders assigned to them")
+    listing.add_argument("--asset", metavar="TAG", type=lookup_text,
+                         help="only orders on this asset")
+    listing.add_argument("--assignee", metavar="USERNAME", type=lookup_text,
+                         help="only orders assigned to them")
     listing.add_argument("--unassigned", action="store_true", help="only unassigned orders")
     listing.add_argument("--due-from", metavar="YYYY-MM-DD", help="due on or after this day")
     listing.add_argument("--due-to", metavar="YYYY-MM-DD", help="due on or before this day")
@@ -198,23 +201,24 @@ def register_work_orders(commands: Any, common: argparse.ArgumentParser) -> None
                          help="at most N orders (1-1000; default 200)")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     show = add_command(group, common, "show", _wo_show, "show one work order")
-    show.add_argument("number", metavar="NUMBER")
+    show.add_argument("number", metavar="NUMBER", type=lookup_text)
     show.add_argument("--json", action="store_true", help="print the whole order as JSON")
     create = add_command(group, common, "create", _wo_create, "raise a new work order")
     create.add_argument("--title", required=True)
     create.add_argument("--description", default="")
-    create.add_argument("--asset", metavar="TAG")
+    create.add_argument("--asset", metavar="TAG", type=lookup_text)
     create.add_argument("--priority", default="3", metavar="1-4")
     create.add_argument("--type", default="corrective", type=str.lower, choices=WO_TYPES)
     create.add_argument("--due", metavar="YYYY-MM-DD")
-    create.add_argument("--assignee", metavar="USERNAME",
+    create.add_argument("--assignee", metavar="USERNAME", type=lookup_text,
                         help="the person planned to do it (assign it with `wo transition`)")
     move = add_command(group, common, "transition", _wo_transition,
                        "change a work order's status (closing signs it off: the "
                        "password is checked again)")
-    move.add_argument("number", metavar="NUMBER")
+    move.add_argument("number", metavar="NUMBER", type=lookup_text)
     move.add_argument("status", metavar="STATUS", type=str.lower, choices=WO_STATUSES)
     move.add_argument("--reason", default="", help="why (hold, reopen, cancel need one)")
-    move.add_argument("--assignee", metavar="USERNAME", help="who does it (when assigning)")
+    move.add_argument("--assignee", metavar="USERNAME", type=lookup_text,
+                      help="who does it (when assigning)")
     for parser in (listing, show, create, move):
         add_sign_in_options(parser)

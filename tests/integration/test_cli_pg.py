@@ -6,15 +6,19 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from app import db as dbmod
 from app.cli import common
-from app.services.people import auth
+from app.errors import AccountLocked, AuthenticationFailed, PermissionDenied
+from app.models import AuditEvent
+from app.permissions import it_actor
+from app.services.people import auth, recovery
 from tests.cli_runner import Run
 from tests.conftest import LATEST_MIGRATION
 from tests.integration.conftest import needs_password_auth, without_password
@@ -73,27 +77,32 @@ def test_only_db_init_initialises_postgresql(kw: Run, db_url: str) -> None:
 
 def test_users_and_audit(kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _add_admin(kw, initialised)
-    monkeypatch.setenv("KEEPWELL_PASSWORD", "battery-staple-77")
+    monkeypatch.setenv("KEEPWELL_PASSWORD", PASSWORD)  # ada's: she adds and manages the others
+    as_ada = ("--user", "ada")
     tech = kw("--db", initialised, "user", "add", "tess", "--full-name", "Tess Tech",
-              "--role", "technician", "--hourly-rate", "38.5")
+              "--role", "technician", "--hourly-rate", "38.5", *as_ada, "--password-stdin",
+              stdin="battery-staple-77\n")
     assert tech.code == 0, tech.err
     dup = kw("--db", initialised, "user", "add", "tess", "--full-name", "Tess Two",
-             "--role", "technician")
+             "--role", "technician", *as_ada, "--password-stdin", stdin="battery-staple-77\n")
     assert dup.code == 1 and "already taken" in dup.err
 
-    listed = json.loads(kw("--db", initialised, "user", "list", "--json").out)
+    listed = json.loads(kw("--db", initialised, "user", "list", "--json", *as_ada).out)
     assert [(u["username"], u["role"], u["must_change_password"]) for u in listed] == [
         ("ada", "admin", False), ("tess", "technician", True)]
     assert listed[1]["hourly_rate"] == "38.50"
 
-    reset = kw("--db", initialised, "user", "reset-password", "ada", "--password-stdin",
-               stdin="temporary-pass-1\n")
+    reset = kw("--db", initialised, "user", "reset-password", "tess", *as_ada,
+               "--password-stdin", stdin="temporary-pass-1\n")
     assert reset.code == 0, reset.err
     dbmod.connect(initialised)
-    assert auth.sign_in("ada", "temporary-pass-1").must_change_password is True
+    assert auth.sign_in("tess", "temporary-pass-1").must_change_password is True
     dbmod.close()
-    assert kw("--db", initialised, "user", "deactivate", "tess").code == 0
-    assert kw("--db", initialised, "user", "unlock", "ada").code == 0
+    assert kw("--db", initialised, "user", "deactivate", "tess", *as_ada).code == 0
+    assert kw("--db", initialised, "user", "unlock", "ada", *as_ada).code == 0
+    mallory = kw("--db", initialised, "user", "add", "mallory", "--full-name", "M", "--role",
+                 "admin", "--password-stdin", stdin="Attacker-pass-123\n")
+    assert mallory.code == 2 and "needs an administrator's sign-in" in mallory.err
 
     ok = kw("--db", initialised, "audit", "verify")
     assert ok.code == 0 and ok.out.startswith("audit chain OK: ")
@@ -185,3 +194,99 @@ def test_entry_point_against_postgresql(initialised: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "(postgresql)" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# --- who may recover an account: the database's owner role -----------------------------------
+
+
+def test_recovery_by_the_role_that_owns_the_database(
+    kw: Run, initialised: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test role made this database, so it owns it: it may reset the locked-out admin's
+    password without a sign-in; the reset is audited as a recovery and must be changed."""
+    _add_admin(kw, initialised)
+    dbmod.connect(initialised)
+    try:
+        for _ in range(auth.LOCKOUT_FAILURES):
+            with pytest.raises((AuthenticationFailed, AccountLocked)):
+                auth.sign_in("ada", "wrong password!")
+    finally:
+        dbmod.close()
+    result = kw("--db", initialised, "user", "reset-password", "ada", "--recovery",
+                "--password-stdin", stdin="recovered-pass-1\n")
+    assert result.code == 0, result.err
+    dbmod.connect(initialised)
+    try:
+        [event] = AuditEvent.select().where(AuditEvent.action == recovery.RECOVERY_EVENT)
+        assert event.actor.startswith("it:") and "os_user" in json.loads(event.changes)
+        assert auth.sign_in("ada", "recovered-pass-1").must_change_password is True
+    finally:
+        dbmod.close()
+    assert kw("--db", initialised, "audit", "verify").code == 0
+
+
+def _not_owned_database(pg_url: str) -> str:
+    """A database on the test server that the test role may connect to but does not own (nor
+    is a member of its owner role): `postgres` or `template1`, owned by the superuser."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND has_database_privilege("
+            "datname, 'CONNECT') AND NOT pg_has_role(current_user, datdba, 'MEMBER') "
+            "ORDER BY datname = 'postgres' DESC, datname LIMIT 1").fetchone()
+    assert row is not None, (
+        "the test role owns (or is a member of the owner of) every database it can reach, "
+        "e.g. a superuser: the recovery's refusal cannot be tried with it")
+    return urlunsplit(urlsplit(pg_url)._replace(path=f"/{row[0]}"))
+
+
+def test_recovery_is_refused_to_a_role_that_does_not_own_the_database(db_url: str) -> None:
+    """The keepwell test role has CREATEDB but not CREATEROLE, so it cannot make a second
+    role; instead it connects to a database owned by the superuser. The service refuses there
+    before it reads or writes any row (that database has no Keepwell tables at all)."""
+    foreign = _not_owned_database(db_url)
+    dbmod.connect(foreign)
+    try:
+        problem = recovery.database_owner_problem()
+        assert problem is not None and "does not own the database" in problem
+        with pytest.raises(PermissionDenied, match="Recovery refused: the PostgreSQL role"):
+            recovery.recovery_reset_password(it_actor("tester"), 1, "recovered-pass-1")
+    finally:
+        dbmod.close()
+
+
+def _waiting_on_locks(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_two_first_admins_at_once_make_one(initialised: str) -> None:
+    """Two processes adding "the first admin" to a new PostgreSQL database at the same moment
+    (READ COMMITTED would let both see no admin and both insert): one is created, the other is
+    told to sign in. The test holds writes to the user table (reads go on) until both are
+    waiting on a lock, so that they really meet: without the service's advisory lock both
+    would have read "no admin yet" and be waiting to insert."""
+    holder = psycopg.connect(initialised)
+    holder.execute('LOCK TABLE "user" IN EXCLUSIVE MODE')
+    try:
+        env = dict(os.environ, KEEPWELL_PASSWORD=PASSWORD)  # the first admin's own
+        procs = [subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--db", initialised, "user", "add", name,
+             "--full-name", name.title(), "--role", "admin"],
+            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) for name in ("ada", "ben")]
+        deadline = time.monotonic() + 60
+        while _waiting_on_locks(initialised) < 2:  # no event to wait on: poll the server
+            assert time.monotonic() < deadline, "the two processes never both waited"
+            assert all(proc.poll() is None for proc in procs), [p.communicate() for p in procs]
+            time.sleep(0.05)
+    finally:
+        holder.commit()  # both go on at once
+        holder.close()
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert sorted(proc.returncode for proc in procs) == [0, 1], results
+    assert any("already has an administrator" in err for _out, err in results)
+    with psycopg.connect(initialised) as conn:
+        assert conn.execute('SELECT count(*) FROM "user"').fetchone() == (1,)

@@ -195,8 +195,9 @@ def test_db_check_on_a_corrupt_file_leaves_it_untouched(
 
 def test_db_check_on_an_empty_database_says_to_init(kw: Run, tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
-    sqlite3.connect(path).close()
-    path.touch()
+    conn = sqlite3.connect(path)  # an SQLite database with no tables (a 0-byte file is refused
+    conn.execute("PRAGMA user_version = 0")  # as not a database: tests/unit/test_file_modes.py)
+    conn.close()
     result = kw("--db", f"sqlite:///{path.as_posix()}", "db", "check")
     assert result.code == 1
     assert "keepwell db init" in result.out

@@ -26,6 +26,7 @@ from app.services.people.users import UserRow, create_user_record, user_row
 from app.services.registry import mutation
 
 RECOVERY_EVENT = "password_reset_recovery"
+_FIRST_ADMIN_LOCK = 0x4B57_0101  # PostgreSQL advisory lock: one first admin at a time
 
 
 def _os_user() -> str:
@@ -62,6 +63,8 @@ def add_first_admin(
     if isinstance(username, str) and password_problem(password, username) is None:
         hashed = hash_password(password)  # before the transaction: it takes ~250 ms
     with write_transaction():
+        if not db.is_sqlite():  # SQLite's BEGIN IMMEDIATE already serialises this check
+            db.database.obj.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_FIRST_ADMIN_LOCK,))
         if has_active_admin():
             raise PermissionDenied(
                 "This database already has an administrator: sign in as one with --user NAME "
@@ -93,7 +96,8 @@ def database_owner_problem() -> str | None:
         if me not in (owner, 0):
             return (f"the database file {path} belongs to another account; only its owner "
                     "can recover an account")
-        if not os.access(path, os.W_OK):
+        effective = os.access in os.supports_effective_ids  # the account acting, as stat's
+        if not os.access(path, os.W_OK, effective_ids=effective):
             return f"the database file {path} is not writable by this account"
         return None
     row = database.execute_sql(
