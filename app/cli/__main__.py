@@ -4,4 +4,5 @@ import sys
 
 from app.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a tool imports every module (tests/unit/test_layers.py)
+    sys.exit(main())

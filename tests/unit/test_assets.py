@@ -289,7 +289,7 @@ def test_get_asset_counts_open_and_past_work_orders(admin):
 
 
 @pytest.fixture
-def register(admin, plant):
+def eight_assets(admin, plant):
     """Eight assets in B1, B1-A, B1-A1, B2 and nowhere."""
     rows = [
         ("P-101", "Boiler feed pump", "Pumps", "A", "in_service", "B1-A1", None),
@@ -319,12 +319,12 @@ def register(admin, plant):
     ("'; DROP TABLE asset; --", set()),
     ("compressors", {"C-201"}),
 ])
-def test_search_matches_text_literally_in_sql(admin, register, search, tags):
+def test_search_matches_text_literally_in_sql(admin, eight_assets, search, tags):
     assert {r.tag for r in assets.list_assets(admin, search=search)} == tags
     assert assets.count_assets(admin, search=search) == len(tags)
 
 
-def test_location_filter_includes_sublocations_unless_told_not_to(admin, plant, register):
+def test_location_filter_includes_sublocations_unless_told_not_to(admin, plant, eight_assets):
     b1 = plant["B1"].id
     tags = {r.tag for r in assets.list_assets(admin, location_id=b1)}
     assert tags == {"P-101", "P-102", "M-101", "C-201", "F-301"}
@@ -335,7 +335,7 @@ def test_location_filter_includes_sublocations_unless_told_not_to(admin, plant, 
     assert assets.list_assets(admin, location_id=9999) == []
 
 
-def test_status_filter(admin, register):
+def test_status_filter(admin, eight_assets):
     assert {r.tag for r in assets.list_assets(admin, status="retired")} == {"C-201", "X-601"}
     assert assets.count_assets(admin, status="In service") == 4
     with pytest.raises(ValidationError) as err:
@@ -350,7 +350,7 @@ def _key(row: assets.AssetRow, sort: str) -> str:
 
 @pytest.mark.parametrize("sort", sorted(SORT_COLUMNS))
 @pytest.mark.parametrize("descending", [False, True])
-def test_every_sort_pages_without_overlaps_or_gaps(admin, register, sort, descending):
+def test_every_sort_pages_without_overlaps_or_gaps(admin, eight_assets, sort, descending):
     everything = assets.list_assets(admin, sort=sort, descending=descending)
     assert len(everything) == 8
     pages = [assets.list_assets(admin, sort=sort, descending=descending, offset=o, limit=3)
@@ -364,7 +364,7 @@ def test_every_sort_pages_without_overlaps_or_gaps(admin, register, sort, descen
         assert everything[-len(blanks):] == blanks
 
 
-def test_bad_sort_and_page_are_refused(admin, register):
+def test_bad_sort_and_page_are_refused(admin, eight_assets):
     with pytest.raises(ValidationError):
         assets.list_assets(admin, sort="cost; DROP")
     for offset, limit in ((-1, 10), (0, 0), (0, 1001)):
@@ -372,7 +372,7 @@ def test_bad_sort_and_page_are_refused(admin, register):
             assets.list_assets(admin, offset=offset, limit=limit)
 
 
-def test_list_rows_carry_display_fields(admin, register):
+def test_list_rows_carry_display_fields(admin, eight_assets):
     row = next(r for r in assets.list_assets(admin) if r.tag == "M-101")
     assert (row.location_code, row.location_name, row.parent_tag) == ("B1-A1", "Pump room",
                                                                     "P-101")
