@@ -164,12 +164,12 @@ def cli(url: str, workdir: Path, seconds: float, who: str) -> dict[str, Any]:
     n = 0
     backups = workdir / f"{who}-backups"
     backups.mkdir(exist_ok=True)
-    reads = (
-        ("db", "check"),
-        ("user", "list"),
-        ("wo", "list", "--user", PLANNER[0]),
-        ("pm", "run", "--dry-run", "--user", PLANNER[0]),
-        ("db", "backup", str(backups), "--overwrite"),
+    reads = (  # each with the password its --user signs in with
+        (("db", "check"), PLANNER[1]),
+        (("user", "list", "--user", ADMIN[0]), ADMIN[1]),  # an administrator's business
+        (("wo", "list", "--user", PLANNER[0]), PLANNER[1]),
+        (("pm", "run", "--dry-run", "--user", PLANNER[0]), PLANNER[1]),
+        (("db", "backup", str(backups), "--overwrite"), PLANNER[1]),
     )
     while time.monotonic() < deadline:
         n += 1
@@ -177,8 +177,8 @@ def cli(url: str, workdir: Path, seconds: float, who: str) -> dict[str, Any]:
             if keepwell("wo", "create", "--title", f"soak-B-{n}", "--user", PLANNER[0],
                         password=PLANNER[1]):
                 counts["work_orders"] += 1
-            read = reads[n % len(reads)]
-            if keepwell(*read, password=PLANNER[1]):
+            read, password = reads[n % len(reads)]
+            if keepwell(*read, password=password):
                 counts["reads"] += 1
         else:
             if keepwell("request", "file", "--title", f"soak-C-{n}", "--user", REQUESTER[0],

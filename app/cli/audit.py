@@ -12,6 +12,7 @@ from app.cli.common import (
     Subcommands,
     add_command,
     add_group,
+    file_path,
     it,
     note,
     open_current_database,
@@ -81,12 +82,12 @@ def register_audit(commands: Subcommands, common: argparse.ArgumentParser) -> No
                          "prove the audit trail whole and unchanged; exit 1 if not")
     verify.description = VERIFY_HELP
     verify.formatter_class = argparse.RawDescriptionHelpFormatter
-    verify.add_argument("--anchor", action="append", metavar="FILE",
+    verify.add_argument("--anchor", action="append", metavar="FILE", type=file_path,
                         help="also check against this anchor file (repeatable)")
     anchor = add_command(group, common, "anchor", _audit_anchor,
                          "write the audit trail's head to a file to keep off this machine")
     anchor.description = ANCHOR_HELP
     anchor.formatter_class = argparse.RawDescriptionHelpFormatter
-    anchor.add_argument("--out", required=True, metavar="FILE",
+    anchor.add_argument("--out", required=True, metavar="FILE", type=file_path,
                         help="the file to write (refused if it exists, unless --force)")
     anchor.add_argument("--force", action="store_true", help="write over an existing FILE")

@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 import schedule
 
 from app import db as dbmod
-from app import paths
+from app import logs, paths
 from app.cli.common import (
     UsageError,
     add_command,
@@ -41,7 +40,7 @@ from app.cli.common import (
 )
 from app.errors import DatabaseUnavailable, KeepwellError
 from app.permissions import SYSTEM, Actor
-from app.services import health
+from app.services import audit_anchors, health
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +93,9 @@ class HeadlessScheduler:
                     raise KeepwellError(f"{damaged.message} {damaged.hint}")
             # wait_seconds=0: when a desk holds the lease it is doing this work; try next tick.
             result = pm_run.generate_due_work_orders(self.actor, wait_seconds=0)
+            # The audit trail's head as this runner saw it, kept outside the database (issue
+            # 11): `keepwell audit verify` then notices events deleted or rewritten since.
+            audit_anchors.anchor_locally(self.actor.username)
         if result.not_run:
             log.info("%s", result.not_run)
             return
@@ -222,8 +224,8 @@ def scheduler_logging(log_dir: Path | None = None) -> Iterator[Path | None]:
     handlers: list[logging.Handler] = []
     path: Path | None = log_dir / LOG_FILE_NAME
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler: logging.Handler = RotatingFileHandler(
+        paths.make_private_dir(log_dir)  # a log names people and assets: the user's only
+        file_handler: logging.Handler = logs.PrivateRotatingFileHandler(
             str(path), maxBytes=2_000_000, backupCount=5, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter(_FORMAT))
         handlers.append(file_handler)

@@ -58,6 +58,7 @@ NOT_SERVICES = {
     "people.auth.verify_password":
         "re-checks the signed-in user's own password; False for no account",
     "people.auth.signature_refusal": "a building block of the sign-off, which checks WO_WORK",
+    "people.auth.locked_until": "the signed-in user's own lock, for the idle lock's words",
 }
 
 

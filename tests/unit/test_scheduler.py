@@ -75,6 +75,22 @@ def test_once_creates_the_due_orders_as_system_and_logs_them(kw: Run, plant: str
     assert "created 0 orders" in again.err and _log_text().count("Done.") == 2
 
 
+def test_each_check_anchors_the_audit_trail_and_the_log_is_private(kw: Run, plant: str) -> None:
+    """The headless scheduler keeps the trail's head outside the database after each check
+    (issue 11), and its log, which names people and assets, is the user's only."""
+    from app.services import audit_anchors
+
+    assert kw("--db", plant, "scheduler", "--once").code == 0
+    dbmod.connect(plant)
+    (anchor,) = audit_anchors.local_anchors()
+    assert anchor.events == AuditEvent.select().count()
+    assert anchor.taken_by == "system"
+    dbmod.close()
+    log_file = paths.user_log_dir() / "scheduler.log"
+    assert log_file.stat().st_mode & 0o777 == 0o600
+    assert paths.user_log_dir().stat().st_mode & 0o777 == 0o700
+
+
 def test_once_fails_with_exit_1_when_the_database_is_missing(kw: Run, tmp_path: Path) -> None:
     missing = f"sqlite:///{(tmp_path / 'nowhere.db').as_posix()}"
     result = kw("--db", missing, "scheduler", "--once")
