@@ -56,13 +56,17 @@ from playhouse.migrations import Runner  # noqa: E402
 
 from app import paths, sqlite_guard, storage  # noqa: E402
 from app.db_backends import (  # noqa: E402
+    KeepwellPostgresDatabase,
     KeepwellSqliteDatabase,
     _explain_connect_failure,
     _postgres_database,
     _sqlite_database,
+    postgres_read_only_reason,
+    read_only_schema_problem,
+    same_access,
 )
 from app.dburl import DatabaseTarget, parse_url  # noqa: E402
-from app.errors import DatabaseUnavailable, StorageFailure  # noqa: E402
+from app.errors import DatabaseUnavailable, ReadOnlyDatabase, StorageFailure  # noqa: E402
 
 __all__ = ["DatabaseTarget", "parse_url", "database", "connect"]
 
@@ -107,12 +111,13 @@ def connect(
     Connecting again to the database the proxy is bound to (sign-in after sign-out, the
     database dialog's retry) keeps the bound database object: other threads may be inside a
     transaction on it, and a new object would give them a second connection that waits for
-    the first one's lock (seen as "database is locked" in the PM worker)."""
+    the first one's lock (seen as "database is locked" in the PM worker). A database that can
+    only be read is opened for reading (`read_only()`): every change is refused before it starts."""
     global _bound_key
     target = parse_url(url)
     key = (url, journal_mode, password)
     db: peewee.Database
-    if database.obj is not None and _bound_key == key:
+    if database.obj is not None and _bound_key == key and same_access(database.obj, target):
         db = database.obj
     elif target.is_sqlite:
         sqlite_guard.install()
@@ -122,9 +127,12 @@ def connect(
     try:
         db.connect(reuse_if_open=True)
         db.execute_sql("SELECT 1").fetchone()
-        if isinstance(db, KeepwellSqliteDatabase):
+        if isinstance(db, KeepwellPostgresDatabase):
+            db.read_only = postgres_read_only_reason(db, target.display)
+        elif isinstance(db, KeepwellSqliteDatabase):
             tables = db.get_tables()
-            if not tables or HISTORY_TABLE in tables:  # new, or Keepwell's: set the journal
+            if db.read_only is None and (not tables or HISTORY_TABLE in tables):
+                # New, or Keepwell's: set the journal (a file only read keeps the one it has).
                 db.execute_sql(f"PRAGMA journal_mode = {db.journal_mode}").fetchone()
             if db.created_file and not tables:
                 # Write the first page of the file made for it now (WAL mode has; a rollback
@@ -253,6 +261,16 @@ def default_backup_path(target: DatabaseTarget, backup_dir: Path, state: SchemaS
     return backup_dir / f"{name}-before-upgrade-from-{state.version}-{stamp}{suffix}"
 
 
+def _refuse_schema_work_if_read_only(
+    db: peewee.Database, target: DatabaseTarget, migrations_dir: Path
+) -> None:
+    why = getattr(db, "read_only", None)
+    state = schema_state(db, migrations_dir) if why else None
+    if why and state and state.pending:  # current: nothing to do, and nothing refused
+        refuse_unusable(state, target)
+        raise read_only_schema_problem(target, why, state.pending, state.is_empty)
+
+
 @contextmanager
 def _upgrade_lock(db: peewee.Database, target: DatabaseTarget) -> Iterator[None]:
     if target.is_sqlite:
@@ -269,6 +287,7 @@ def initialise_schema(
     db: peewee.Database, target: DatabaseTarget, migrations_dir: Path = MIGRATIONS_DIR
 ) -> list[str]:
     """Create the schema in an empty database by running the whole ladder."""
+    _refuse_schema_work_if_read_only(db, target, migrations_dir)
     with _upgrade_lock(db, target):
         state = schema_state(db, migrations_dir)
         refuse_unusable(state, target)
@@ -290,6 +309,7 @@ def upgrade_schema(
     migrations_dir: Path = MIGRATIONS_DIR,
 ) -> tuple[list[str], Path | None]:
     """Back the database up, then apply the pending migrations. Returns (applied, backup)."""
+    _refuse_schema_work_if_read_only(db, target, migrations_dir)
     with _upgrade_lock(db, target):
         state = schema_state(db, migrations_dir)
         refuse_unusable(state, target)
@@ -315,12 +335,15 @@ def write_transaction() -> Iterator[None]:
     """A write transaction: BEGIN IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain BEGIN on
     PostgreSQL. Nested use becomes a savepoint.
 
-    Refused with a StorageFailure while writing is stopped (app.storage); a failure of the disk
+    Refused with ReadOnlyDatabase when the database was opened read-only (`read_only()`), and
+    with a StorageFailure while writing is stopped (app.storage); a failure of the disk
     or the file met here (a full disk, a read-only or damaged file, a lost WAL) stops writing
     and is raised as one, with the real cause (a full disk shows as "cannot rollback - no
     transaction is active" once SQLite has rolled back by itself)."""
-    storage.refuse_if_stopped()
     db = database.obj
+    if (why := getattr(db, "read_only", None)) is not None:  # not a failure: nothing stops
+        raise ReadOnlyDatabase(why)
+    storage.refuse_if_stopped()
     sqlite = isinstance(db, KeepwellSqliteDatabase)
     try:
         with db.atomic("IMMEDIATE") if sqlite else db.atomic():
@@ -344,6 +367,11 @@ def storage_failure(exc: BaseException) -> StorageFailure | None:
     if failure is not None:
         storage.stop_writing(failure)
     return failure
+
+
+def read_only() -> str | None:
+    """Why the bound database can only be read (decided as it was opened), in words, or None."""
+    return getattr(database.obj, "read_only", None)
 
 
 def is_sqlite() -> bool:

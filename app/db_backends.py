@@ -13,6 +13,7 @@ peewee first without psycopg (see `_load_peewee_without_psycopg` there).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 import threading
@@ -31,11 +32,22 @@ from app.errors import DatabaseUnavailable
 class KeepwellSqliteDatabase(peewee.SqliteDatabase):
     journal_mode = "wal"  # "delete" for a file on a network share, where WAL does not work
     created_file = False  # the file was made (empty, 0600) for this database object
+    # Why this account can only read the file (decided once, as it is opened), or None. A file
+    # that becomes read-only later is a StorageFailure instead (app.storage).
+    read_only: str | None = None
 
     # Each connection is counted, so that sqlite_guard refuses any other access to the files
     # while one is open (the rule at the top of app/db.py).
     def _connect(self) -> sqlite3.Connection:
-        conn = super()._connect()  # type: ignore[misc]
+        if self.read_only is None:
+            conn = super()._connect()  # type: ignore[misc]
+        else:
+            conn = _open_read_only(self.database, self._timeout)  # type: ignore[attr-defined]
+            try:
+                self._add_conn_hooks(conn)  # type: ignore[attr-defined]
+            except Exception:
+                conn.close()
+                raise
         sqlite_guard.opened(self.database)
         self._wal.watch = None
         return conn
@@ -60,6 +72,86 @@ class KeepwellSqliteDatabase(peewee.SqliteDatabase):
             super()._close(conn)  # type: ignore[misc]
         finally:
             sqlite_guard.closed(self.database)
+
+
+def _open_read_only(path: str, timeout: float) -> sqlite3.Connection:
+    """A connection that only reads. `mode=ro` takes SQLite's usual locks and sees what other
+    desks commit; but a file in WAL mode needs its -shm for that, which SQLite cannot make in a
+    folder it cannot write. Then, and only when there is no -shm (no desk has the file open in
+    WAL mode, and none can without writing to that folder), the file is opened `immutable`:
+    read as it is, without locks."""
+    uri = Path(path).absolute().as_uri()  # percent-encoded: "?" or "#" in a name stay a name
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens it lazily
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.path.exists(path + "-shm"):  # stat() only (the rule at the top of app/db.py)
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout, isolation_level=None)
+
+
+def _writable(path: Path) -> bool:
+    effective = os.access in os.supports_effective_ids  # the account this process acts as
+    return os.access(path, os.W_OK, effective_ids=effective)
+
+
+def sqlite_read_only_reason(path: Path) -> str | None:
+    """Why this account can only read the existing database file at `path`, in words, or None
+    when it can write both the file and its folder (where SQLite keeps its -wal and -shm or its
+    -journal). statvfs() and access() only: no descriptor (the rule at the top of app/db.py)."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return f"{path} is on a disk that is mounted read-only."
+    except (OSError, AttributeError):  # no statvfs (Windows): access() says it below
+        pass
+    if not _writable(path):
+        return f"The file {path} cannot be written by this account."
+    if not _writable(path.parent):
+        return (f"Its folder {path.parent} cannot be written by this account, and SQLite keeps "
+                "its journal files beside the database.")
+    return None
+
+
+def same_access(db: peewee.Database, target: DatabaseTarget) -> bool:
+    """Whether the bound database object may be reused for `target` (app.db.connect): not when
+    the file became read-only, or writable, since it was opened (it is opened anew, and the
+    decision made again). PostgreSQL decides again on every connect."""
+    if not isinstance(db, KeepwellSqliteDatabase) or target.path is None:
+        return True
+    try:
+        return not target.path.exists() or db.read_only == sqlite_read_only_reason(target.path)
+    except OSError:  # cannot be looked at: opening it again says why, in words
+        return False
+
+
+def postgres_read_only_reason(db: peewee.Database, display: str) -> str | None:
+    """Why the server lets this connection only read, in words, or None: a hot standby, or
+    default_transaction_read_only set for the server, the database or the role."""
+    standby, read_only = db.execute_sql(
+        "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')").fetchone()
+    if standby:
+        return (f"{display} is a standby server, which only follows its primary: changes are "
+                "made on the primary.")
+    if read_only == "on":
+        return (f"The PostgreSQL server opens every transaction on {display} read-only "
+                "(default_transaction_read_only is on).")
+    return None
+
+
+def read_only_schema_problem(target: DatabaseTarget, why: str, pending: tuple[str, ...],
+                             empty: bool) -> DatabaseUnavailable:
+    """A read-only database cannot be set up or upgraded: said as the database problem it is
+    (the desk's database dialog shows it), before any lock is taken."""
+    if empty:
+        kind, what = DatabaseUnavailable.NOT_INITIALISED, "has no Keepwell schema yet"
+    else:
+        kind = DatabaseUnavailable.NEEDS_UPGRADE
+        what = f"needs an upgrade (pending: {', '.join(pending)})"
+    return DatabaseUnavailable(
+        kind, f"The database {target.display} {what}, but it is read-only. {why}",
+        "Set it up or upgrade it from an account or server that can write it, or ask IT.")
 
 
 def _psycopg3_adapter() -> Any:
@@ -100,6 +192,8 @@ class KeepwellPostgresDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
     """Reconnects after a dropped connection, but only outside a transaction (the mixin's rule):
     a connection lost inside a transaction is an error the user sees, never a silent retry."""
 
+    read_only: str | None = None  # why the server only lets this database be read, or None
+
     def init(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().init(database, *args, **kwargs)
         if not isinstance(getattr(self, "_adapter", None), peewee.Psycopg3Adapter):
@@ -136,8 +230,10 @@ def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqlit
             "Choose a database in a folder you can write to.",
         ) from exc
     created = False
+    read_only = None
     if path.exists():
         _refuse_not_made_by_keepwell(path)
+        read_only = sqlite_read_only_reason(path)
     else:
         # A new database: made here, before SQLite opens it, as a file only the user can read
         # (SQLite gives its -wal / -shm / -journal files the same mode).
@@ -152,12 +248,15 @@ def _sqlite_database(target: DatabaseTarget, journal_mode: str) -> KeepwellSqlit
     # journal_mode is not among the per-connection pragmas: it is written into the file, and a
     # file that turns out not to be Keepwell's must be left byte-for-byte alone (see
     # app.db.connect).
-    pragmas = {
+    pragmas: dict[str, Any] = {
         "foreign_keys": 1,
         "synchronous": "normal" if journal_mode == "wal" else "full",
     }
+    if read_only is not None:
+        pragmas["query_only"] = 1  # the driver refuses a write that got past write_transaction
     database = KeepwellSqliteDatabase(str(path), pragmas=pragmas, timeout=15)
     database.journal_mode = journal_mode
+    database.read_only = read_only
     database.created_file = created
     database.register_function(_casefold, "kw_casefold", 1, deterministic=True)
     return database

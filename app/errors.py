@@ -206,3 +206,21 @@ class StorageFailure(DatabaseProblem):
     READ_ONLY = "read_only"
     DAMAGED = "damaged"
     LOST_WAL = "lost_wal"
+
+
+class ReadOnlyDatabase(DatabaseProblem):
+    """The database was read-only when it was opened (a file or folder this account cannot
+    write, a read-only disk, a PostgreSQL database or server that only allows reading): it can
+    be read, and every change is refused before it starts. Unlike a StorageFailure nothing went
+    wrong and nothing stops: `why` says what makes it read-only and where."""
+
+    KIND = "read_only_database"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            self.KIND,
+            f"This database is read-only: you can look but not change. ({why})",
+            "To make changes, open it from an account, folder or server that can write it, "
+            "or ask IT.",
+        )
+        self.why = why

@@ -200,6 +200,23 @@ def _settle(guess: _Guess, password: str, now: dt.datetime, signing_in: bool) ->
     return _Guess(RIGHT, row, guess.attempt)
 
 
+def _check_read_only(where: Any, password: str, now: dt.datetime, check_inactive: bool) -> _Guess:
+    """A guess checked on a database opened read-only (app.db.read_only), where nothing can be
+    written: no try is reserved, no failure counted, no lock set, no sign-in or failure audited.
+    No lockout bookkeeping is possible there, so guesses are not limited; that gives nothing
+    away, as whoever can read the database can read the password hashes themselves. A lock
+    set while the database was writable still refuses (unchecked, as `_reserve` does)."""
+    user = User.select().where(where).first()
+    if user is None:
+        return _Guess(UNKNOWN)
+    if not user.active and not check_inactive:
+        return _Guess(INACTIVE, user)
+    if user.locked_until and user.locked_until > now:
+        return _Guess(LOCKED, user, locked_until=user.locked_until)
+    right = password_matches(password, user.password_hash)
+    return _Guess(RIGHT if right else WRONG, user, user.failed_attempts + (not right))
+
+
 def sign_in(username: str, password: str, now: dt.datetime | None = None) -> SignIn:
     """Check the credentials. Raises AuthenticationFailed for an unknown user, a wrong password
     or a locked account (AccountLocked, a subclass with the same words): whoever tries learns
@@ -208,13 +225,18 @@ def sign_in(username: str, password: str, now: dt.datetime | None = None) -> Sig
     now = now or utcnow()
     password = password or ""
     name = (username or "").strip().lower()
-    guess = _reserve(User.username == name, now, check_inactive=True)
+    if db.read_only() is not None:
+        guess = _check_read_only(User.username == name, password, now, check_inactive=True)
+    else:
+        guess = _reserve(User.username == name, now, check_inactive=True)
     if guess.outcome == UNKNOWN:
         _check_nothing(password, BCRYPT_ROUNDS)
         raise AuthenticationFailed(LOCKOUT_FAILURES, LOCKOUT_MINUTES)
     user = guess.user
     assert user is not None
-    if guess.outcome == RESERVED:
+    if guess.outcome in (RIGHT, WRONG):  # checked already (a read-only database)
+        pass
+    elif guess.outcome == RESERVED:
         guess = _settle(guess, password, now, signing_in=True)
         user = guess.user or user
     else:  # locked: not checked, but it costs what a check costs
@@ -262,6 +284,8 @@ def _recheck(actor: Actor, password: str, now: dt.datetime | None) -> _Guess:
     if actor.user_id is None:
         return _Guess(UNKNOWN)
     now = now or utcnow()
+    if db.read_only() is not None:
+        return _check_read_only(User.id == actor.user_id, password or "", now, False)
     guess = _reserve(User.id == actor.user_id, now, check_inactive=False)
     if guess.outcome != RESERVED:
         return guess
