@@ -24,6 +24,7 @@ from app.errors import (
     AccountInactive,
     AccountLocked,
     AuthenticationFailed,
+    StorageFailure,
     ValidationError,
 )
 from app.models import User
@@ -200,6 +201,16 @@ def _settle(guess: _Guess, password: str, now: dt.datetime, signing_in: bool) ->
     return _Guess(RIGHT, row, guess.attempt)
 
 
+def _unbooked(where: Any, password: str, now: dt.datetime, failure: StorageFailure) -> _Guess:
+    """A sign-in whose bookkeeping the database cannot take (a full disk, a disk error: writing
+    has stopped in this process, see app/storage.py): checked as on a read-only database, so
+    that whoever knows their password can still read their work. Tries are not counted while
+    the database cannot be written; the log says so."""
+    log.warning("sign-in checked without counting tries: the database cannot be written (%s)",
+                failure.message)
+    return _check_read_only(where, password, now, check_inactive=True)
+
+
 def _check_read_only(where: Any, password: str, now: dt.datetime, check_inactive: bool) -> _Guess:
     """A guess checked on a database opened read-only (app.db.read_only), where nothing can be
     written: no try is reserved, no failure counted, no lock set, no sign-in or failure audited.
@@ -228,7 +239,10 @@ def sign_in(username: str, password: str, now: dt.datetime | None = None) -> Sig
     if db.read_only() is not None:
         guess = _check_read_only(User.username == name, password, now, check_inactive=True)
     else:
-        guess = _reserve(User.username == name, now, check_inactive=True)
+        try:
+            guess = _reserve(User.username == name, now, check_inactive=True)
+        except StorageFailure as exc:
+            guess = _unbooked(User.username == name, password, now, exc)
     if guess.outcome == UNKNOWN:
         _check_nothing(password, BCRYPT_ROUNDS)
         raise AuthenticationFailed(LOCKOUT_FAILURES, LOCKOUT_MINUTES)
@@ -237,7 +251,10 @@ def sign_in(username: str, password: str, now: dt.datetime | None = None) -> Sig
     if guess.outcome in (RIGHT, WRONG):  # checked already (a read-only database)
         pass
     elif guess.outcome == RESERVED:
-        guess = _settle(guess, password, now, signing_in=True)
+        try:
+            guess = _settle(guess, password, now, signing_in=True)
+        except StorageFailure as exc:  # the try stays counted; its answer cannot be written
+            guess = _unbooked(User.id == user.id, password, now, exc)
         user = guess.user or user
     else:  # locked: not checked, but it costs what a check costs
         _check_nothing(password, _hash_cost(user.password_hash))
