@@ -59,6 +59,12 @@ def close() -> None:
     db.close()
 
 
+def read_only() -> str | None:
+    """Why the database can only be read (decided as it was opened), in words, or None: the
+    desk then says so once, and every change is refused in the same words."""
+    return db.read_only()
+
+
 def ping() -> bool:
     """True if the database answers (for the status bar's connection state)."""
     return db.ping()

@@ -235,3 +235,4 @@ def test_a_database_that_becomes_read_only_under_a_running_desk_is_still_a_stora
     assert storage.stopped() is raised.value
     dbmod.database.execute_sql("PRAGMA query_only = 0")
     dbmod.close()
+

@@ -49,6 +49,12 @@ class DeskStatus:
         self.overdue_label.setToolTip("Open work orders whose due date has passed.")
         self.overdue_label.hide()
         bar = self.statusBar()
+        why_read_only = database.read_only()
+        if why_read_only is not None:  # said once, here; each change is refused in words too
+            self.read_only_label = QLabel("<b>Read-only:</b> you can look but not change")
+            self.read_only_label.setObjectName("statusReadOnly")
+            self.read_only_label.setToolTip(why_read_only)
+            bar.addPermanentWidget(self.read_only_label)
         bar.addPermanentWidget(self.pm_label)
         bar.addPermanentWidget(self.overdue_label)
         bar.addPermanentWidget(self.user_label)
