@@ -5,6 +5,7 @@ PostgreSQL fixtures live in tests/integration/conftest.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import sys
@@ -47,6 +48,8 @@ TEST_PASSWORD = "correct-horse-42"
 SHIPPED_MIGRATIONS = tuple(sorted(p.stem for p in dbmod.MIGRATIONS_DIR.glob("[0-9]*.py")))
 LATEST_MIGRATION = SHIPPED_MIGRATIONS[-1]
 _MARKERS_BY_FOLDER = {"ui": "gui", "integration": "postgres"}
+# The day the test modules were imported: a module's `TODAY = dt.date.today()` is this day.
+_IMPORTED_ON = dt.date.today()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,6 +62,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = _MARKERS_BY_FOLDER.get(folder)
         if marker:
             item.add_marker(marker)
+
+
+@pytest.fixture(autouse=True)
+def _counted_from_the_day_the_test_runs(request: pytest.FixtureRequest,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module that counts from `TODAY = dt.date.today()` (and `DAY`, days from it) counts
+    from the day each of its tests runs: a run that crosses midnight would otherwise compare
+    the day it was collected with the program's today (found by a CI run that did). Modules
+    with a fixed TODAY (another day) are left as they are."""
+    module = request.module
+    shift = dt.date.today() - _IMPORTED_ON
+    if not shift or getattr(module, "TODAY", None) != _IMPORTED_ON:
+        return
+    for name in ("TODAY", "DAY"):
+        if isinstance(getattr(module, name, None), dt.date):
+            monkeypatch.setattr(module, name, getattr(module, name) + shift)
 
 
 @pytest.fixture(autouse=True)

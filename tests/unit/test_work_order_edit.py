@@ -291,7 +291,7 @@ def test_labor_snapshots_the_rate(admin, tech):
 @pytest.mark.parametrize("date, hours, field, words", [
     (None, 1, "work_date", "is required"),
     ("2026-13-01", 1, "work_date", "is not a day of the calendar"),
-    (dt.date.today() + dt.timedelta(days=1), 1, "work_date", "is in the future"),
+    ("tomorrow", 1, "work_date", "is in the future"),  # counted when the test runs
     ("1999-01-01", 1, "work_date", "between 2000-01-01"),
     ("2026-01-05", 0, "hours", "more than 0 to 24 hours"),
     ("2026-01-05", 25, "hours", "more than 0 to 24 hours"),
@@ -299,6 +299,8 @@ def test_labor_snapshots_the_rate(admin, tech):
     ("2026-01-05", None, "hours", "is required"),
 ])
 def test_bad_labor_is_refused(admin, tech, date, hours, field, words):
+    if date == "tomorrow":
+        date = dt.date.today() + dt.timedelta(days=1)
     wo = assigned_order(admin, tech)
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
