@@ -215,7 +215,9 @@ class AppController(QObject):
 
             # The audit trail's head as this desk last saw it, kept outside the database
             # (issue 11): `keepwell audit verify` then notices events deleted or rewritten.
-            audit_anchors.anchor_locally(window.actor.username)
+            # Not when the database stopped answering: the read would hold the GUI thread.
+            if window.connection_state:
+                audit_anchors.anchor_locally(window.actor.username)
             window.close()
             window.deleteLater()
 
